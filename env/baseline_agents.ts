@@ -1,0 +1,60 @@
+/**
+ * Agents that need no network: uniform random moves, and greedy moves to the neighbouring window
+ * with the best score (a strong non-learning baseline that a learned policy must beat).
+ *
+ * @module
+ */
+import { Rng } from "../data/random.ts";
+import type { Agent, AgentContext } from "./agent.ts";
+import { MOVE_COUNT } from "./geometry.ts";
+import { scoreRequests } from "./scorer.ts";
+
+/** Uniformly random moves from its own seeded generator. */
+export class RandomAgent implements Agent {
+  /** `"random"`. */
+  readonly name: string = "random";
+  readonly #rng: Rng;
+
+  /** @param seed seed of the agent's generator */
+  constructor(seed = 0) {
+    this.#rng = new Rng(seed);
+  }
+
+  act(observations: readonly Float32Array[]): Promise<Int32Array> {
+    const out = new Int32Array(observations.length);
+    for (let i = 0; i < out.length; i++) out[i] = this.#rng.int(MOVE_COUNT);
+    return Promise.resolve(out);
+  }
+}
+
+/**
+ * Moves to the neighbouring (clamped) corner with the highest score, asking the env's scorer for
+ * all 6 neighbours of every game in ONE call. Ties go to the lowest action index, except that a
+ * move the border clamps to the current corner loses ties, so the agent does not stall at a border.
+ */
+export class GreedyAgent implements Agent {
+  /** `"greedy"`. */
+  readonly name: string = "greedy";
+
+  async act(_observations: readonly Float32Array[], contexts: readonly AgentContext[]): Promise<Int32Array> {
+    if (!contexts.length) return new Int32Array(0);
+    const requests = contexts.map((c) => {
+      const corners = new Int32Array(3 * MOVE_COUNT);
+      for (let m = 0; m < MOVE_COUNT; m++) corners.set(c.geometry.move(c.info.corner, m), 3 * m);
+      return { volume: c.volume, corners };
+    });
+    const scores = await scoreRequests(contexts[0].scorer, requests, contexts[0].geometry.size);
+    return Int32Array.from(contexts, (c, i) => {
+      let best = -1, bestScore = -Infinity;
+      for (let m = 0; m < MOVE_COUNT; m++) {
+        const stays = requests[i].corners.subarray(3 * m, 3 * m + 3).every((v, a) => v === c.info.corner[a]);
+        const s = scores[i][m] - (stays ? 1e-9 : 0);
+        if (s > bestScore) {
+          bestScore = s;
+          best = m;
+        }
+      }
+      return best;
+    });
+  }
+}

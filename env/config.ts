@@ -1,0 +1,93 @@
+/**
+ * Options of the SPARS game, their defaults and their validation.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../data/errors.ts";
+import type { Vec3 } from "../data/types.ts";
+import type { StartRule } from "./geometry.ts";
+import { observationChannels, type ObservationMode } from "./observation.ts";
+import type { MapMode } from "./probability_map.ts";
+import { type RewardFunction, rewardFunction, type RewardSchemeName, type TieRule } from "./rewards.ts";
+
+/** Every option of the game. Units: voxels (z,y,x) unless stated. */
+export interface SparsConfig {
+  /** Window size z,y,x in voxels. Default 24x48x48 (the paper's 48x48x24 in x,y,z). */
+  readonly window: Vec3;
+  /** Move length in voxels. Default 4. */
+  readonly stride: number;
+  /** First corner of each agent: one rule for both, or one per agent. Default `"center"`. */
+  readonly start: StartRule | { readonly a: StartRule; readonly b: StartRule };
+  /** Termination threshold: the episode terminates when a window's score is >= tau. Default 0.3. */
+  readonly tau: number;
+  /** Truncation: the episode is truncated after this many steps. Default 128. */
+  readonly maxSteps: number;
+  /** Reward scheme (name or function). Default `"adversarial"`. */
+  readonly reward: RewardSchemeName | RewardFunction;
+  /** Tie rule of the adversarial scheme. Default `"zero"`. */
+  readonly ties: TieRule;
+  /** How scores combine in the probability map. Default `"sum"`. */
+  readonly mapMode: MapMode;
+  /** The mask is `map > maskThreshold`. Default 0.5 (the reference). */
+  readonly maskThreshold: number;
+  /** Observation mode. Default `"window"`. */
+  readonly observation: ObservationMode;
+  /** Observation shape z,y,x (the window is resampled to it). Default 12x24x24. */
+  readonly observationShape: Vec3;
+  /** Bounds of the intensity channel in the observation space. Default unbounded. */
+  readonly intensityRange?: readonly [number, number];
+  /** Memory bound of the per-corner observation memo, bytes per volume. Default 32 MiB. */
+  readonly observationCacheBytes: number;
+}
+
+/** The defaults (see each field). */
+export const DEFAULT_SPARS_CONFIG: SparsConfig = {
+  window: [24, 48, 48],
+  stride: 4,
+  start: "center",
+  tau: 0.3,
+  maxSteps: 128,
+  reward: "adversarial",
+  ties: "zero",
+  mapMode: "sum",
+  maskThreshold: 0.5,
+  observation: "window",
+  observationShape: [12, 24, 24],
+  observationCacheBytes: 32 * 2 ** 20,
+};
+
+function checkVec(name: string, v: Vec3): void {
+  if (v.length !== 3 || !v.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new InvalidArgumentError(name, `is ${JSON.stringify(v)}`, "three positive integers (z,y,x)");
+  }
+}
+
+/**
+ * Merges options over the defaults and validates them (volume-dependent checks, such as the window
+ * fitting, happen at reset).
+ * @throws {InvalidArgumentError} naming the first bad option
+ */
+export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
+  const c: SparsConfig = { ...DEFAULT_SPARS_CONFIG, ...options };
+  checkVec("window", c.window);
+  checkVec("observationShape", c.observationShape);
+  if (!Number.isInteger(c.stride) || c.stride < 1) {
+    throw new InvalidArgumentError("stride", `is ${c.stride}`, "a positive integer");
+  }
+  if (!(c.tau >= 0 && c.tau <= 1)) throw new InvalidArgumentError("tau", `is ${c.tau}`, "a value in [0, 1]");
+  if (!Number.isInteger(c.maxSteps) || c.maxSteps < 1) {
+    throw new InvalidArgumentError("maxSteps", `is ${c.maxSteps}`, "a positive integer");
+  }
+  if (!Number.isFinite(c.maskThreshold)) {
+    throw new InvalidArgumentError("maskThreshold", `is ${c.maskThreshold}`, "a finite number");
+  }
+  if (!["sum", "mean", "max"].includes(c.mapMode)) {
+    throw new InvalidArgumentError("mapMode", `is '${c.mapMode}'`, "'sum', 'mean' or 'max'");
+  }
+  if (c.intensityRange && !(c.intensityRange[0] < c.intensityRange[1])) {
+    throw new InvalidArgumentError("intensityRange", `is ${c.intensityRange.join("..")}`, "lo < hi");
+  }
+  observationChannels(c.observation);
+  rewardFunction(c.reward, c.ties);
+  return c;
+}

@@ -1,0 +1,235 @@
+/**
+ * One SPARS episode as a synchronous state machine, split around scoring so that a caller can
+ * batch the scorer: `beginReset`/`beginStep` return the corners to score, `finishReset`/`finishStep`
+ * take the scores. `SparsEnv` drives one game; `VectorEnv` drives N games with ONE scorer call.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../data/errors.ts";
+import type { Rng } from "../data/random.ts";
+import type { Case, Vec3 } from "../data/types.ts";
+import type { SparsConfig } from "./config.ts";
+import { EnvStateError } from "./errors.ts";
+import { MOVE_COUNT, type StartRule, WindowGeometry } from "./geometry.ts";
+import type { ObservationEncoder } from "./observation.ts";
+import { ProbabilityMap } from "./probability_map.ts";
+import { type RewardFunction, rewardFunction } from "./rewards.ts";
+
+/** The two agents, in order. */
+export const AGENTS: readonly ["a", "b"] = ["a", "b"];
+
+/** An agent name. */
+export type AgentId = "a" | "b";
+
+/** A value per agent. */
+export type PerAgent<T> = { a: T; b: T };
+
+/** What `infos[agent]` holds after reset and every step. */
+export interface AgentInfo {
+  /** This agent's window score in [0, 1] (after its move). */
+  readonly score: number;
+  /** The opponent's window score. */
+  readonly opponentScore: number;
+  /** This agent's (clamped) corner z,y,x. */
+  readonly corner: Vec3;
+  /** The opponent's corner z,y,x. */
+  readonly opponentCorner: Vec3;
+  /** Steps taken in this episode (0 after reset). */
+  readonly step: number;
+  /** The case played. */
+  readonly caseId: string;
+  /** Scores added to the probability map so far (2 per step). */
+  readonly mapEvents: number;
+  /** Distinct windows in the map so far. */
+  readonly mapWindows: number;
+  /** Sum of all scores added to the map so far. */
+  readonly mapScoreSum: number;
+}
+
+/** Result of a reset. */
+export interface GameReset {
+  /** Observation per agent. */
+  readonly observations: PerAgent<Float32Array>;
+  /** Info per agent. */
+  readonly infos: PerAgent<AgentInfo>;
+}
+
+/** Result of a step, PettingZoo style (five per-agent records). */
+export interface GameStep extends GameReset {
+  /** Reward per agent. */
+  readonly rewards: PerAgent<number>;
+  /** True when a window's score reached tau (the task ended). */
+  readonly terminations: PerAgent<boolean>;
+  /** True when the step limit was hit without termination. */
+  readonly truncations: PerAgent<boolean>;
+}
+
+function perAgentStart(start: SparsConfig["start"]): PerAgent<StartRule> {
+  return typeof start === "string" || Array.isArray(start)
+    ? { a: start as StartRule, b: start as StartRule }
+    : start as PerAgent<StartRule>;
+}
+
+/** The state machine of one episode at a time. */
+export class SparsGame {
+  /** The game's options. */
+  readonly config: SparsConfig;
+  #reward: RewardFunction;
+  #encoderFor: (c: Case) => ObservationEncoder;
+  #case?: Case;
+  #geometry?: WindowGeometry;
+  #map?: ProbabilityMap;
+  #encoder?: ObservationEncoder;
+  #corners: [Vec3, Vec3] = [[0, 0, 0], [0, 0, 0]];
+  #scores: [number, number] = [0, 0];
+  #step = 0;
+  #phase: "idle" | "resetting" | "ready" | "stepping" | "done" = "idle";
+
+  /** @param encoderFor returns the observation encoder of a case (shared across games on one volume) */
+  constructor(config: SparsConfig, encoderFor: (c: Case) => ObservationEncoder) {
+    this.config = config;
+    this.#reward = rewardFunction(config.reward, config.ties);
+    this.#encoderFor = encoderFor;
+  }
+
+  /** The case being played (undefined before the first reset). */
+  get case(): Case | undefined {
+    return this.#case;
+  }
+  /** Steps taken in this episode. */
+  get step(): number {
+    return this.#step;
+  }
+  /** True once the episode terminated or was truncated. */
+  get done(): boolean {
+    return this.#phase === "done";
+  }
+  /** True between a reset and the end of the episode. */
+  get running(): boolean {
+    return this.#phase === "ready";
+  }
+  /** Current corners of a and b. */
+  get corners(): readonly [Vec3, Vec3] {
+    return this.#corners;
+  }
+  /** Current scores of a and b. */
+  get scores(): readonly [number, number] {
+    return this.#scores;
+  }
+  /** Window geometry of the current case. */
+  get geometry(): WindowGeometry | undefined {
+    return this.#geometry;
+  }
+  /** The probability map of the current episode. */
+  get map(): ProbabilityMap | undefined {
+    return this.#map;
+  }
+
+  /** Starts an episode on `c`; returns the two start corners to score (packed z,y,x). */
+  beginReset(c: Case, rng: Rng): Int32Array {
+    const g = new WindowGeometry(c.image.shape, this.config.window, this.config.stride);
+    const rules = perAgentStart(this.config.start);
+    this.#corners = [g.start(rules.a, rng), g.start(rules.b, rng)];
+    if (this.#case?.image !== c.image || !this.#map) {
+      this.#map = new ProbabilityMap(c.image.shape, this.config.window, this.config.mapMode);
+      this.#encoder = this.#encoderFor(c);
+    } else this.#map.reset();
+    this.#case = c;
+    this.#geometry = g;
+    this.#step = 0;
+    this.#phase = "resetting";
+    return this.#packCorners();
+  }
+
+  /** Completes a reset with the start windows' scores `[a, b]`. */
+  finishReset(scores: ArrayLike<number>): GameReset {
+    if (this.#phase !== "resetting") {
+      throw new EnvStateError("SparsGame", "finishReset without beginReset", "beginReset first");
+    }
+    this.#scores = [scores[0], scores[1]];
+    this.#phase = "ready";
+    return { observations: this.#observe(), infos: this.#infos() };
+  }
+
+  /**
+   * Applies both moves; returns the two new corners to score.
+   * @throws {EnvStateError} before reset or after the episode ended
+   * @throws {InvalidArgumentError} for an action outside 0..5
+   */
+  beginStep(actions: PerAgent<number>): Int32Array {
+    if (this.#phase === "done") {
+      throw new EnvStateError("step", "called after the episode ended", "reset() first");
+    }
+    if (this.#phase !== "ready") throw new EnvStateError("step", "called before reset", "reset() first");
+    for (const agent of ["a", "b"] as const) {
+      const x = actions?.[agent];
+      if (!(Number.isInteger(x) && x >= 0 && x < MOVE_COUNT)) {
+        throw new InvalidArgumentError(
+          `actions.${agent}`,
+          `is ${x}`,
+          `an integer action in 0..${MOVE_COUNT - 1}`,
+        );
+      }
+    }
+    const g = this.#geometry!;
+    this.#corners = [g.move(this.#corners[0], actions.a), g.move(this.#corners[1], actions.b)];
+    this.#phase = "stepping";
+    return this.#packCorners();
+  }
+
+  /** Completes a step with the new windows' scores `[a, b]`. */
+  finishStep(scores: ArrayLike<number>): GameStep {
+    if (this.#phase !== "stepping") {
+      throw new EnvStateError("SparsGame", "finishStep without beginStep", "beginStep first");
+    }
+    const [sa, sb] = [scores[0], scores[1]];
+    this.#scores = [sa, sb];
+    this.#step++;
+    // Each agent's OWN score goes into its OWN window.
+    this.#map!.add(this.#corners[0], sa);
+    this.#map!.add(this.#corners[1], sb);
+    const [ra, rb] = this.#reward({
+      scoreA: sa,
+      scoreB: sb,
+      cornerA: this.#corners[0],
+      cornerB: this.#corners[1],
+      step: this.#step,
+    });
+    const terminated = sa >= this.config.tau || sb >= this.config.tau;
+    const truncated = !terminated && this.#step >= this.config.maxSteps;
+    this.#phase = terminated || truncated ? "done" : "ready";
+    return {
+      observations: this.#observe(),
+      rewards: { a: ra, b: rb },
+      terminations: { a: terminated, b: terminated },
+      truncations: { a: truncated, b: truncated },
+      infos: this.#infos(),
+    };
+  }
+
+  #packCorners(): Int32Array {
+    const [a, b] = this.#corners;
+    return Int32Array.of(a[0], a[1], a[2], b[0], b[1], b[2]);
+  }
+
+  #observe(): PerAgent<Float32Array> {
+    const e = this.#encoder!, m = this.#map!;
+    return { a: e.encode(this.#corners[0], m, this.#step), b: e.encode(this.#corners[1], m, this.#step) };
+  }
+
+  #infos(): PerAgent<AgentInfo> {
+    const m = this.#map!;
+    const common = {
+      step: this.#step,
+      caseId: this.#case!.id,
+      mapEvents: m.events,
+      mapWindows: m.uniqueWindows,
+      mapScoreSum: m.scoreSum,
+    };
+    const [ca, cb] = this.#corners, [sa, sb] = this.#scores;
+    return {
+      a: { score: sa, opponentScore: sb, corner: ca, opponentCorner: cb, ...common },
+      b: { score: sb, opponentScore: sa, corner: cb, opponentCorner: ca, ...common },
+    };
+  }
+}

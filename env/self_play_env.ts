@@ -1,0 +1,133 @@
+/**
+ * `SelfPlayEnv`: the single-agent Gymnasium 1.x view of the game for training one side. The other
+ * side is played by an opponent (an {@link Agent}, e.g. a frozen policy drawn from a pool, or a
+ * plain function) that sees its own observation.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../data/errors.ts";
+import type { Agent, AgentContext } from "./agent.ts";
+import type { AgentId, AgentInfo } from "./game.ts";
+import type { RgbaFrame } from "./png.ts";
+import { type ResetArgs, SparsEnv, type SparsEnvOptions } from "./spars_env.ts";
+import type { Box, Discrete } from "./spaces.ts";
+
+/** An opponent given as a function of its observation and context; returns an action in 0..5. */
+export type OpponentFunction = (observation: Float32Array, context: AgentContext) => number | Promise<number>;
+
+/** Options of {@link SelfPlayEnv}. */
+export interface SelfPlayEnvOptions extends SparsEnvOptions {
+  /** The side the learner plays (default `"a"`). */
+  readonly learner?: AgentId;
+  /** The other side. Replace it between episodes with {@link SelfPlayEnv.setOpponent}. */
+  readonly opponent: Agent | OpponentFunction;
+}
+
+/** Gymnasium-style result of a reset. */
+export interface SingleReset {
+  /** The learner's observation. */
+  readonly observation: Float32Array;
+  /** The learner's info. */
+  readonly info: AgentInfo;
+}
+
+/** Gymnasium-style result of a step. */
+export interface SingleStep extends SingleReset {
+  /** The learner's reward. */
+  readonly reward: number;
+  /** A window reached tau. */
+  readonly terminated: boolean;
+  /** The step limit was hit. */
+  readonly truncated: boolean;
+}
+
+/** One side of a {@link SparsEnv}; the opponent acts inside `step`. */
+export class SelfPlayEnv {
+  /** The two-agent env underneath. */
+  readonly env: SparsEnv;
+  /** The learner's side. */
+  readonly learner: AgentId;
+  /** The opponent's side. */
+  readonly opponentSide: AgentId;
+  #opponent: Agent | OpponentFunction;
+  #opponentObservation?: Float32Array;
+  #opponentInfo?: AgentInfo;
+
+  constructor(options: SelfPlayEnvOptions) {
+    const { learner, opponent, ...rest } = options;
+    this.learner = learner ?? "a";
+    if (this.learner !== "a" && this.learner !== "b") {
+      throw new InvalidArgumentError("learner", `is '${learner}'`, "'a' or 'b'");
+    }
+    this.opponentSide = this.learner === "a" ? "b" : "a";
+    this.#opponent = opponent;
+    this.env = new SparsEnv(rest);
+  }
+
+  /** The learner's observation space. */
+  get observationSpace(): Box {
+    return this.env.observationSpace(this.learner);
+  }
+
+  /** The learner's action space, Discrete(6). */
+  get actionSpace(): Discrete {
+    return this.env.actionSpace(this.learner);
+  }
+
+  /** Replaces the opponent (takes effect at the next step). */
+  setOpponent(opponent: Agent | OpponentFunction): void {
+    this.#opponent = opponent;
+  }
+
+  /** Starts an episode. */
+  async reset(args: ResetArgs = {}): Promise<SingleReset> {
+    const r = await this.env.reset(args);
+    this.#remember(r.observations[this.opponentSide], r.infos[this.opponentSide]);
+    return { observation: r.observations[this.learner], info: r.infos[this.learner] };
+  }
+
+  /** The learner plays `action`; the opponent plays its own move; both windows are scored. */
+  async step(action: number): Promise<SingleStep> {
+    if (this.#opponentObservation === undefined || !this.env.agents.length) {
+      // Let the env raise its precise state error.
+      await this.env.step({ a: action, b: action });
+    }
+    const context: AgentContext = {
+      volume: this.env.game.case!.image,
+      geometry: this.env.game.geometry!,
+      scorer: this.env.scorer,
+      info: this.#opponentInfo!,
+    };
+    const o = this.#opponent;
+    const opponentAction = typeof o === "function"
+      ? await o(this.#opponentObservation!, context)
+      : (await o.act([this.#opponentObservation!], [context]))[0];
+    const actions = this.learner === "a"
+      ? { a: action, b: opponentAction }
+      : { a: opponentAction, b: action };
+    const r = await this.env.step(actions);
+    this.#remember(r.observations[this.opponentSide], r.infos[this.opponentSide]);
+    return {
+      observation: r.observations[this.learner],
+      reward: r.rewards[this.learner],
+      terminated: r.terminations[this.learner],
+      truncated: r.truncations[this.learner],
+      info: r.infos[this.learner],
+    };
+  }
+
+  /** Renders the two-agent state. */
+  render(): string | RgbaFrame {
+    return this.env.render();
+  }
+
+  /** Closes the env. */
+  close(): void {
+    this.env.close();
+  }
+
+  #remember(observation: Float32Array, info: AgentInfo): void {
+    this.#opponentObservation = observation;
+    this.#opponentInfo = info;
+  }
+}

@@ -1,0 +1,190 @@
+/**
+ * `SparsEnv`: the two-agent SPARS game with PettingZoo's Parallel API. Agents `a` and `b` move
+ * windows; a scorer scores both; the higher score wins the step; both scores go into the
+ * probability map; the episode terminates when a score reaches tau and is truncated at maxSteps.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../data/errors.ts";
+import { Rng } from "../data/random.ts";
+import type { Case } from "../data/types.ts";
+import { CachedScorer } from "./cached_scorer.ts";
+import { resolveConfig, type SparsConfig } from "./config.ts";
+import { EnvStateError } from "./errors.ts";
+import { type AgentId, AGENTS, type GameReset, type GameStep, type PerAgent, SparsGame } from "./game.ts";
+import { MOVE_COUNT } from "./geometry.ts";
+import { ObservationEncoder, observationSpace } from "./observation.ts";
+import type { ProbabilityMap } from "./probability_map.ts";
+import type { RgbaFrame } from "./png.ts";
+import { renderAnsi, type RenderMode, type RenderOptions, renderRgb } from "./render.ts";
+import { checkScores, type Scorer } from "./scorer.ts";
+import { type Box, Discrete } from "./spaces.ts";
+
+/** Options of {@link SparsEnv}: the game's options plus what it plays on and how it scores. */
+export interface SparsEnvOptions extends Partial<SparsConfig> {
+  /** The scorer (the reward model). Wrapped in a {@link CachedScorer} unless `cache` is false. */
+  readonly scorer: Scorer;
+  /** Cases to draw from at reset when `options.case` is not given (uniformly, with the env's rng). */
+  readonly cases?: readonly Case[];
+  /** Memoise scores per corner (default true). */
+  readonly cache?: boolean;
+  /** What `render()` returns (default `"ansi"`). */
+  readonly renderMode?: RenderMode;
+  /** Options of `rgb_array` rendering. */
+  readonly render?: RenderOptions;
+}
+
+/** Arguments of {@link SparsEnv.reset}, as Gymnasium/PettingZoo: a seed, and the case to play. */
+export interface ResetArgs {
+  /** Reseeds the env's generator (sfc32) before the reset; later resets without a seed continue the stream. */
+  readonly seed?: number;
+  /** `case`: the case to play (default: drawn from `cases`). */
+  readonly options?: { readonly case?: Case };
+}
+
+/** Returns observation encoders shared by all games of one env on the same volume. */
+export function encoderPool(config: SparsConfig): (c: Case) => ObservationEncoder {
+  const pool = new WeakMap<object, ObservationEncoder>();
+  return (c) => {
+    let e = pool.get(c.image);
+    if (!e) {
+      e = new ObservationEncoder(
+        c.image,
+        config.window,
+        config.observationShape,
+        config.observation,
+        config.observationCacheBytes,
+      );
+      pool.set(c.image, e);
+    }
+    return e;
+  };
+}
+
+/** The two-agent Parallel env. `reset` and `step` are async because scoring is. */
+export class SparsEnv {
+  /** Every agent that may ever act: `["a", "b"]`. */
+  readonly possibleAgents: readonly AgentId[] = AGENTS;
+  /** Render modes and name. */
+  readonly metadata: { readonly renderModes: readonly RenderMode[]; readonly name: string } = {
+    renderModes: ["ansi", "rgb_array"],
+    name: "spars-v0",
+  };
+  /** The resolved options. */
+  readonly config: SparsConfig;
+  /** The scorer used (the cached wrapper when caching is on). */
+  readonly scorer: Scorer;
+  /** The render mode. */
+  readonly renderMode: RenderMode;
+  readonly #cases: readonly Case[];
+  readonly #game: SparsGame;
+  readonly #rng = new Rng(0);
+  readonly #observationSpace: Box;
+  readonly #actionSpace = new Discrete(MOVE_COUNT);
+  readonly #renderOptions: RenderOptions;
+  #agents: AgentId[] = [];
+
+  constructor(options: SparsEnvOptions) {
+    const { scorer, cases, cache, renderMode, render, ...game } = options;
+    if (!scorer || typeof scorer.score !== "function") {
+      throw new InvalidArgumentError("scorer", "is missing", "an object implementing Scorer");
+    }
+    this.config = resolveConfig(game);
+    this.scorer = cache === false ? scorer : new CachedScorer(scorer);
+    this.#cases = cases ?? [];
+    this.renderMode = renderMode ?? "ansi";
+    if (!this.metadata.renderModes.includes(this.renderMode)) {
+      throw new InvalidArgumentError("renderMode", `is '${this.renderMode}'`, "'ansi' or 'rgb_array'");
+    }
+    this.#renderOptions = render ?? {};
+    this.#game = new SparsGame(this.config, encoderPool(this.config));
+    this.#observationSpace = observationSpace(
+      this.config.observation,
+      this.config.observationShape,
+      this.config.intensityRange,
+    );
+  }
+
+  /** Agents still acting: both after reset, none once the episode ended. */
+  get agents(): AgentId[] {
+    return [...this.#agents];
+  }
+
+  /** The observation space of an agent (the same object on every call). */
+  observationSpace(agent: AgentId): Box {
+    this.#checkAgent(agent);
+    return this.#observationSpace;
+  }
+
+  /** The action space of an agent (the same object on every call): Discrete(6). */
+  actionSpace(agent: AgentId): Discrete {
+    this.#checkAgent(agent);
+    return this.#actionSpace;
+  }
+
+  /** The underlying game (corners, scores, map, case). */
+  get game(): SparsGame {
+    return this.#game;
+  }
+
+  /** The probability map of the current episode. */
+  get map(): ProbabilityMap {
+    if (!this.#game.map) throw new EnvStateError("map", "read before reset", "reset() first");
+    return this.#game.map;
+  }
+
+  /** Starts an episode. */
+  async reset(args: ResetArgs = {}): Promise<GameReset> {
+    if (args.seed !== undefined) this.#rng.reseed(args.seed);
+    const c = args.options?.case ?? this.#drawCase();
+    const corners = this.#game.beginReset(c, this.#rng);
+    const result = this.#game.finishReset(await this.#score(c, corners));
+    this.#agents = [...AGENTS];
+    return result;
+  }
+
+  /**
+   * Both agents move; returns observations, rewards, terminations, truncations and infos per agent.
+   * @throws {EnvStateError} before reset or after the episode ended
+   * @throws {InvalidArgumentError} for a missing or invalid action
+   */
+  async step(actions: PerAgent<number>): Promise<GameStep> {
+    const corners = this.#game.beginStep(actions);
+    const result = this.#game.finishStep(await this.#score(this.#game.case!, corners));
+    if (this.#game.done) this.#agents = [];
+    return result;
+  }
+
+  /** Renders the current state in the env's render mode. */
+  render(): string | RgbaFrame {
+    return this.renderMode === "ansi" ? renderAnsi(this.#game) : renderRgb(this.#game, this.#renderOptions);
+  }
+
+  /** Releases nothing (no native resources); present for API familiarity. */
+  close(): void {
+    this.#agents = [];
+  }
+
+  async #score(c: Case, corners: Int32Array): Promise<Float32Array> {
+    const scores = await this.scorer.score(c.image, corners, this.config.window);
+    checkScores(this.scorer.id, scores, 2);
+    return scores;
+  }
+
+  #drawCase(): Case {
+    if (!this.#cases.length) {
+      throw new InvalidArgumentError(
+        "reset",
+        "no case given and the env has no cases",
+        "options.case or SparsEnvOptions.cases",
+      );
+    }
+    return this.#cases[this.#rng.int(this.#cases.length)];
+  }
+
+  #checkAgent(agent: AgentId): void {
+    if (agent !== "a" && agent !== "b") {
+      throw new InvalidArgumentError("agent", `is '${agent}'`, "'a' or 'b'");
+    }
+  }
+}

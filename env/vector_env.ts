@@ -1,0 +1,192 @@
+/**
+ * `VectorEnv`: N two-agent games in lockstep over a list of cases. Every step makes ONE batched
+ * scorer call for all 2N windows (resets included), so a network scorer sees one large batch.
+ *
+ * Autoreset mode is NEXT_STEP (Gymnasium 1.x default, stated in `metadata`): the step that ends a
+ * game returns its final observation with its terminated/truncated flag; the NEXT step ignores that
+ * game's actions, resets it, and returns the reset observation with reward 0, both flags false and
+ * `autoreset[i] = 1`.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../data/errors.ts";
+import { Rng } from "../data/random.ts";
+import type { Case } from "../data/types.ts";
+import type { AgentContext } from "./agent.ts";
+import { CachedScorer } from "./cached_scorer.ts";
+import { resolveConfig, type SparsConfig } from "./config.ts";
+import {
+  type AgentId,
+  type AgentInfo,
+  type GameReset,
+  type GameStep,
+  type PerAgent,
+  SparsGame,
+} from "./game.ts";
+import { MOVE_COUNT } from "./geometry.ts";
+import { observationSpace } from "./observation.ts";
+import { type Scorer, scoreRequests } from "./scorer.ts";
+import { type Box, Discrete } from "./spaces.ts";
+import { encoderPool } from "./spars_env.ts";
+
+/** Options of {@link VectorEnv}. */
+export interface VectorEnvOptions extends Partial<SparsConfig> {
+  /** Number of games (>= 1). */
+  readonly numEnvs: number;
+  /** Cases; each (re)set game draws one uniformly with its own seeded generator. */
+  readonly cases: readonly Case[];
+  /** The scorer; wrapped in a {@link CachedScorer} unless `cache` is false. */
+  readonly scorer: Scorer;
+  /** Memoise scores per corner (default true). */
+  readonly cache?: boolean;
+}
+
+/** Batched results of a vector reset. */
+export interface VectorReset {
+  /** Per agent, one observation per game. */
+  readonly observations: PerAgent<Float32Array[]>;
+  /** Per agent, one info per game. */
+  readonly infos: PerAgent<AgentInfo[]>;
+}
+
+/** Batched results of a vector step. */
+export interface VectorStep extends VectorReset {
+  /** Per agent, one reward per game (0 for games that were autoreset). */
+  readonly rewards: PerAgent<Float32Array>;
+  /** Per agent, 1 where the game terminated at this step. */
+  readonly terminations: PerAgent<Uint8Array>;
+  /** Per agent, 1 where the game was truncated at this step. */
+  readonly truncations: PerAgent<Uint8Array>;
+  /** 1 where the game was reset at this step (its actions were ignored). */
+  readonly autoreset: Uint8Array;
+}
+
+/** N games in lockstep. */
+export class VectorEnv {
+  /** Number of games. */
+  readonly numEnvs: number;
+  /** Autoreset semantics, as Gymnasium's `metadata["autoreset_mode"]`. */
+  readonly metadata: { readonly autoresetMode: "next_step"; readonly name: string } = {
+    autoresetMode: "next_step",
+    name: "spars-vector-v0",
+  };
+  /** Resolved game options (shared by all games). */
+  readonly config: SparsConfig;
+  /** The scorer (cached wrapper when caching is on). */
+  readonly scorer: Scorer;
+  /** Observation space of one game and agent. */
+  readonly singleObservationSpace: Box;
+  /** Action space of one game and agent: Discrete(6). */
+  readonly singleActionSpace: Discrete = new Discrete(MOVE_COUNT);
+  readonly #cases: readonly Case[];
+  readonly #games: SparsGame[];
+  #rngs: Rng[];
+  #latest?: PerAgent<AgentInfo[]>;
+
+  constructor(options: VectorEnvOptions) {
+    const { numEnvs, cases, scorer, cache, ...game } = options;
+    if (!Number.isInteger(numEnvs) || numEnvs < 1) {
+      throw new InvalidArgumentError("numEnvs", `is ${numEnvs}`, "a positive integer");
+    }
+    if (!cases?.length) throw new InvalidArgumentError("cases", "is empty", "at least one case");
+    this.numEnvs = numEnvs;
+    this.config = resolveConfig(game);
+    this.scorer = cache === false ? scorer : new CachedScorer(scorer);
+    this.#cases = cases;
+    const encoders = encoderPool(this.config);
+    this.#games = Array.from({ length: numEnvs }, () => new SparsGame(this.config, encoders));
+    this.#rngs = this.#seededRngs(0);
+    this.singleObservationSpace = observationSpace(
+      this.config.observation,
+      this.config.observationShape,
+      this.config.intensityRange,
+    );
+  }
+
+  /** The games (read their corners, maps and cases; do not drive them directly). */
+  get games(): readonly SparsGame[] {
+    return this.#games;
+  }
+
+  /** Resets every game. Game i's generator is seeded from (seed, i). */
+  async reset(args: { seed?: number } = {}): Promise<VectorReset> {
+    if (args.seed !== undefined) this.#rngs = this.#seededRngs(args.seed);
+    const corners = this.#games.map((g, i) => g.beginReset(this.#draw(i), this.#rngs[i]));
+    const scores = await this.#score(corners);
+    const results = this.#games.map((g, i) => g.finishReset(scores[i]));
+    return this.#collectReset(results);
+  }
+
+  /**
+   * Steps every game with `actions.a[i]`, `actions.b[i]` (Int32Array of length numEnvs each);
+   * games that ended at the previous step are reset instead (NEXT_STEP autoreset).
+   * @throws {InvalidArgumentError} for wrong lengths or invalid actions of running games
+   */
+  async step(actions: PerAgent<Int32Array>): Promise<VectorStep> {
+    for (const agent of ["a", "b"] as const) {
+      if (actions[agent]?.length !== this.numEnvs) {
+        throw new InvalidArgumentError(
+          `actions.${agent}`,
+          `has length ${actions[agent]?.length}`,
+          `${this.numEnvs} actions`,
+        );
+      }
+    }
+    const autoreset = Uint8Array.from(this.#games, (g) => (g.done ? 1 : 0));
+    const corners = this.#games.map((g, i) =>
+      autoreset[i]
+        ? g.beginReset(this.#draw(i), this.#rngs[i])
+        : g.beginStep({ a: actions.a[i], b: actions.b[i] })
+    );
+    const scores = await this.#score(corners);
+    const n = this.numEnvs;
+    const rewards = { a: new Float32Array(n), b: new Float32Array(n) };
+    const terminations = { a: new Uint8Array(n), b: new Uint8Array(n) };
+    const truncations = { a: new Uint8Array(n), b: new Uint8Array(n) };
+    const results: GameReset[] = this.#games.map((g, i) => {
+      if (autoreset[i]) return g.finishReset(scores[i]);
+      const r: GameStep = g.finishStep(scores[i]);
+      for (const agent of ["a", "b"] as const) {
+        rewards[agent][i] = r.rewards[agent];
+        terminations[agent][i] = r.terminations[agent] ? 1 : 0;
+        truncations[agent][i] = r.truncations[agent] ? 1 : 0;
+      }
+      return r;
+    });
+    return { ...this.#collectReset(results), rewards, terminations, truncations, autoreset };
+  }
+
+  /** Per-game contexts of an agent (for agents that read scores, such as the greedy baseline). */
+  contexts(agent: AgentId): AgentContext[] {
+    if (!this.#latest) throw new InvalidArgumentError("contexts", "called before reset", "reset() first");
+    return this.#games.map((g, i) => ({
+      volume: g.case!.image,
+      geometry: g.geometry!,
+      scorer: this.scorer,
+      info: this.#latest![agent][i],
+    }));
+  }
+
+  #collectReset(results: readonly GameReset[]): VectorReset {
+    const observations = { a: results.map((r) => r.observations.a), b: results.map((r) => r.observations.b) };
+    const infos = { a: results.map((r) => r.infos.a), b: results.map((r) => r.infos.b) };
+    this.#latest = infos;
+    return { observations, infos };
+  }
+
+  async #score(corners: readonly Int32Array[]): Promise<Float32Array[]> {
+    const requests = corners.map((c, i) => ({ volume: this.#games[i].case!.image, corners: c }));
+    return await scoreRequests(this.scorer, requests, this.config.window);
+  }
+
+  #draw(i: number): Case {
+    return this.#cases[this.#rngs[i].int(this.#cases.length)];
+  }
+
+  #seededRngs(seed: number): Rng[] {
+    return Array.from(
+      { length: this.numEnvs },
+      (_, i) => new Rng((seed * 0x9e3779b1 + i * 0x85ebca6b) >>> 0),
+    );
+  }
+}
