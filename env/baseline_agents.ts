@@ -20,7 +20,7 @@ export class RandomAgent implements Agent {
     this.#rng = new Rng(seed);
   }
 
-  act(observations: readonly Float32Array[]): Promise<Int32Array> {
+  act(observations: readonly Float32Array[], _contexts?: readonly AgentContext[]): Promise<Int32Array> {
     const out = new Int32Array(observations.length);
     for (let i = 0; i < out.length; i++) out[i] = this.#rng.int(MOVE_COUNT);
     return Promise.resolve(out);
@@ -29,12 +29,19 @@ export class RandomAgent implements Agent {
 
 /**
  * Moves to the neighbouring (clamped) corner with the highest score, asking the env's scorer for
- * all 6 neighbours of every game in ONE call. Ties go to the lowest action index, except that a
- * move the border clamps to the current corner loses ties, so the agent does not stall at a border.
+ * all 6 neighbours of every game in ONE call. Ties are broken uniformly at random by its own seeded
+ * generator (so on a flat score landscape it wanders instead of stalling), and a move that the
+ * border clamps to the current corner loses every tie.
  */
 export class GreedyAgent implements Agent {
   /** `"greedy"`. */
   readonly name: string = "greedy";
+  readonly #rng: Rng;
+
+  /** @param seed seed of the tie-breaking generator */
+  constructor(seed = 0) {
+    this.#rng = new Rng(seed);
+  }
 
   async act(_observations: readonly Float32Array[], contexts: readonly AgentContext[]): Promise<Int32Array> {
     if (!contexts.length) return new Int32Array(0);
@@ -44,17 +51,20 @@ export class GreedyAgent implements Agent {
       return { volume: c.volume, corners };
     });
     const scores = await scoreRequests(contexts[0].scorer, requests, contexts[0].geometry.size);
+    const ties: number[] = [];
     return Int32Array.from(contexts, (c, i) => {
-      let best = -1, bestScore = -Infinity;
+      let bestScore = -Infinity;
       for (let m = 0; m < MOVE_COUNT; m++) {
         const stays = requests[i].corners.subarray(3 * m, 3 * m + 3).every((v, a) => v === c.info.corner[a]);
+        // Scores are float32 in [0, 1]: a stay penalty below their resolution only breaks ties.
         const s = scores[i][m] - (stays ? 1e-9 : 0);
         if (s > bestScore) {
           bestScore = s;
-          best = m;
+          ties.length = 0;
         }
+        if (s === bestScore) ties.push(m);
       }
-      return best;
+      return ties[this.#rng.int(ties.length)];
     });
   }
 }
