@@ -7,12 +7,15 @@
  * - `window+map`: 2 channels, intensities then the probability map over the window, normalised
  *   to [0, 1] (`sum` mode divides by 2 x steps, the largest value a voxel can hold).
  *
- * The static part (intensity, position) depends only on the corner, so it is memoised per corner
- * (bounded LRU); only `window+map` recomputes a channel every step.
+ * When the window is an integer multiple of the observation shape (24x48x48 -> 12x24x24), the
+ * intensity crop is a plain copy out of precomputed {@link PhaseGrids} (bitwise equal to trilinear
+ * resampling). Otherwise the static part (intensity, position) is resampled and memoised per corner
+ * (bounded LRU). Only `window+map` recomputes a channel every step.
  *
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
+import { PhaseGrids } from "../data/phase_grids.ts";
 import { resampleBoxLinear } from "../data/resample.ts";
 import type { Vec3, Volume } from "../data/types.ts";
 import type { ProbabilityMap } from "./probability_map.ts";
@@ -75,6 +78,7 @@ export class ObservationEncoder {
   readonly #cache = new Map<number, Float32Array>();
   readonly #capacity: number;
   readonly #intensity: Float32Array;
+  #phases?: PhaseGrids;
   #mapRegion?: Float32Array;
   #mapSmall?: Float32Array;
 
@@ -97,6 +101,13 @@ export class ObservationEncoder {
     this.#window = window;
     this.#capacity = Math.floor(cacheBytes / (this.length * 4));
     this.#intensity = new Float32Array(shape[0] * shape[1] * shape[2]);
+    if (window.every((w, a) => w % shape[a] === 0)) {
+      this.#phases = new PhaseGrids(
+        volume.data,
+        volume.shape,
+        window.map((w, a) => w / shape[a]) as unknown as Vec3,
+      );
+    }
   }
 
   /**
@@ -104,6 +115,12 @@ export class ObservationEncoder {
    * `map` and `step` are needed in `window+map` mode.
    */
   encode(corner: Vec3, map?: ProbabilityMap, step = 0): Float32Array {
+    if (this.#phases && this.channels === 1) {
+      return this.#phases.box(corner, this.shape, new Float32Array(this.length));
+    }
+    if (this.#phases && this.mode === "window+map") {
+      return this.#withMap(this.#encodeStatic(corner), corner, map, step);
+    }
     const [, ny, nx] = this.#volume.shape;
     const key = (corner[0] * ny + corner[1]) * nx + corner[2];
     let base = this.#cache.get(key);
@@ -117,7 +134,10 @@ export class ObservationEncoder {
         this.#cache.set(key, base);
       }
     }
-    const out = new Float32Array(base);
+    return this.#withMap(new Float32Array(base), corner, map, step);
+  }
+
+  #withMap(out: Float32Array, corner: Vec3, map: ProbabilityMap | undefined, step: number): Float32Array {
     if (this.mode === "window+map") {
       if (!map) throw new InvalidArgumentError("map", "is missing", "a ProbabilityMap in 'window+map' mode");
       const region = this.#mapRegion ??= new Float32Array(
@@ -134,7 +154,8 @@ export class ObservationEncoder {
 
   #encodeStatic(corner: Vec3): Float32Array {
     const v = this.#volume;
-    resampleBoxLinear(v.data, v.shape, corner, this.#window, this.shape, this.#intensity);
+    if (this.#phases) this.#phases.box(corner, this.shape, this.#intensity);
+    else resampleBoxLinear(v.data, v.shape, corner, this.#window, this.shape, this.#intensity);
     const c = this.channels;
     if (c === 1) return new Float32Array(this.#intensity);
     const out = new Float32Array(this.length);

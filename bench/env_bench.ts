@@ -1,0 +1,97 @@
+/**
+ * Env throughput: two-agent steps per second on a 256x256x180 phantom (z,y,x = 180x256x256), window
+ * 24x48x48, stride 4, observation 12x24x24, oracle scorer behind the cache, random moves — versus a
+ * naive path in the same harness that does per step what the reference code does (recompute both
+ * scores by visiting every window voxel, add the score to every window voxel of a dense map, copy
+ * the full crop). Also a VectorEnv of 16 games. Prints the ratio.
+ *
+ *   deno run --allow-read bench/env_bench.ts [--steps N]
+ */
+import { parseArgs } from "node:util";
+import { generatePhantom } from "../data/phantom.ts";
+import { Rng } from "../data/random.ts";
+import { targetMask } from "../data/tile.ts";
+import type { Vec3 } from "../data/types.ts";
+import { WindowGeometry } from "../env/geometry.ts";
+import { OracleScorer } from "../env/oracle_scorer.ts";
+import { SparsEnv } from "../env/spars_env.ts";
+import { VectorEnv } from "../env/vector_env.ts";
+
+const { values } = parseArgs({ args: Deno.args, options: { steps: { type: "string", default: "200000" } } });
+const steps = Number(values.steps);
+const window: Vec3 = [24, 48, 48], stride = 4, observationShape: Vec3 = [12, 24, 24];
+const t0 = performance.now();
+const c = generatePhantom({ seed: 7, shape: [180, 256, 256], spacing: [1, 0.8, 0.8], tumours: 3 });
+console.log(`phantom 180x256x256 generated in ${(performance.now() - t0).toFixed(0)} ms`);
+const oracle = new OracleScorer([c], { target: 2 });
+// maxSteps large and tau 1: episodes end only by truncation, so every step is a real step.
+const game = { window, stride, observationShape, tau: 1, maxSteps: 1000 };
+const actions = new Rng(1);
+
+async function fast(n: number): Promise<number> {
+  const env = new SparsEnv({ scorer: oracle, cases: [c], ...game, start: "random" });
+  await env.reset({ seed: 0 });
+  const t = performance.now();
+  for (let i = 0; i < n; i++) {
+    if (!env.agents.length) await env.reset();
+    await env.step({ a: actions.int(6), b: actions.int(6) });
+  }
+  return n / ((performance.now() - t) / 1000);
+}
+
+function naive(n: number): number {
+  const g = new WindowGeometry(c.image.shape, window, stride);
+  const [, ny, nx] = c.image.shape;
+  const mask = targetMask(c.labels!, 2);
+  const map = new Float32Array(mask.length);
+  const crop = new Float32Array(window[0] * window[1] * window[2]);
+  let corners: Vec3[] = [g.start("random", actions), g.start("random", actions)];
+  const t = performance.now();
+  for (let i = 0; i < n; i++) {
+    corners = corners.map((cr) => g.move(cr, actions.int(6)));
+    for (const [z0, y0, x0] of corners) {
+      let hits = 0, k = 0;
+      for (let z = z0; z < z0 + window[0]; z++) {
+        for (let y = y0; y < y0 + window[1]; y++) {
+          const row = (z * ny + y) * nx;
+          for (let x = x0; x < x0 + window[2]; x++) {
+            hits += mask[row + x];
+            crop[k++] = c.image.data[row + x];
+          }
+        }
+      }
+      const score = hits / crop.length;
+      for (let z = z0; z < z0 + window[0]; z++) {
+        for (let y = y0; y < y0 + window[1]; y++) {
+          const row = (z * ny + y) * nx;
+          for (let x = x0; x < x0 + window[2]; x++) map[row + x] += score;
+        }
+      }
+    }
+  }
+  return n / ((performance.now() - t) / 1000);
+}
+
+async function vector(n: number, numEnvs: number): Promise<number> {
+  const env = new VectorEnv({ numEnvs, cases: [c], scorer: oracle, ...game, start: "random" });
+  await env.reset({ seed: 0 });
+  const a = new Int32Array(numEnvs), b = new Int32Array(numEnvs);
+  const t = performance.now();
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < numEnvs; k++) {
+      a[k] = actions.int(6);
+      b[k] = actions.int(6);
+    }
+    await env.step({ a, b });
+  }
+  return (n * numEnvs) / ((performance.now() - t) / 1000);
+}
+
+await fast(2000); // warm-up (JIT, oracle table)
+const fastRate = await fast(steps);
+const naiveRate = naive(Math.max(200, Math.round(steps / 200)));
+const vectorRate = await vector(Math.round(steps / 16), 16);
+console.log(`SparsEnv (cached oracle, 12x24x24 obs): ${fastRate.toFixed(0)} two-agent steps/s`);
+console.log(`naive reference-style step:            ${naiveRate.toFixed(0)} two-agent steps/s`);
+console.log(`ratio fast / naive:                    ${(fastRate / naiveRate).toFixed(1)}x`);
+console.log(`VectorEnv, 16 games:                   ${vectorRate.toFixed(0)} game-steps/s`);
