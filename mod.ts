@@ -2,10 +2,65 @@
  * SPARS Gym: a reinforcement-learning gym for weakly-supervised 3D medical segmentation by
  * self-play adversarial agents (SPARS). Volumes are z,y,x with x fastest; spacings in mm.
  *
+ * Layers (imports point down only): `data/` (volumes, NIfTI, preprocessing, datasets, phantoms),
+ * `env/` (the game: spaces, scorers, probability map, envs, render), `models/` (tfjs networks),
+ * `agents/` (PPO, self-play), `eval/` (metrics, inference, reports), `train/` (pipelines).
+ *
+ * @example Play one game with the oracle scorer (an upper bound that reads voxel labels)
+ * ```ts
+ * import { generatePhantom, OracleScorer, RandomAgent, SparsEnv } from "@spars/gym";
+ * const c = generatePhantom({ seed: 1 });
+ * const env = new SparsEnv({ scorer: new OracleScorer([c], { target: 2 }), cases: [c], window: [8, 16, 16] });
+ * let r = await env.reset({ seed: 0 });
+ * const agent = new RandomAgent(0);
+ * while (env.agents.length) {
+ *   const [a, b] = await agent.act([r.observations.a, r.observations.b]);
+ *   r = await env.step({ a, b });
+ * }
+ * const mask = env.map.mask(0.5);
+ * ```
+ *
  * @module
  */
+// data
 export * from "./data/types.ts";
 export * from "./data/errors.ts";
 export * from "./data/random.ts";
 export * from "./data/resample.ts";
-export type { Scorer } from "./env/scorer.ts";
+export * from "./data/phase_grids.ts";
+export * from "./data/nifti_read.ts";
+export * from "./data/nifti_write.ts";
+export * from "./data/preprocess.ts";
+export * from "./data/phantom.ts";
+export * from "./data/tile.ts";
+export * from "./data/split.ts";
+export * from "./data/dataset.ts";
+export * from "./data/case_cache.ts";
+// env
+export * from "./env/errors.ts";
+export * from "./env/geometry.ts";
+export * from "./env/spaces.ts";
+export * from "./env/scorer.ts";
+export * from "./env/window_sum.ts";
+export * from "./env/oracle_scorer.ts";
+export * from "./env/map_scorer.ts";
+export * from "./env/cached_scorer.ts";
+export * from "./env/rewards.ts";
+export * from "./env/probability_map.ts";
+export * from "./env/observation.ts";
+export * from "./env/config.ts";
+export * from "./env/game.ts";
+export * from "./env/agent.ts";
+export * from "./env/baseline_agents.ts";
+export * from "./env/spars_env.ts";
+export * from "./env/self_play_env.ts";
+export * from "./env/vector_env.ts";
+export * from "./env/checkers.ts";
+export * from "./env/png.ts";
+export * from "./env/frame.ts";
+export * from "./env/render.ts";
+// eval
+export * from "./eval/metrics.ts";
+export * from "./eval/surface_distance.ts";
+export * from "./eval/components.ts";
+export * from "./eval/plot.ts";

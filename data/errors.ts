@@ -12,6 +12,7 @@ export class SparsGymError extends Error {
   /** What was expected instead (human-readable). */
   readonly expected: string;
   /**
+   * Creates the instance; see the class documentation for the arguments.
    * @param source the file path, argument name or object at fault
    * @param problem what is wrong
    * @param expected what was expected instead

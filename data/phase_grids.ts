@@ -30,6 +30,7 @@ export class PhaseGrids {
   readonly #grids = new Map<number, { data: Float32Array; shape: Vec3 }>();
 
   /**
+   * Creates the instance; see the class documentation for the arguments.
    * @param src source values, z,y,x with x fastest
    * @param shape source shape
    * @param factor integer factor per axis (>= 1)

@@ -28,7 +28,9 @@ export class Rng {
   #d = 0;
   #spareNormal: number | undefined;
 
-  /** @param seed any finite number; its low 32 bits (after truncation) select the stream. */
+  /**
+   * Creates the instance; see the class documentation for the arguments.
+   * @param seed any finite number; its low 32 bits (after truncation) select the stream. */
   constructor(seed: number) {
     this.reseed(seed);
   }

@@ -15,11 +15,14 @@ export class RandomAgent implements Agent {
   readonly name: string = "random";
   readonly #rng: Rng;
 
-  /** @param seed seed of the agent's generator */
+  /**
+   * Creates the instance; see the class documentation for the arguments.
+   * @param seed seed of the agent's generator */
   constructor(seed = 0) {
     this.#rng = new Rng(seed);
   }
 
+  /** One action (0..5) per observation; see {@link Agent}. */
   act(observations: readonly Float32Array[], _contexts?: readonly AgentContext[]): Promise<Int32Array> {
     const out = new Int32Array(observations.length);
     for (let i = 0; i < out.length; i++) out[i] = this.#rng.int(MOVE_COUNT);
@@ -38,11 +41,14 @@ export class GreedyAgent implements Agent {
   readonly name: string = "greedy";
   readonly #rng: Rng;
 
-  /** @param seed seed of the tie-breaking generator */
+  /**
+   * Creates the instance; see the class documentation for the arguments.
+   * @param seed seed of the tie-breaking generator */
   constructor(seed = 0) {
     this.#rng = new Rng(seed);
   }
 
+  /** One action (0..5) per observation; see {@link Agent}. */
   async act(_observations: readonly Float32Array[], contexts: readonly AgentContext[]): Promise<Int32Array> {
     if (!contexts.length) return new Int32Array(0);
     const requests = contexts.map((c) => {

@@ -33,6 +33,7 @@ export class CachedScorer implements Scorer {
   #memo = new WeakMap<Volume, Map<string, Map<number, number>>>();
   #stats: CacheStats = { hits: 0, misses: 0, calls: 0, innerCalls: 0, largestInnerBatch: 0, entries: 0 };
 
+  /** Creates the instance; see the class documentation for the arguments. */
   constructor(inner: Scorer) {
     this.inner = inner;
     this.id = `cached(${inner.id})`;
@@ -49,11 +50,13 @@ export class CachedScorer implements Scorer {
     this.#memo = new WeakMap();
   }
 
+  /** Scores the windows at `corners` (packed z,y,x) of size `size`; see {@link Scorer}. */
   async score(volume: Volume, corners: Int32Array, size: Vec3): Promise<Float32Array> {
     const [scores] = await this.scoreBatch([{ volume, corners }], size);
     return scores;
   }
 
+  /** Scores several volumes' windows in one call; see {@link Scorer}. */
   async scoreBatch(requests: readonly ScoreRequest[], size: Vec3): Promise<Float32Array[]> {
     this.#stats.calls++;
     const sizeKey = `${size[0]}x${size[1]}x${size[2]}`;

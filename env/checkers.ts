@@ -16,9 +16,13 @@ export class EnvCheckError extends SparsGymError {}
 
 /** What {@link checkEnv} needs: the Gymnasium single-agent surface. */
 export interface GymEnvLike {
+  /** The observation space. */
   readonly observationSpace: Space<Float32Array>;
+  /** The action space. */
   readonly actionSpace: Discrete;
+  /** Starts an episode. */
   reset(args?: { seed?: number }): Promise<{ observation: Float32Array; info: object }>;
+  /** Plays one action. */
   step(
     action: number,
   ): Promise<
@@ -28,13 +32,20 @@ export interface GymEnvLike {
 
 /** What {@link checkParallelEnv} needs: the PettingZoo Parallel surface. */
 export interface ParallelEnvLike<A extends string> {
+  /** Every agent that may act. */
   readonly possibleAgents: readonly A[];
+  /** Agents still acting. */
   readonly agents: A[];
+  /** An agent's observation space. */
   observationSpace(agent: A): Space<Float32Array>;
+  /** An agent's action space. */
   actionSpace(agent: A): Discrete;
+  /** Starts an episode. */
   reset(
     args?: { seed?: number },
   ): Promise<{ observations: Record<A, Float32Array>; infos: Record<A, object> }>;
+  /** Plays one action. */
+  /** Plays one action per live agent. */
   step(actions: Record<A, number>): Promise<{
     observations: Record<A, Float32Array>;
     rewards: Record<A, number>;

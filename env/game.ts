@@ -85,7 +85,9 @@ export class SparsGame {
   #step = 0;
   #phase: "idle" | "resetting" | "ready" | "stepping" | "done" = "idle";
 
-  /** @param encoderFor returns the observation encoder of a case (shared across games on one volume) */
+  /**
+   * Creates the instance; see the class documentation for the arguments.
+   * @param encoderFor returns the observation encoder of a case (shared across games on one volume) */
   constructor(config: SparsConfig, encoderFor: (c: Case) => ObservationEncoder) {
     this.config = config;
     this.#reward = rewardFunction(config.reward, config.ties);

@@ -35,6 +35,7 @@ export class WindowGeometry {
   readonly maxCorner: Vec3;
 
   /**
+   * Creates the instance; see the class documentation for the arguments.
    * @throws {InvalidArgumentError} when the window does not fit in the volume or stride is not a positive integer
    */
   constructor(shape: Vec3, size: Vec3, stride: number) {

@@ -21,7 +21,9 @@ export class MapScorer implements Scorer {
   readonly #tables = new WeakMap<Volume, SummedVolume>();
   readonly #reduction: MapReduction;
 
-  /** @param reduction `"mean"` (default) or `"center"` (voxel `corner + floor(size / 2)`) */
+  /**
+   * Creates the instance; see the class documentation for the arguments.
+   * @param reduction `"mean"` (default) or `"center"` (voxel `corner + floor(size / 2)`) */
   constructor(reduction: MapReduction = "mean") {
     if (reduction !== "mean" && reduction !== "center") {
       throw new InvalidArgumentError("reduction", `is '${reduction}'`, "'mean' or 'center'");
@@ -56,6 +58,7 @@ export class MapScorer implements Scorer {
     return this;
   }
 
+  /** Scores the windows at `corners` (packed z,y,x) of size `size`; see {@link Scorer}. */
   score(volume: Volume, corners: Int32Array, size: Vec3): Promise<Float32Array> {
     const map = this.#maps.get(volume);
     if (!map) {

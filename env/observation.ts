@@ -83,6 +83,7 @@ export class ObservationEncoder {
   #mapSmall?: Float32Array;
 
   /**
+   * Creates the instance; see the class documentation for the arguments.
    * @param volume the volume observed
    * @param window window size z,y,x
    * @param shape observation shape z,y,x

@@ -35,6 +35,7 @@ export class OracleScorer implements Scorer {
   readonly #saturation: number;
 
   /**
+   * Creates the instance; see the class documentation for the arguments.
    * @param cases cases whose `labels` define the oracle; cases without labels are skipped
    * @throws {InvalidArgumentError} for a bad saturation or target, or labels whose shape differs from the image
    */
@@ -67,6 +68,7 @@ export class OracleScorer implements Scorer {
     this.#labels.set(c.image, c.labels);
   }
 
+  /** Scores the windows at `corners` (packed z,y,x) of size `size`; see {@link Scorer}. */
   score(volume: Volume, corners: Int32Array, size: Vec3): Promise<Float32Array> {
     let table = this.#tables.get(volume);
     if (!table) {

@@ -36,7 +36,9 @@ export class ProbabilityMap {
   #events = 0;
   #scoreSum = 0;
 
-  /** @throws {InvalidArgumentError} when the window does not fit or the mode is unknown */
+  /**
+   * Creates the instance; see the class documentation for the arguments.
+   * @throws {InvalidArgumentError} when the window does not fit or the mode is unknown */
   constructor(shape: Vec3, windowSize: Vec3, mode: MapMode = "sum") {
     if (!["sum", "mean", "max"].includes(mode)) {
       throw new InvalidArgumentError("mapMode", `is '${mode}'`, "'sum', 'mean' or 'max'");

@@ -53,6 +53,7 @@ export class SelfPlayEnv {
   #opponentObservation?: Float32Array;
   #opponentInfo?: AgentInfo;
 
+  /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: SelfPlayEnvOptions) {
     const { learner, opponent, ...rest } = options;
     this.learner = learner ?? "a";

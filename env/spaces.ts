@@ -25,7 +25,9 @@ export class Discrete implements Space<number> {
   readonly start: number;
   #rng = new Rng(0);
 
-  /** @throws {InvalidArgumentError} unless `n` is a positive integer and `start` an integer */
+  /**
+   * Creates the instance; see the class documentation for the arguments.
+   * @throws {InvalidArgumentError} unless `n` is a positive integer and `start` an integer */
   constructor(n: number, start = 0) {
     if (!Number.isInteger(n) || n < 1) {
       throw new InvalidArgumentError("Discrete.n", `is ${n}`, "a positive integer");
@@ -37,14 +39,17 @@ export class Discrete implements Space<number> {
     this.start = start;
   }
 
+  /** Reseeds the space's generator. */
   seed(seed: number): void {
     this.#rng.reseed(seed);
   }
 
+  /** A random member of the space. */
   sample(): number {
     return this.start + this.#rng.int(this.n);
   }
 
+  /** True when `value` is a member of the space. */
   contains(value: unknown): boolean {
     return typeof value === "number" && Number.isInteger(value) && value >= this.start &&
       value < this.start + this.n;
@@ -54,7 +59,8 @@ export class Discrete implements Space<number> {
 /** Element types of a {@link Box}. */
 export type BoxDtype = "float32" | "int32" | "uint8";
 
-type BoxArray<D extends BoxDtype> = D extends "float32" ? Float32Array : D extends "int32" ? Int32Array
+/** The typed array of a {@link Box} of element type `D`. */
+export type BoxArray<D extends BoxDtype> = D extends "float32" ? Float32Array : D extends "int32" ? Int32Array
 : Uint8Array;
 
 /**
@@ -76,6 +82,7 @@ export class Box<D extends BoxDtype = "float32"> implements Space<BoxArray<D>> {
   #rng = new Rng(0);
 
   /**
+   * Creates the instance; see the class documentation for the arguments.
    * @param shape array shape, positive integers
    * @param low scalar or per-element lower bound
    * @param high scalar or per-element upper bound
@@ -125,10 +132,12 @@ export class Box<D extends BoxDtype = "float32"> implements Space<BoxArray<D>> {
     }
   }
 
+  /** Reseeds the space's generator. */
   seed(seed: number): void {
     this.#rng.reseed(seed);
   }
 
+  /** A random member of the space. */
   sample(): BoxArray<D> {
     const out = this.#allocate();
     const r = this.#rng;
@@ -149,6 +158,7 @@ export class Box<D extends BoxDtype = "float32"> implements Space<BoxArray<D>> {
     return out;
   }
 
+  /** True when `value` is a member of the space. */
   contains(value: unknown): boolean {
     const ctor = this.dtype === "float32" ? Float32Array : this.dtype === "int32" ? Int32Array : Uint8Array;
     if (!(value instanceof ctor) || value.length !== this.size) return false;
@@ -171,6 +181,7 @@ export class Dict<T extends Record<string, unknown>> implements Space<T> {
   /** The sub-spaces by key. */
   readonly spaces: { readonly [K in keyof T]: Space<T[K]> };
 
+  /** Creates the instance; see the class documentation for the arguments. */
   constructor(spaces: { [K in keyof T]: Space<T[K]> }) {
     this.spaces = spaces;
   }
@@ -180,12 +191,14 @@ export class Dict<T extends Record<string, unknown>> implements Space<T> {
     Object.keys(this.spaces).sort().forEach((k, i) => this.spaces[k as keyof T].seed(seed + i));
   }
 
+  /** A random member of the space. */
   sample(): T {
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(this.spaces)) out[k] = this.spaces[k as keyof T].sample();
     return out as T;
   }
 
+  /** True when `value` is a member of the space. */
   contains(value: unknown): boolean {
     if (typeof value !== "object" || value === null) return false;
     const keys = Object.keys(this.spaces);

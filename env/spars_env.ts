@@ -84,6 +84,7 @@ export class SparsEnv {
   readonly #renderOptions: RenderOptions;
   #agents: AgentId[] = [];
 
+  /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: SparsEnvOptions) {
     const { scorer, cases, cache, renderMode, render, ...game } = options;
     if (!scorer || typeof scorer.score !== "function") {

@@ -83,6 +83,7 @@ export class VectorEnv {
   #rngs: Rng[];
   #latest?: PerAgent<AgentInfo[]>;
 
+  /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: VectorEnvOptions) {
     const { numEnvs, cases, scorer, cache, ...game } = options;
     if (!Number.isInteger(numEnvs) || numEnvs < 1) {

