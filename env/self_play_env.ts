@@ -6,6 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
+import { EnvStateError } from "./errors.ts";
 import type { Agent, AgentContext } from "./agent.ts";
 import type { AgentId, AgentInfo } from "./game.ts";
 import type { RgbaFrame } from "./png.ts";
@@ -89,9 +90,13 @@ export class SelfPlayEnv {
 
   /** The learner plays `action`; the opponent plays its own move; both windows are scored. */
   async step(action: number): Promise<SingleStep> {
-    if (this.#opponentObservation === undefined || !this.env.agents.length) {
-      // Let the env raise its precise state error.
-      await this.env.step({ a: action, b: action });
+    const game = this.env.game;
+    if (!game.running) {
+      throw new EnvStateError(
+        "step",
+        game.done ? "called after the episode ended" : "called before reset",
+        "reset() first",
+      );
     }
     const context: AgentContext = {
       volume: this.env.game.case!.image,

@@ -11,6 +11,7 @@ import { OracleScorer } from "../env/oracle_scorer.ts";
 import { EnvStateError } from "../env/errors.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { Case } from "../data/types.ts";
+import { GreedyAgent } from "../env/baseline_agents.ts";
 import { boxCase } from "./_cases.ts";
 
 const ctx = (scoreA: number, scoreB: number) => ({
@@ -187,4 +188,42 @@ Deno.test("observation modes: position channels in [0,1]; map channel follows th
   // Both windows (score 1, the whole volume is target) at the same corner: sum 2 / (2 x 1 step) = 1.
   assert.equal(o1[1], 1);
   assert.ok(withMap.observationSpace("a").contains(o1));
+});
+
+Deno.test("GreedyAgent climbs to the best window and stays there; on a flat landscape it does not stall", async () => {
+  const { c, scorer } = strip();
+  const env = new SparsEnv({
+    scorer,
+    cases: [c],
+    window: [1, 1, 2],
+    stride: 2,
+    start: [0, 0, 0],
+    tau: 1,
+    maxSteps: 20,
+    observationShape: [1, 1, 2],
+  });
+  let r = await env.reset();
+  const greedy = new GreedyAgent(0);
+  const corners: number[] = [];
+  for (let t = 0; t < 6; t++) {
+    const ctx = { volume: c.image, geometry: env.game.geometry!, scorer: env.scorer, info: r.infos.a };
+    const [a] = await greedy.act([r.observations.a], [ctx]);
+    r = await env.step({ a, b: 5 });
+    corners.push(r.infos.a.corner[2]);
+  }
+  // Scores rise with x: +x up to the border (x = 10); there a clamped move (staying) beats -x.
+  assert.deepEqual(corners, [2, 4, 6, 8, 10, 10]);
+  // Flat scores: every clamped move ties with staying and loses the tie, so the only real move (+x) is taken.
+  const flat = new SparsEnv({
+    scorer: new MapScorer().set(c.image, new Float32Array(12)),
+    cases: [c],
+    window: [1, 1, 2],
+    stride: 2,
+    start: [0, 0, 0],
+    tau: 1,
+    observationShape: [1, 1, 2],
+  });
+  const f = await flat.reset();
+  const ctx = { volume: c.image, geometry: flat.game.geometry!, scorer: flat.scorer, info: f.infos.a };
+  assert.deepEqual(Array.from(await new GreedyAgent(3).act([f.observations.a], [ctx])), [4]);
 });
