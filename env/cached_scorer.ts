@@ -60,52 +60,53 @@ export class CachedScorer implements Scorer {
   async scoreBatch(requests: readonly ScoreRequest[], size: Vec3): Promise<Float32Array[]> {
     this.#stats.calls++;
     const sizeKey = `${size[0]}x${size[1]}x${size[2]}`;
-    const outputs = requests.map((r) => new Float32Array(r.corners.length / 3));
-    // Per request: the output slots that missed, and the distinct missing corners to forward.
-    const pending: { request: number; slots: number[]; keys: number[]; corners: number[] }[] = [];
-    requests.forEach((r, ri) => {
-      const memo = this.#table(r.volume, sizeKey);
-      const [, ny, nx] = r.volume.shape;
-      const slots: number[] = [], keys: number[] = [], corners: number[] = [];
-      const forwarded = new Set<number>();
-      for (let i = 0; i < r.corners.length / 3; i++) {
-        const z = r.corners[3 * i], y = r.corners[3 * i + 1], x = r.corners[3 * i + 2];
-        const key = (z * ny + y) * nx + x;
+    const outputs: Float32Array[] = [];
+    // Per request with misses: its memo, the output slots that missed and their keys.
+    let pending:
+      | { request: number; memo: Map<number, number>; slots: number[]; keys: number[] }[]
+      | undefined;
+    for (let r = 0; r < requests.length; r++) {
+      const { volume, corners } = requests[r];
+      const memo = this.#table(volume, sizeKey);
+      const [, ny, nx] = volume.shape;
+      const out = new Float32Array(corners.length / 3);
+      outputs.push(out);
+      let slots: number[] | undefined, keys: number[] | undefined;
+      for (let i = 0; i < out.length; i++) {
+        const key = (corners[3 * i] * ny + corners[3 * i + 1]) * nx + corners[3 * i + 2];
         const hit = memo.get(key);
-        if (hit !== undefined) {
-          outputs[ri][i] = hit;
-          this.#stats.hits++;
-          continue;
+        if (hit !== undefined) out[i] = hit;
+        else {
+          (slots ??= []).push(i);
+          (keys ??= []).push(key);
         }
-        slots.push(i);
-        if (forwarded.has(key)) continue; // a corner repeated within one call is forwarded once
-        forwarded.add(key);
-        keys.push(key);
-        corners.push(z, y, x);
       }
-      if (slots.length) pending.push({ request: ri, slots, keys, corners });
+      this.#stats.hits += out.length - (slots?.length ?? 0);
+      if (slots) (pending ??= []).push({ request: r, memo, slots, keys: keys! });
+    }
+    if (!pending) return outputs;
+    // Forward each distinct missing corner once, all requests in one inner call.
+    const inner = pending.map((p) => {
+      const seen = new Set<number>();
+      const corners: number[] = [];
+      const src = requests[p.request].corners;
+      p.slots.forEach((i, j) => {
+        if (seen.has(p.keys[j])) return;
+        seen.add(p.keys[j]);
+        corners.push(src[3 * i], src[3 * i + 1], src[3 * i + 2]);
+      });
+      return { volume: requests[p.request].volume, corners: Int32Array.from(corners), distinct: [...seen] };
     });
-    if (!pending.length) return outputs;
-    const inner = pending.map((p) => ({
-      volume: requests[p.request].volume,
-      corners: Int32Array.from(p.corners),
-    }));
-    const total = pending.reduce((s, p) => s + p.keys.length, 0);
+    const total = inner.reduce((n, q) => n + q.distinct.length, 0);
     this.#stats.misses += total;
     this.#stats.innerCalls++;
     this.#stats.largestInnerBatch = Math.max(this.#stats.largestInnerBatch, total);
     const results = await scoreRequests(this.inner, inner, size);
     pending.forEach((p, k) => {
-      const r = requests[p.request];
-      const memo = this.#table(r.volume, sizeKey);
-      p.keys.forEach((key, j) => memo.set(key, results[k][j]));
-      this.#stats.entries += p.keys.length;
-      const [, ny, nx] = r.volume.shape;
-      for (const i of p.slots) {
-        outputs[p.request][i] = memo.get(
-          (r.corners[3 * i] * ny + r.corners[3 * i + 1]) * nx + r.corners[3 * i + 2],
-        )!;
-      }
+      inner[k].distinct.forEach((key, j) => p.memo.set(key, results[k][j]));
+      this.#stats.entries += inner[k].distinct.length;
+      const out = outputs[p.request];
+      p.slots.forEach((i, j) => out[i] = p.memo.get(p.keys[j])!);
     });
     return outputs;
   }

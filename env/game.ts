@@ -48,7 +48,7 @@ export interface AgentInfo {
 
 /** Result of a reset. */
 export interface GameReset {
-  /** Observation per agent. */
+  /** Observation per agent; built on first read (then the same array), so unread observations cost nothing. */
   readonly observations: PerAgent<Float32Array>;
   /** Info per agent. */
   readonly infos: PerAgent<AgentInfo>;
@@ -214,9 +214,22 @@ export class SparsGame {
     return Int32Array.of(a[0], a[1], a[2], b[0], b[1], b[2]);
   }
 
+  // Observations that depend only on the corner are built on first read (most of a step's cost is
+  // copying them; agents that ignore them, like the baselines, never pay). The map channel depends
+  // on the current map, so that mode is built at once.
   #observe(): PerAgent<Float32Array> {
-    const e = this.#encoder!, m = this.#map!;
-    return { a: e.encode(this.#corners[0], m, this.#step), b: e.encode(this.#corners[1], m, this.#step) };
+    const e = this.#encoder!, m = this.#map!, step = this.#step;
+    const [ca, cb] = this.#corners;
+    if (e.mode === "window+map") return { a: e.encode(ca, m, step), b: e.encode(cb, m, step) };
+    let a: Float32Array | undefined, b: Float32Array | undefined;
+    return {
+      get a(): Float32Array {
+        return a ??= e.encode(ca);
+      },
+      get b(): Float32Array {
+        return b ??= e.encode(cb);
+      },
+    };
   }
 
   #infos(): PerAgent<AgentInfo> {
