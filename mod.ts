@@ -36,6 +36,7 @@ export * from "./data/tile.ts";
 export * from "./data/split.ts";
 export * from "./data/dataset.ts";
 export * from "./data/case_cache.ts";
+export * from "./data/atomic_write.ts";
 // env
 export * from "./env/errors.ts";
 export * from "./env/geometry.ts";

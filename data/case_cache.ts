@@ -21,6 +21,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
+import { writeFileAtomic } from "./atomic_write.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import type { Case, Labels, Vec3, Volume } from "./types.ts";
 
@@ -161,11 +162,6 @@ async function readExactly(file: Deno.FsFile, buf: Uint8Array): Promise<boolean>
     done += n;
   }
   return true;
-}
-
-async function writeAll(file: Deno.FsFile, buf: Uint8Array): Promise<void> {
-  let done = 0;
-  while (done < buf.length) done += await file.write(buf.subarray(done));
 }
 
 /**
@@ -314,19 +310,7 @@ export class CaseCache {
     const parts = entryParts(c);
     const digest = digestOf(parts);
     await Deno.mkdir(this.dir, { recursive: true });
-    const temp = `${path}.tmp-${crypto.randomUUID()}`;
-    try {
-      const file = await Deno.open(temp, { write: true, createNew: true });
-      try {
-        for (const p of [...parts, digest]) await writeAll(file, p);
-      } finally {
-        file.close();
-      }
-      await Deno.rename(temp, path);
-    } catch (e) {
-      await Deno.remove(temp).catch(() => {});
-      throw e;
-    }
+    await writeFileAtomic(path, [...parts, digest]);
   }
 
   /** SHA-256 (crypto.subtle) of a file's bytes, as 64 lowercase hex digits. */

@@ -10,13 +10,23 @@
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
 import { CaseCache } from "./case_cache.ts";
-import { DatasetError, InvalidArgumentError } from "./errors.ts";
+import {
+  detectLayout,
+  type LayoutListing,
+  listFolderCases,
+  listLitsCases,
+  listMsdCases,
+} from "./dataset_layouts.ts";
+import { InvalidArgumentError } from "./errors.ts";
 import { readNifti, readNiftiLabels } from "./nifti_read.ts";
-import { generatePhantom, type PhantomDatasetOptions } from "./phantom.ts";
+import {
+  generatePhantom,
+  type PhantomDatasetOptions,
+  phantomDatasetPlan,
+  type PhantomOptions,
+} from "./phantom.ts";
 import { checkSameGrid, preprocessCase, type PreprocessOptions } from "./preprocess.ts";
-import { Rng } from "./random.ts";
 import {
   checkSplitFractions,
   DEFAULT_SPLIT_FRACTIONS,
@@ -82,9 +92,6 @@ export interface FolderDatasetOptions extends DatasetOptions {
   /** Voxel-label files are `<id><labelSuffix>.nii[.gz]` next to the image (default "_seg"). */
   labelSuffix?: string;
 }
-
-const NIFTI = /\.nii(\.gz)?$/;
-const stemOf = (name: string): string => name.replace(NIFTI, "");
 
 /** Natural order: digit runs compare as numbers ("case2" < "case10"), the rest by code units. */
 function naturalCompare(a: string, b: string): number {
@@ -166,19 +173,15 @@ class RefDataset implements Dataset {
   }
 }
 
-/** Validates the shared options; the parts of a file dataset. */
-function fileParts(
-  name: string,
-  refs: CaseRef[],
-  options: DatasetOptions,
-  defaultTarget: number | readonly number[],
-): DatasetParts {
+/** A dataset over the cases of a layout listing; validates the shared options. */
+function fileDataset(listing: LayoutListing, options: DatasetOptions): Dataset {
   const seed = options.seed ?? 0;
   if (!Number.isFinite(seed)) throw new InvalidArgumentError("seed", `is ${seed}`, "a finite number");
   const fractions = options.fractions ?? DEFAULT_SPLIT_FRACTIONS;
   checkSplitFractions(fractions);
-  const target = normaliseTarget(options.target ?? defaultTarget);
-  return { name, refs, target, seed, fractions, loader: fileLoader(options, target) };
+  const target = normaliseTarget(options.target ?? listing.defaultTarget);
+  const { name, refs } = listing;
+  return new RefDataset({ name, refs, target, seed, fractions, loader: fileLoader(options, target) });
 }
 
 /** The loader of file datasets: cache lookup, decode, grid check, presence, preprocess, cache store. */
@@ -218,54 +221,6 @@ function fileLoader(options: DatasetOptions, target: readonly number[]): Loader 
   };
 }
 
-async function requireDir(dir: string): Promise<void> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(dir);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new DatasetError(dir, "does not exist", "a dataset folder");
-    throw e;
-  }
-  if (!info.isDirectory) throw new DatasetError(dir, "is not a folder", "a dataset folder");
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
-}
-
-/** Files under `dir` (recursively, hidden entries skipped), as full paths. */
-async function walkFiles(dir: string, depth: number): Promise<string[]> {
-  const out: string[] = [];
-  for await (const e of Deno.readDir(dir)) {
-    if (e.name.startsWith(".")) continue;
-    const path = join(dir, e.name);
-    if (e.isFile) out.push(path);
-    else if (e.isDirectory && depth > 0) out.push(...await walkFiles(path, depth - 1));
-  }
-  return out;
-}
-
-/** Adds `ref` to `byId`, or throws naming both files when the id is taken. */
-function addUnique(byId: Map<string, CaseRef>, ref: CaseRef): void {
-  const other = byId.get(ref.id);
-  if (other) {
-    throw new DatasetError(
-      ref.imagePath,
-      `gives case id "${ref.id}", as does ${other.imagePath}`,
-      "unique case ids",
-    );
-  }
-  byId.set(ref.id, ref);
-}
-
-const LITS_VOLUME = /^volume-(\d+)\.nii(\.gz)?$/, LITS_SEG = /^segmentation-(\d+)\.nii(\.gz)?$/;
-
 /**
  * Opens a LiTS folder: `volume-N.nii[.gz]` with `segmentation-N.nii[.gz]` (labels 0 background,
  * 1 liver, 2 tumour), found in `dir` or its subfolders (e.g. Kaggle's `volume_pt1/`, `segmentations/`).
@@ -275,51 +230,7 @@ const LITS_VOLUME = /^volume-(\d+)\.nii(\.gz)?$/, LITS_SEG = /^segmentation-(\d+
  *   segmentation no volume), or two files give the same N
  */
 export async function openLitsDataset(dir: string, options: DatasetOptions = {}): Promise<Dataset> {
-  await requireDir(dir);
-  const volumes = new Map<string, CaseRef>(), segs = new Map<string, string>();
-  for (const path of await walkFiles(dir, 4)) {
-    const name = basename(path);
-    const v = LITS_VOLUME.exec(name), s = LITS_SEG.exec(name);
-    if (v) addUnique(volumes, { id: `lits-${Number(v[1])}`, imagePath: path });
-    if (s) {
-      const id = `lits-${Number(s[1])}`;
-      const other = segs.get(id);
-      if (other) throw new DatasetError(path, `gives case id "${id}", as does ${other}`, "unique case ids");
-      segs.set(id, path);
-    }
-  }
-  if (volumes.size === 0) {
-    throw new DatasetError(dir, "holds no volume-N.nii or volume-N.nii.gz file", "a LiTS folder");
-  }
-  for (const [id, seg] of segs) {
-    if (!volumes.has(id)) {
-      throw new DatasetError(seg, "has no matching volume-N file", "a volume for every segmentation");
-    }
-  }
-  const refs = [...volumes.values()].map((r) => {
-    const labelsPath = segs.get(r.id);
-    if (!labelsPath) {
-      throw new DatasetError(
-        r.imagePath,
-        "has no segmentation-N.nii[.gz] with the same N",
-        "a segmentation per volume",
-      );
-    }
-    return { ...r, labelsPath };
-  });
-  return new RefDataset(fileParts("lits", refs, options, 2));
-}
-
-/** Label values named tumour/tumor/cancer in an MSD `labels` object (v1 `{"2":"cancer"}` or v2 `{"tumor":2}`). */
-function msdTargetLabels(labels: unknown): number[] {
-  if (typeof labels !== "object" || labels === null) return [];
-  const isTarget = (name: string): boolean => /tumou?r|cancer/i.test(name);
-  const out: number[] = [];
-  for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
-    if (typeof v === "string" && isTarget(v) && /^\d+$/.test(k)) out.push(Number(k));
-    if (isTarget(k)) out.push(...[v].flat().filter((n): n is number => typeof n === "number"));
-  }
-  return out.filter((n) => Number.isInteger(n) && n >= 1 && n <= 255);
+  return fileDataset(await listLitsCases(dir), options);
 }
 
 /**
@@ -331,69 +242,7 @@ function msdTargetLabels(labels: unknown): number[] {
  *   malformed or names a missing file, the list is empty, or two entries give the same id
  */
 export async function openMsdDataset(dir: string, options: DatasetOptions = {}): Promise<Dataset> {
-  await requireDir(dir);
-  const jsonPath = join(dir, "dataset.json");
-  let text: string;
-  try {
-    text = await Deno.readTextFile(jsonPath);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new DatasetError(jsonPath, "is missing", "an MSD dataset.json");
-    }
-    throw e;
-  }
-  let json: Record<string, unknown>;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new DatasetError(jsonPath, `is not valid JSON (${(e as Error).message})`, "an MSD dataset.json");
-  }
-  if (typeof json !== "object" || json === null || !Array.isArray(json.training)) {
-    throw new DatasetError(
-      jsonPath,
-      'has no "training" list',
-      'an object with "training": [{image, label}, ...]',
-    );
-  }
-  const found = msdTargetLabels(json.labels);
-  const byId = new Map<string, CaseRef>();
-  const resolve = async (
-    entry: Record<string, unknown>,
-    field: string,
-    i: number,
-  ): Promise<string | undefined> => {
-    const value = entry[field];
-    if (value === undefined && field === "label") return undefined;
-    const where = `${jsonPath} training[${i}].${field}`;
-    if (typeof value !== "string" || !NIFTI.test(value)) {
-      throw new DatasetError(
-        where,
-        `is ${JSON.stringify(value)}`,
-        "a relative path to a .nii or .nii.gz file",
-      );
-    }
-    const path = join(dir, value);
-    if (!(await exists(path))) {
-      throw new DatasetError(where, `names ${path}, which does not exist`, "an existing file");
-    }
-    return path;
-  };
-  for (const [i, entry] of (json.training as unknown[]).entries()) {
-    if (typeof entry !== "object" || entry === null) {
-      throw new DatasetError(
-        `${jsonPath} training[${i}]`,
-        `is ${JSON.stringify(entry)}`,
-        "an object {image, label}",
-      );
-    }
-    const e = entry as Record<string, unknown>;
-    const imagePath = (await resolve(e, "image", i))!;
-    const labelsPath = await resolve(e, "label", i);
-    addUnique(byId, { id: stemOf(basename(imagePath)), imagePath, ...(labelsPath ? { labelsPath } : {}) });
-  }
-  if (byId.size === 0) throw new DatasetError(jsonPath, 'has an empty "training" list', "at least one case");
-  const name = typeof json.name === "string" ? json.name : basename(dir);
-  return new RefDataset(fileParts(name, [...byId.values()], options, found.length > 0 ? found : 1));
+  return fileDataset(await listMsdCases(dir), options);
 }
 
 /**
@@ -402,127 +251,16 @@ export async function openMsdDataset(dir: string, options: DatasetOptions = {}):
  * `imageSuffix` only stems ending with it are images (e.g. "_flair"); the id is the stem without it.
  * Voxel labels, optional, are `<id><labelSuffix>.nii[.gz]` beside the image or `<dir>/labels/<image
  * file name>`. Weak labels come from the CSV (`case,presence` with a header; presence 0/1, also
- * true/false or yes/no; `case` an id, image file name or stem); cases it does not name get presence from their labels, if any. The
- * default target is 1. BraTS: `{ imageSuffix: "_flair", labelSuffix: "_seg", target: [1, 2, 4] }`.
+ * true/false or yes/no; `case` an id, image file name or stem); cases it does not name get presence
+ * from their labels, if any. The default target is 1. BraTS: `{ imageSuffix: "_flair", labelSuffix:
+ * "_seg", target: [1, 2, 4] }`.
  *
  * @throws {DatasetError} when `dir` is missing or holds no image, two files give one id, a case has two
  *   label files, a label file has no image, an explicit `csv` is missing, or a CSV row is malformed or
  *   names no case (the error names `<csv>:<line>`)
  */
 export async function openFolderDataset(dir: string, options: FolderDatasetOptions = {}): Promise<Dataset> {
-  await requireDir(dir);
-  const imageSuffix = options.imageSuffix ?? "", labelSuffix = options.labelSuffix ?? "_seg";
-  const isLabelStem = (stem: string): boolean => labelSuffix !== "" && stem.endsWith(labelSuffix);
-  const files = (await walkFiles(dir, 1)).filter((p) => NIFTI.test(p) && dirname(p) !== join(dir, "labels"));
-  const labelFiles = new Set([
-    ...files.filter((p) => isLabelStem(stemOf(basename(p)))),
-    ...(await exists(join(dir, "labels")))
-      ? (await walkFiles(join(dir, "labels"), 0)).filter((p) => NIFTI.test(p))
-      : [],
-  ]);
-  const byId = new Map<string, CaseRef>(), used = new Set<string>();
-  for (const imagePath of files) {
-    const stem = stemOf(basename(imagePath));
-    if (isLabelStem(stem) || !stem.endsWith(imageSuffix)) continue;
-    const id = stem.slice(0, stem.length - imageSuffix.length);
-    if (id === "") {
-      throw new DatasetError(imagePath, "leaves an empty case id", `a stem longer than "${imageSuffix}"`);
-    }
-    const candidates = [
-      ...[".nii", ".nii.gz"].map((ext) => join(dirname(imagePath), `${id}${labelSuffix}${ext}`)),
-      join(dir, "labels", basename(imagePath)),
-    ].filter((p) => labelFiles.has(p));
-    if (candidates.length > 1) {
-      throw new DatasetError(imagePath, `has several label files: ${candidates.join(", ")}`, "at most one");
-    }
-    candidates.forEach((p) => used.add(p));
-    addUnique(byId, { id, imagePath, ...(candidates.length ? { labelsPath: candidates[0] } : {}) });
-  }
-  if (byId.size === 0) {
-    throw new DatasetError(
-      dir,
-      `holds no *${imageSuffix}.nii or *${imageSuffix}.nii.gz image`,
-      "a folder of images",
-    );
-  }
-  for (const p of labelFiles) {
-    if (!used.has(p)) {
-      throw new DatasetError(p, "is a label file with no matching image", "an image for every label file");
-    }
-  }
-  const csv = options.csv ?? join(dir, "labels.csv");
-  if (options.csv !== undefined || await exists(csv)) {
-    for (const [id, presence] of await readPresenceCsv(csv, [...byId.values()], dir)) {
-      byId.set(id, { ...byId.get(id)!, presence });
-    }
-  }
-  return new RefDataset(fileParts(basename(dir), [...byId.values()], options, 1));
-}
-
-const PRESENCE_VALUES: Record<string, 0 | 1> = { "0": 0, "1": 1, false: 0, true: 1, no: 0, yes: 1 };
-
-/**
- * Reads a CSV of weak labels: a header naming the columns `case` and `presence` (any order, other
- * columns ignored, case-insensitive), then one row per case; blank lines skipped, cells trimmed and
- * unquoted (no commas inside cells). `case` is a case id, an image file name or its stem; `presence`
- * is 0/1, false/true or no/yes (case-insensitive). Returns case id -> presence.
- */
-async function readPresenceCsv(csv: string, refs: CaseRef[], dir: string): Promise<Map<string, 0 | 1>> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(csv);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new DatasetError(csv, "does not exist", "a CSV of weak labels with header case,presence");
-    }
-    throw e;
-  }
-  const idOf = new Map<string, string>();
-  for (const r of refs) {
-    for (const name of [r.id, basename(r.imagePath), stemOf(basename(r.imagePath))]) idOf.set(name, r.id);
-  }
-  const out = new Map<string, 0 | 1>();
-  let caseColumn = -1, presenceColumn = -1, columns = 0;
-  for (const [i, raw] of text.replace(/^\uFEFF/, "").split(/\r?\n/).entries()) {
-    const where = `${csv}:${i + 1}`;
-    if (raw.trim() === "") continue;
-    const cells = raw.split(",").map((c) => c.trim().replace(/^"(.*)"$/, "$1").trim());
-    if (columns === 0) {
-      const names = cells.map((c) => c.toLowerCase());
-      caseColumn = names.indexOf("case"), presenceColumn = names.indexOf("presence"), columns = cells.length;
-      if (caseColumn < 0 || presenceColumn < 0) {
-        throw new DatasetError(
-          where,
-          `header is "${raw}"`,
-          'a header naming the columns "case" and "presence"',
-        );
-      }
-      continue;
-    }
-    if (cells.length !== columns) {
-      throw new DatasetError(where, `has ${cells.length} cells`, `${columns}, as the header`);
-    }
-    const id = idOf.get(cells[caseColumn]);
-    if (id === undefined) {
-      throw new DatasetError(
-        where,
-        `names case "${cells[caseColumn]}", which has no image in ${dir}`,
-        "a case of the folder",
-      );
-    }
-    const presence = PRESENCE_VALUES[cells[presenceColumn].toLowerCase()];
-    if (presence === undefined) {
-      throw new DatasetError(
-        where,
-        `presence is "${cells[presenceColumn]}"`,
-        "0 or 1 (also accepted: false/true, no/yes)",
-      );
-    }
-    if (out.has(id)) throw new DatasetError(where, `names case "${id}" again`, "one row per case");
-    out.set(id, presence);
-  }
-  if (columns === 0) throw new DatasetError(csv, "is empty", "a header line case,presence");
-  return out;
+  return fileDataset(await listFolderCases(dir, options), options);
 }
 
 /**
@@ -533,15 +271,10 @@ async function readPresenceCsv(csv: string, refs: CaseRef[], dir: string): Promi
  * @throws {DatasetError} as the chosen opener does, or when `spec` does not exist
  */
 export async function openDataset(spec: string, options: FolderDatasetOptions = {}): Promise<Dataset> {
-  if (basename(spec) === "dataset.json" && (await exists(spec))) {
-    return await openMsdDataset(dirname(spec), options);
-  }
-  await requireDir(spec);
-  if (await exists(join(spec, "dataset.json"))) return await openMsdDataset(spec, options);
-  if ((await walkFiles(spec, 4)).some((p) => LITS_VOLUME.test(basename(p)))) {
-    return await openLitsDataset(spec, options);
-  }
-  return await openFolderDataset(spec, options);
+  const { layout, dir } = await detectLayout(spec);
+  if (layout === "msd") return await openMsdDataset(dir, options);
+  if (layout === "lits") return await openLitsDataset(dir, options);
+  return await openFolderDataset(dir, options);
 }
 
 /** Options of {@link phantomDataset}: those of `generatePhantomDataset` plus split and preprocessing. */
@@ -554,55 +287,35 @@ export interface PhantomDatasetSpec extends PhantomDatasetOptions {
 
 /**
  * An in-memory dataset of synthetic phantoms: the same cases, ids and presence as
- * `generatePhantomDataset(options)`, but each phantom is generated only when loaded (and not kept),
- * so a large dataset costs no memory up front. Presence is known without generating (refs carry it),
- * so splits are stratified. Target: 2 (tumour). `imagePath` is `phantom:<case seed>`.
+ * `generatePhantomDataset(options)` (both follow `phantomDatasetPlan`), but each phantom is generated
+ * only when loaded (and not kept), so a large dataset costs no memory up front. Presence is known
+ * without generating (refs carry it), so splits are stratified. Target: 2 (tumour). `imagePath` is
+ * `phantom:<case seed>`; `load` accepts only refs of this dataset's phantoms.
  *
- * The per-case plan (negatives shuffled by `seed`, then one distinct uint32 seed per case from the
- * same stream, positives with tumours [max(1, min), max]) mirrors `generatePhantomDataset`; a test
- * checks they agree.
- *
- * @throws {InvalidArgumentError} on an invalid count, share or fractions (phantom options are checked
- *   when a case is generated)
+ * @throws {InvalidArgumentError} on an invalid count, share, seed or fractions, or when positives are
+ *   requested but `tumours` allows at most 0 (other phantom options are checked when a case is generated)
  */
 export function phantomDataset(options: PhantomDatasetSpec): Dataset {
-  const { count, seed, negativeShare = 0.3, fractions = DEFAULT_SPLIT_FRACTIONS, preprocess, ...phantom } =
-    options;
-  if (!(Number.isInteger(count) && count >= 1)) {
-    throw new InvalidArgumentError("phantomDataset.count", `is ${count}`, "a positive integer");
-  }
-  if (!(Number.isFinite(negativeShare) && negativeShare >= 0 && negativeShare <= 1)) {
-    throw new InvalidArgumentError(
-      "phantomDataset.negativeShare",
-      `is ${negativeShare}`,
-      "a share in [0, 1]",
-    );
-  }
-  if (!Number.isFinite(seed)) {
-    throw new InvalidArgumentError("phantomDataset.seed", `is ${seed}`, "a finite number");
-  }
+  const { fractions = DEFAULT_SPLIT_FRACTIONS, preprocess, ...datasetOptions } = options;
+  const plan = phantomDatasetPlan(datasetOptions);
   checkSplitFractions(fractions);
-  const negatives = Math.round(count * negativeShare);
-  const rng = new Rng(seed);
-  const flags = rng.shuffle(Array.from({ length: count }, (_, i) => (i < negatives ? 0 : 1)));
-  const used = new Set<number>();
-  const refs: CaseRef[] = flags.map((positive) => {
-    let caseSeed = rng.nextUint32();
-    while (used.has(caseSeed)) caseSeed = rng.nextUint32();
-    used.add(caseSeed);
-    return { id: `phantom-${caseSeed}`, imagePath: `phantom:${caseSeed}`, presence: positive ? 1 : 0 };
-  });
-  const t = phantom.tumours ?? [1, 3];
-  const [tMin, tMax] = typeof t === "number" ? [t, t] : t;
+  const byPath = new Map<string, PhantomOptions>(plan.map((p) => [`phantom:${p.seed}`, p]));
+  const refs: CaseRef[] = plan.map((p) => ({
+    id: `phantom-${p.seed}`,
+    imagePath: `phantom:${p.seed}`,
+    presence: p.tumours === 0 ? 0 : 1,
+  }));
   const loader = async (ref: CaseRef): Promise<Case> => {
-    const m = /^phantom:(\d+)$/.exec(ref.imagePath);
-    if (!m) throw new InvalidArgumentError("ref.imagePath", `is ${ref.imagePath}`, "phantom:<case seed>");
-    const c = generatePhantom({
-      ...phantom,
-      seed: Number(m[1]),
-      tumours: ref.presence === 0 ? 0 : [Math.max(1, tMin), tMax],
-    });
+    const phantom = byPath.get(ref.imagePath);
+    if (!phantom) {
+      throw new InvalidArgumentError(
+        "ref.imagePath",
+        `is ${ref.imagePath}`,
+        "phantom:<case seed> of a case of this dataset",
+      );
+    }
+    const c = generatePhantom(phantom);
     return await Promise.resolve(preprocess ? preprocessCase(c, preprocess) : c);
   };
-  return new RefDataset({ name: "phantoms", refs, target: [2], seed, fractions, loader });
+  return new RefDataset({ name: "phantoms", refs, target: [2], seed: options.seed, fractions, loader });
 }

@@ -13,18 +13,11 @@ import * as nifti from "nifti-reader-js";
 import { gunzipSync } from "node:zlib";
 import { basename } from "node:path";
 import { NiftiError, NonFiniteVoxelError } from "./errors.ts";
+import { chooseNiftiAffine } from "./nifti_affine.ts";
+import { type NiftiDatatype, niftiDatatypeSpec, voxelView } from "./nifti_voxels.ts";
 import type { Labels, Vec3, Volume } from "./types.ts";
 
-/** Voxel datatypes this reader supports (NIfTI codes 2, 256, 4, 512, 8, 768, 16, 64). */
-export type NiftiDatatype =
-  | "uint8"
-  | "int8"
-  | "int16"
-  | "uint16"
-  | "int32"
-  | "uint32"
-  | "float32"
-  | "float64";
+export type { NiftiDatatype } from "./nifti_voxels.ts";
 
 /** Header facts of a NIfTI file, as stored in the file (no defaults or fixes applied). */
 export interface NiftiHeaderInfo {
@@ -72,34 +65,6 @@ export interface NiftiReadResult {
 
 /** A typed view of on-disk voxels in host byte order (any of the supported integer/float arrays). */
 type RawArray = ArrayLike<number>;
-
-interface DatatypeSpec {
-  name: NiftiDatatype;
-  bytes: number;
-  make: (buffer: ArrayBufferLike, offset: number, length: number) => RawArray;
-}
-
-const SUPPORTED: Record<number, DatatypeSpec> = {
-  2: { name: "uint8", bytes: 1, make: (b, o, n) => new Uint8Array(b, o, n) },
-  256: { name: "int8", bytes: 1, make: (b, o, n) => new Int8Array(b, o, n) },
-  4: { name: "int16", bytes: 2, make: (b, o, n) => new Int16Array(b, o, n) },
-  512: { name: "uint16", bytes: 2, make: (b, o, n) => new Uint16Array(b, o, n) },
-  8: { name: "int32", bytes: 4, make: (b, o, n) => new Int32Array(b, o, n) },
-  768: { name: "uint32", bytes: 4, make: (b, o, n) => new Uint32Array(b, o, n) },
-  16: { name: "float32", bytes: 4, make: (b, o, n) => new Float32Array(b, o, n) },
-  64: { name: "float64", bytes: 8, make: (b, o, n) => new Float64Array(b, o, n) },
-};
-
-/** Names of the other NIfTI datatype codes, for error messages. */
-const UNSUPPORTED_NAMES: Map<number, string> = new Map(
-  "0 none,1 binary,32 complex64,128 rgb24,1024 int64,1280 uint64,1536 float128,1792 complex128,2048 complex256,2304 rgba32"
-    .split(",").map((pair) => [Number(pair.split(" ")[0]), pair.split(" ")[1]]),
-);
-
-const SUPPORTED_LIST = "one of uint8, int8, int16, uint16, int32, uint32, float32, float64";
-const HOST_LITTLE_ENDIAN: boolean = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-/** nibabel's tolerance for b^2 + c^2 + d^2 slightly above 1 in a stored quaternion. */
-const QUATERNION_TOLERANCE = 3 * 2 ** -23;
 
 /** A decoded header plus a host-endian view of the voxels; shared by the Volume and Labels readers. */
 interface ParsedNifti {
@@ -150,92 +115,6 @@ function ascii(bytes: Uint8Array, start: number, end: number): string {
   return String.fromCharCode(...bytes.subarray(start, end));
 }
 
-/** Affine from the quaternion fields, as nibabel's `get_qform` (qfac = sign of pixdim[0], 0 -> 1). */
-function qformAffine(h: nifti.NIFTI1 | nifti.NIFTI2, name: string): Float64Array {
-  const b = h.quatern_b, c = h.quatern_c, d = h.quatern_d;
-  let w2 = 1 - (b * b + c * c + d * d);
-  if (!(w2 >= -QUATERNION_TOLERANCE)) {
-    fail(
-      name,
-      `invalid qform quaternion (b,c,d) = (${b}, ${c}, ${d}): b^2+c^2+d^2 = ${1 - w2}`,
-      "b^2 + c^2 + d^2 <= 1",
-    );
-  }
-  if (w2 < 0) w2 = 0;
-  const a = Math.sqrt(w2);
-  const s = 2 / (a * a + b * b + c * c + d * d);
-  const r = [
-    [1 - s * (c * c + d * d), s * (b * c - a * d), s * (b * d + a * c)],
-    [s * (b * c + a * d), 1 - s * (b * b + d * d), s * (c * d - a * b)],
-    [s * (b * d - a * c), s * (c * d + a * b), 1 - s * (b * b + c * c)],
-  ];
-  const qfac = h.pixDims[0] < 0 ? -1 : 1;
-  const zoom = [h.pixDims[1], h.pixDims[2], h.pixDims[3] * qfac];
-  const offset = [h.qoffset_x, h.qoffset_y, h.qoffset_z];
-  const m = new Float64Array(16);
-  for (let row = 0; row < 3; row++) {
-    for (let col = 0; col < 3; col++) m[row * 4 + col] = r[row][col] * zoom[col];
-    m[row * 4 + 3] = offset[row];
-  }
-  m[15] = 1;
-  return m;
-}
-
-/** nibabel's choice: sform if sform_code > 0, else qform if qform_code > 0, else diag(pixdim). */
-function chooseAffine(
-  h: nifti.NIFTI1 | nifti.NIFTI2,
-  view: DataView,
-  version: 1 | 2,
-  little: boolean,
-  name: string,
-): Float64Array {
-  let m: Float64Array;
-  if (h.sform_code > 0) {
-    m = new Float64Array(16);
-    for (let i = 0; i < 12; i++) {
-      m[i] = version === 1 ? view.getFloat32(280 + 4 * i, little) : view.getFloat64(400 + 8 * i, little);
-    }
-    m[15] = 1;
-  } else if (h.qform_code > 0) {
-    m = qformAffine(h, name);
-  } else {
-    // Method 0 of nifti1.h (nibabel instead centres and flips x; we keep voxel (0,0,0) at the origin).
-    m = Float64Array.of(h.pixDims[1], 0, 0, 0, 0, h.pixDims[2], 0, 0, 0, 0, h.pixDims[3], 0, 0, 0, 0, 1);
-  }
-  for (const v of m) {
-    if (!Number.isFinite(v)) {
-      fail(name, `non-finite affine (${h.sform_code > 0 ? "sform" : "qform"})`, "finite numbers");
-    }
-  }
-  return m;
-}
-
-/** Host-endian typed view (or aligned, byte-swapped copy) of `count` voxels at `offset`. */
-function voxelView(
-  bytes: Uint8Array,
-  offset: number,
-  count: number,
-  spec: DatatypeSpec,
-  little: boolean,
-): RawArray {
-  const start = bytes.byteOffset + offset;
-  if (little === HOST_LITTLE_ENDIAN && start % spec.bytes === 0) {
-    return spec.make(bytes.buffer, start, count);
-  }
-  const copy = bytes.slice(offset, offset + count * spec.bytes);
-  const w = spec.bytes;
-  if (little !== HOST_LITTLE_ENDIAN && w > 1) {
-    for (let i = 0; i < copy.length; i += w) {
-      for (let lo = i, hi = i + w - 1; lo < hi; lo++, hi--) {
-        const t = copy[lo];
-        copy[lo] = copy[hi];
-        copy[hi] = t;
-      }
-    }
-  }
-  return spec.make(copy.buffer, 0, count);
-}
-
 function parseNifti(bytes: Uint8Array, name: string): ParsedNifti {
   const notNifti = "a NIfTI file (sizeof_hdr 348 or 540 in the first 4 bytes)";
   if (bytes.length < 4) fail(name, `not a NIfTI file: only ${bytes.length} bytes`, notNifti);
@@ -273,10 +152,7 @@ function parseNifti(bytes: Uint8Array, name: string): ParsedNifti {
   }
 
   const code = h.datatypeCode;
-  const spec = SUPPORTED[code];
-  if (!spec) {
-    fail(name, `unsupported datatype ${code} (${UNSUPPORTED_NAMES.get(code) ?? "unknown"})`, SUPPORTED_LIST);
-  }
+  const spec = niftiDatatypeSpec(code, name);
   const dims = h.dims.slice(0, 8).map(Number);
   const pixdim = h.pixDims.slice(0, 8).map(Number);
   const nd = dims[0];
@@ -337,7 +213,17 @@ function parseNifti(bytes: Uint8Array, name: string): ParsedNifti {
     info,
     shape: [nz, ny, nx],
     spacing: [pz, py, px],
-    affine: chooseAffine(h, view, version, little, name),
+    affine: chooseNiftiAffine({
+      sformCode: h.sform_code,
+      qformCode: h.qform_code,
+      srow: Array.from(
+        { length: 12 },
+        (_, i) => version === 1 ? view.getFloat32(280 + 4 * i, little) : view.getFloat64(400 + 8 * i, little),
+      ),
+      quatern: [h.quatern_b, h.quatern_c, h.quatern_d],
+      qoffset: [h.qoffset_x, h.qoffset_y, h.qoffset_z],
+      pixdim,
+    }, name),
     raw: voxelView(bytes, voxOffset, count, spec, little),
     scaling,
   };
@@ -351,6 +237,15 @@ function defaultId(source: string | Uint8Array, id: string | undefined): string 
   if (id !== undefined) return id;
   if (typeof source !== "string") return "<bytes>";
   return basename(source).replace(/\.nii(\.gz)?$/i, "").replace(/\.gz$/i, "");
+}
+
+/** Loads and parses a source: `name` names it in errors, `id` is the id of the result. */
+async function readParsed(
+  source: string | Uint8Array,
+  id: string | undefined,
+): Promise<ParsedNifti & { id: string }> {
+  const name = sourceName(source, id);
+  return { ...parseNifti(await loadBytes(source, name), name), id: defaultId(source, id) };
 }
 
 /**
@@ -369,9 +264,8 @@ export async function readNiftiWithInfo(
   source: string | Uint8Array,
   options: ReadNiftiOptions = {},
 ): Promise<NiftiReadResult> {
-  const name = sourceName(source, options.id);
-  const parsed = parseNifti(await loadBytes(source, name), name);
-  const { raw, scaling } = parsed;
+  const parsed = await readParsed(source, options.id);
+  const { name, raw, scaling, id, shape, spacing, affine } = parsed;
   const n = raw.length;
   let data: Float32Array;
   if (scaling === null) {
@@ -403,13 +297,7 @@ export async function readNiftiWithInfo(
       if (v - v !== 0) data[i] = 0;
     }
   }
-  const volume: Volume = {
-    id: defaultId(source, options.id),
-    shape: parsed.shape,
-    spacing: parsed.spacing,
-    data,
-    affine: parsed.affine,
-  };
+  const volume: Volume = { id, shape, spacing, data, affine };
   return { volume, info: parsed.info, nonFiniteCount };
 }
 
@@ -440,9 +328,8 @@ export async function readNiftiLabels(
   source: string | Uint8Array,
   options: { id?: string } = {},
 ): Promise<Labels> {
-  const name = sourceName(source, options.id);
-  const parsed = parseNifti(await loadBytes(source, name), name);
-  const { raw, scaling } = parsed;
+  const parsed = await readParsed(source, options.id);
+  const { name, raw, scaling, id, shape, spacing, affine } = parsed;
   const n = raw.length;
   let data: Uint8Array;
   if (scaling === null && raw instanceof Uint8Array) {
@@ -461,7 +348,7 @@ export async function readNiftiLabels(
       }
     }
     if (bad > 0) {
-      const [, ny, nx] = parsed.shape;
+      const [, ny, nx] = shape;
       const x = firstBad % nx, y = Math.floor(firstBad / nx) % ny, z = Math.floor(firstBad / (nx * ny));
       const first = raw[firstBad] * slope + inter;
       fail(
@@ -471,11 +358,5 @@ export async function readNiftiLabels(
       );
     }
   }
-  return {
-    id: defaultId(source, options.id),
-    shape: parsed.shape,
-    spacing: parsed.spacing,
-    data,
-    affine: parsed.affine,
-  };
+  return { id, shape, spacing, data, affine };
 }

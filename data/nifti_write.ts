@@ -6,8 +6,10 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
-import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "./atomic_write.ts";
 import { InvalidArgumentError, NiftiError, NonFiniteVoxelError, ShapeMismatchError } from "./errors.ts";
+import { qformFromAffine } from "./nifti_affine.ts";
+import { HOST_LITTLE_ENDIAN, swapByteOrder } from "./nifti_voxels.ts";
 import type { Labels, Volume } from "./types.ts";
 
 /** Options of {@link writeNifti}. */
@@ -25,64 +27,6 @@ const HEADER_BYTES = 348;
 const VOX_OFFSET = 352;
 const NIFTI_INTENT_LABEL = 1002;
 const UNITS_MM = 2;
-/** Relative tolerance for "the affine is a rotation times the voxel sizes". */
-const RIGID_TOLERANCE = 1e-4;
-const HOST_LITTLE_ENDIAN: boolean = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
-
-interface Quaternion {
-  b: number;
-  c: number;
-  d: number;
-  qfac: 1 | -1;
-}
-
-/** Unit quaternion (a >= 0) of a proper rotation matrix (row-major 3x3), by Shepperd's branches. */
-function rotationToQuaternion(r: number[]): [number, number, number, number] {
-  const [r00, r01, r02, r10, r11, r12, r20, r21, r22] = r;
-  const trace = r00 + r11 + r22;
-  let a: number, b: number, c: number, d: number;
-  if (trace > 0) {
-    const s = 2 * Math.sqrt(trace + 1);
-    [a, b, c, d] = [s / 4, (r21 - r12) / s, (r02 - r20) / s, (r10 - r01) / s];
-  } else if (r00 > r11 && r00 > r22) {
-    const s = 2 * Math.sqrt(1 + r00 - r11 - r22);
-    [a, b, c, d] = [(r21 - r12) / s, s / 4, (r01 + r10) / s, (r02 + r20) / s];
-  } else if (r11 > r22) {
-    const s = 2 * Math.sqrt(1 + r11 - r00 - r22);
-    [a, b, c, d] = [(r02 - r20) / s, (r01 + r10) / s, s / 4, (r12 + r21) / s];
-  } else {
-    const s = 2 * Math.sqrt(1 + r22 - r00 - r11);
-    [a, b, c, d] = [(r10 - r01) / s, (r02 + r20) / s, (r12 + r21) / s, s / 4];
-  }
-  const norm = Math.hypot(a, b, c, d) * (a < 0 ? -1 : 1);
-  return [a / norm, b / norm, c / norm, d / norm];
-}
-
-/**
- * The qform of an affine whose 3x3 part is R * diag(zooms) with R orthonormal and zooms equal to
- * the voxel sizes `pixdim` (x,y,z); null when it is not (sheared, or scaled unlike pixdim).
- */
-function qformOf(affine: Float64Array, pixdim: readonly number[]): Quaternion | null {
-  const r: number[] = new Array(9);
-  for (let col = 0; col < 3; col++) {
-    const norm = Math.hypot(affine[col], affine[4 + col], affine[8 + col]);
-    if (Math.abs(norm - pixdim[col]) > RIGID_TOLERANCE * pixdim[col]) return null;
-    for (let row = 0; row < 3; row++) r[row * 3 + col] = affine[row * 4 + col] / norm;
-  }
-  for (let i = 0; i < 3; i++) {
-    for (let j = i; j < 3; j++) {
-      const dot = r[i] * r[j] + r[3 + i] * r[3 + j] + r[6 + i] * r[6 + j];
-      if (Math.abs(dot - (i === j ? 1 : 0)) > RIGID_TOLERANCE) return null;
-    }
-  }
-  const det = r[0] * (r[4] * r[8] - r[5] * r[7]) - r[1] * (r[3] * r[8] - r[5] * r[6]) +
-    r[2] * (r[3] * r[7] - r[4] * r[6]);
-  // An improper R (left-handed voxel axes) is stored as a proper rotation with qfac = -1 (k flipped).
-  const qfac: 1 | -1 = det < 0 ? -1 : 1;
-  if (qfac < 0) { for (const i of [2, 5, 8]) r[i] = -r[i]; }
-  const [, b, c, d] = rotationToQuaternion(r);
-  return { b, c, d, qfac };
-}
 
 function checkImage(image: Volume | Labels, like: Volume | Labels | undefined): void {
   const { shape, id } = image;
@@ -168,7 +112,7 @@ export function encodeNifti(image: Volume | Labels, options: { like?: Volume | L
   const [nz, ny, nx] = image.shape;
   const pixdim = [geometry.spacing[2], geometry.spacing[1], geometry.spacing[0]];
   const affine = geometry.affine;
-  const q = qformOf(affine, pixdim);
+  const q = qformFromAffine(affine, pixdim);
 
   const out = new Uint8Array(VOX_OFFSET + image.data.length * bytesPerVoxel);
   const view = new DataView(out.buffer);
@@ -203,15 +147,8 @@ export function encodeNifti(image: Volume | Labels, options: { like?: Volume | L
 
   const data = image.data;
   out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), VOX_OFFSET);
-  if (!HOST_LITTLE_ENDIAN && !isLabels) {
-    for (let i = VOX_OFFSET; i < out.length; i += 4) {
-      const b0 = out[i], b1 = out[i + 1];
-      out[i] = out[i + 3];
-      out[i + 1] = out[i + 2];
-      out[i + 2] = b1;
-      out[i + 3] = b0;
-    }
-  }
+  // NIfTI is written little-endian; typed arrays are in host order.
+  if (!HOST_LITTLE_ENDIAN) swapByteOrder(out.subarray(VOX_OFFSET), bytesPerVoxel);
   return out;
 }
 
@@ -236,12 +173,9 @@ export async function writeNifti(
   const raw = encodeNifti(image, { like: options.like });
   const gzip = options.gzip ?? /\.gz$/i.test(path);
   const bytes = gzip ? gzipSync(raw) : raw;
-  const temp = join(dirname(path), `.${basename(path)}.${crypto.randomUUID().slice(0, 8)}.tmp`);
   try {
-    await Deno.writeFile(temp, bytes);
-    await Deno.rename(temp, path);
+    await writeFileAtomic(path, bytes);
   } catch (e) {
-    await Deno.remove(temp).catch(() => {});
     throw new NiftiError(
       path,
       `cannot write: ${(e as Error).message}`,

@@ -6,6 +6,7 @@
  * @module
  */
 import { deflateSync, inflateSync } from "node:zlib";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 
 /**
@@ -295,18 +296,11 @@ function toRgba(pixels: Uint8Array, width: number, height: number, channels: num
 }
 
 /**
- * Encodes `frame` ({@link encodePng}) and writes it to `path` atomically: a temporary file in the
- * same folder, then a rename, so readers never see a partial PNG. The folder must exist. Encoding
- * errors are thrown before anything is written; on a write error the temporary file is removed.
+ * Encodes `frame` ({@link encodePng}) and writes it to `path` atomically (`writeFileAtomic`: a
+ * temporary file in the same folder, then a rename), so readers never see a partial PNG. The folder
+ * must exist. Encoding errors are thrown before anything is written; on a write error the temporary
+ * file is removed.
  */
 export async function writePng(path: string, frame: RgbaFrame): Promise<void> {
-  const bytes = encodePng(frame);
-  const temp = `${path}.tmp-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
-  try {
-    await Deno.writeFile(temp, bytes);
-    await Deno.rename(temp, path);
-  } catch (e) {
-    await Deno.remove(temp).catch(() => {});
-    throw e;
-  }
+  await writeFileAtomic(path, encodePng(frame));
 }

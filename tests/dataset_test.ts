@@ -267,6 +267,12 @@ Deno.test("folder: CSV and layout errors name the file and line", async () => {
       e instanceof DatasetError && e.source === `${csv}:3` && /"maybe"/.test(e.message) &&
       /0 or 1/.test(e.message),
   );
+  // Values are looked up as data, never as inherited object members.
+  await Deno.writeTextFile(csv, "case,presence\na,constructor\n");
+  await assert.rejects(
+    openFolderDataset(dir),
+    (e) => e instanceof DatasetError && e.source === `${csv}:2` && /"constructor"/.test(e.message),
+  );
   await Deno.writeTextFile(csv, "id,label\na,1\n");
   await assert.rejects(openFolderDataset(dir), (e) => e instanceof DatasetError && e.source === `${csv}:1`);
   await Deno.writeTextFile(csv, "case,presence\na,1\na,0\n");
@@ -389,6 +395,9 @@ Deno.test("phantomDataset: same cases as generatePhantomDataset, generated lazil
   const negatives = SPLITS.map((s) => big.split(s).refs.filter((r) => r.presence === 0).length);
   assert.deepEqual(negatives, [4, 1, 1]); // 4.2 / 0.9 / 0.9
   assert.throws(() => phantomDataset({ count: 0, seed: 1 }), InvalidArgumentError);
+  assert.throws(() => phantomDataset({ count: 2, seed: NaN }), InvalidArgumentError);
+  assert.throws(() => phantomDataset({ count: 2, seed: 1, tumours: 0 }), InvalidArgumentError);
+  await assert.rejects(d.load({ id: "x", imagePath: "phantom:12345" }), InvalidArgumentError);
   assert.throws(
     () => phantomDataset({ count: 3, seed: 1, fractions: { train: 1, val: 1, test: 0 } }),
     InvalidArgumentError,

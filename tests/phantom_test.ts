@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { generatePhantom, generatePhantomDataset } from "../data/phantom.ts";
+import { generatePhantom, generatePhantomDataset, phantomDatasetPlan } from "../data/phantom.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 
@@ -133,5 +133,35 @@ Deno.test("generatePhantomDataset: exact negative share, shuffled, presence matc
   assert.throws(
     () => generatePhantomDataset({ count: 2, seed: 1, tumours: 0, negativeShare: 0.5 }),
     InvalidArgumentError,
+  );
+});
+
+Deno.test("phantomDatasetPlan: per-case options that generatePhantomDataset follows exactly", () => {
+  const shape: Vec3 = [12, 24, 24];
+  const options = { count: 8, seed: 11, shape, negativeShare: 0.25, tumours: [0, 4] as const, noiseSd: 3 };
+  const plan = phantomDatasetPlan(options);
+  assert.equal(plan.length, 8);
+  // round(8 * 0.25) = 2 negatives with no tumour; positives get [max(1, 0), 4] = [1, 4].
+  assert.deepEqual(plan.map((p) => p.tumours).filter((t) => t === 0).length, 2);
+  for (const p of plan) {
+    assert.ok(p.tumours === 0 || (Array.isArray(p.tumours) && p.tumours[0] === 1 && p.tumours[1] === 4));
+    assert.ok(Number.isInteger(p.seed) && p.seed >= 0 && p.seed < 2 ** 32, `seed ${p.seed}`);
+    assert.deepEqual([p.shape, p.noiseSd], [shape, 3]); // other options copied into every entry
+    assert.equal("count" in p || "negativeShare" in p, false);
+  }
+  assert.equal(new Set(plan.map((p) => p.seed)).size, 8);
+  assert.deepEqual(phantomDatasetPlan(options), plan); // deterministic
+  const cases = generatePhantomDataset(options);
+  assert.deepEqual(cases.map((c) => c.id), plan.map((p) => `phantom-${p.seed}`));
+  assert.deepEqual(cases.map((c) => c.presence), plan.map((p) => (p.tumours === 0 ? 0 : 1)));
+  assert.deepEqual(cases[3].image.data, generatePhantom(plan[3]).image.data);
+  assert.throws(() => phantomDatasetPlan({ count: 2, seed: NaN }), InvalidArgumentError);
+  assert.throws(() => phantomDatasetPlan({ count: 2.5, seed: 1 }), InvalidArgumentError);
+  assert.throws(() => phantomDatasetPlan({ count: 2, seed: 1, negativeShare: -0.1 }), InvalidArgumentError);
+  assert.throws(() => phantomDatasetPlan({ count: 2, seed: 1, tumours: 0 }), InvalidArgumentError);
+  // All negatives: a tumour-free option is fine.
+  assert.deepEqual(
+    phantomDatasetPlan({ count: 2, seed: 1, tumours: 0, negativeShare: 1 }).map((p) => p.tumours),
+    [0, 0],
   );
 });
