@@ -1,0 +1,304 @@
+/**
+ * Classifier checkpoints on the file system: a directory holding
+ *
+ * - `model.json`: tfjs layers-model format (topology + weights manifest), loadable by
+ *   `tf.loadLayersModel` anywhere once `BatchNorm3d` is registered (import `batch_norm3d.ts`);
+ * - `weights.bin`: the weights, float32 little-endian, in manifest order;
+ * - `classifier.json`: what the network needs around it (input shape z,y,x, intensity window,
+ *   architecture, weight size and SHA-256, version).
+ *
+ * Written atomically: the files go into a temporary sibling directory which is then renamed into
+ * place. `loadClassifier` checks everything it reads and throws {@link CheckpointError} naming the
+ * file at fault.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { SparsGymError } from "../data/errors.ts";
+import type { Vec3 } from "../data/types.ts";
+import "./batch_norm3d.ts";
+import { type ClassifierArchitecture, modelInputShape, resolveArchitecture } from "./classifier.ts";
+import { checkIntensityWindow, type IntensityWindow } from "./classifier_input.ts";
+
+/** A checkpoint is missing, corrupt, or does not match what the caller expects. */
+export class CheckpointError extends SparsGymError {}
+
+/** Version of the `classifier.json` format written by this module. */
+export const CHECKPOINT_VERSION = 1;
+
+/** What the caller supplies to {@link saveClassifier} besides the model. */
+export interface ClassifierMetaInput {
+  /** Intensity window applied to inputs before the network (null: inputs already in [0, 1]). */
+  intensityWindow: IntensityWindow;
+  /** Architecture the model was built with (input shape is checked against the model). */
+  architecture: ClassifierArchitecture;
+  /** Free-form training summary (epochs, metrics, data); stored as given. */
+  training?: Record<string, unknown>;
+}
+
+/** Contents of `classifier.json`. */
+export interface ClassifierMeta extends ClassifierMetaInput {
+  /** Always "spars-gym-classifier". */
+  format: "spars-gym-classifier";
+  /** {@link CHECKPOINT_VERSION} at writing time. */
+  version: number;
+  /** Network input shape z,y,x (equals `architecture.inputShape`). */
+  inputShape: Vec3;
+  /** The weights file: name, byte size and SHA-256 (hex). */
+  weights: { file: "weights.bin"; bytes: number; sha256: string };
+  /** ISO date of writing. */
+  createdAt: string;
+}
+
+/** A loaded checkpoint. */
+export interface LoadedClassifier {
+  /** The model, ready for `predict`. */
+  model: tfl.LayersModel;
+  /** The checkpoint's `classifier.json`. */
+  meta: ClassifierMeta;
+}
+
+/** Options of {@link saveClassifier}. */
+export interface SaveClassifierOptions {
+  /** Replace an existing checkpoint at `dir` (default false: an existing `dir` is an error). */
+  overwrite?: boolean;
+}
+
+/** SHA-256 of bytes, lowercase hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+function parentOf(dir: string): string {
+  const trimmed = dir.replace(/\/+$/, "");
+  const slash = trimmed.lastIndexOf("/");
+  return slash < 0 ? "." : slash === 0 ? "/" : trimmed.slice(0, slash);
+}
+
+/**
+ * Saves a classifier checkpoint into `dir` (created; its parent must exist or is created).
+ *
+ * @param model the classifier
+ * @param dir checkpoint directory
+ * @param meta intensity window, architecture and optional training summary
+ * @returns the `classifier.json` written
+ * @throws {CheckpointError} when `dir` exists and `overwrite` is not set, or when the model's input
+ *   shape differs from `meta.architecture.inputShape`
+ */
+export async function saveClassifier(
+  model: tfl.LayersModel,
+  dir: string,
+  meta: ClassifierMetaInput,
+  options: SaveClassifierOptions = {},
+): Promise<ClassifierMeta> {
+  const architecture = resolveArchitecture(meta.architecture);
+  checkIntensityWindow(meta.intensityWindow, "meta.intensityWindow");
+  const inputShape = modelInputShape(model);
+  if (inputShape.join("x") !== architecture.inputShape.join("x")) {
+    throw new CheckpointError(
+      "meta.architecture.inputShape",
+      `is ${architecture.inputShape.join("x")} but the model takes ${inputShape.join("x")}`,
+      "the model's input shape",
+    );
+  }
+  if (!options.overwrite && await exists(dir)) {
+    throw new CheckpointError(dir, "already exists", "a new directory, or overwrite: true");
+  }
+  let artifacts: tf.io.ModelArtifacts | undefined;
+  await model.save(tf.io.withSaveHandler((a) => {
+    artifacts = a;
+    return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: "JSON" } });
+  }));
+  const weightData = artifacts!.weightData;
+  const weights = new Uint8Array(
+    weightData instanceof ArrayBuffer ? weightData : tf.io.CompositeArrayBuffer.join(weightData!),
+  );
+  const full: ClassifierMeta = {
+    format: "spars-gym-classifier",
+    version: CHECKPOINT_VERSION,
+    inputShape: architecture.inputShape,
+    intensityWindow: meta.intensityWindow,
+    architecture,
+    weights: { file: "weights.bin", bytes: weights.byteLength, sha256: await sha256Hex(weights) },
+    createdAt: new Date().toISOString(),
+    ...(meta.training ? { training: meta.training } : {}),
+  };
+  const modelJson = {
+    format: "layers-model",
+    generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
+    convertedBy: null,
+    modelTopology: artifacts!.modelTopology,
+    weightsManifest: [{ paths: ["weights.bin"], weights: artifacts!.weightSpecs }],
+  };
+  const parent = parentOf(dir);
+  await Deno.mkdir(parent, { recursive: true });
+  const tmp = await Deno.makeTempDir({ dir: parent, prefix: ".checkpoint-tmp-" });
+  try {
+    await Deno.writeFile(`${tmp}/weights.bin`, weights);
+    await Deno.writeTextFile(`${tmp}/model.json`, JSON.stringify(modelJson));
+    await Deno.writeTextFile(`${tmp}/classifier.json`, JSON.stringify(full, null, 2) + "\n");
+    if (await exists(dir)) {
+      // A directory cannot be renamed onto a non-empty one: move the old one aside first.
+      const old = `${tmp}-old`;
+      await Deno.rename(dir, old);
+      await Deno.rename(tmp, dir);
+      await Deno.remove(old, { recursive: true });
+    } else {
+      await Deno.rename(tmp, dir);
+    }
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  return full;
+}
+
+async function readJson(path: string): Promise<Record<string, unknown>> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    throw new CheckpointError(path, `cannot be read (${(e as Error).message})`, "a checkpoint file");
+  }
+  try {
+    const value = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error("not an object");
+    return value;
+  } catch (e) {
+    throw new CheckpointError(path, `is not a JSON object (${(e as Error).message})`, "valid JSON");
+  }
+}
+
+function isShape(v: unknown): v is Vec3 {
+  return Array.isArray(v) && v.length === 3 && v.every((n) => Number.isInteger(n) && n >= 1);
+}
+
+function checkMeta(path: string, raw: Record<string, unknown>): ClassifierMeta {
+  const fail = (problem: string, expected: string): never => {
+    throw new CheckpointError(path, problem, expected);
+  };
+  if (raw.format !== "spars-gym-classifier") {
+    fail(`has format ${JSON.stringify(raw.format)}`, '"spars-gym-classifier"');
+  }
+  if (raw.version !== CHECKPOINT_VERSION) fail(`has version ${raw.version}`, `version ${CHECKPOINT_VERSION}`);
+  if (!isShape(raw.inputShape)) {
+    fail(`has inputShape ${JSON.stringify(raw.inputShape)}`, "three positive integers");
+  }
+  try {
+    checkIntensityWindow(raw.intensityWindow as IntensityWindow);
+    resolveArchitecture(raw.architecture as ClassifierArchitecture);
+  } catch (e) {
+    fail(`is invalid: ${(e as Error).message}`, "a valid intensityWindow and architecture");
+  }
+  const arch = raw.architecture as ClassifierArchitecture;
+  if ((raw.inputShape as Vec3).join("x") !== arch.inputShape.join("x")) {
+    fail("has inputShape different from architecture.inputShape", "equal shapes");
+  }
+  const w = raw.weights as ClassifierMeta["weights"] | undefined;
+  if (
+    !w || w.file !== "weights.bin" || !Number.isInteger(w.bytes) || !/^[0-9a-f]{64}$/.test(w.sha256 ?? "")
+  ) {
+    fail(`has weights ${JSON.stringify(w)}`, '{file: "weights.bin", bytes, sha256}');
+  }
+  return raw as unknown as ClassifierMeta;
+}
+
+const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
+
+/**
+ * Loads and validates a checkpoint written by {@link saveClassifier}.
+ *
+ * Checks: `classifier.json` (format, version, input shape, window, architecture), `model.json`
+ * (one weights group in `weights.bin`), the size of `weights.bin` against the manifest and
+ * `classifier.json`, its SHA-256, and that the model's input shape equals `classifier.json`'s
+ * (and `expectedInputShape` when given).
+ *
+ * @param dir checkpoint directory
+ * @param expectedInputShape optional input shape z,y,x the caller needs
+ * @throws {CheckpointError} on any missing, corrupt or mismatched part
+ */
+export async function loadClassifier(dir: string, expectedInputShape?: Vec3): Promise<LoadedClassifier> {
+  const meta = checkMeta(`${dir}/classifier.json`, await readJson(`${dir}/classifier.json`));
+  const modelPath = `${dir}/model.json`, weightsPath = `${dir}/weights.bin`;
+  const modelJson = await readJson(modelPath);
+  const manifest = modelJson.weightsManifest as tf.io.WeightsManifestConfig | undefined;
+  if (
+    !Array.isArray(manifest) || manifest.length !== 1 || manifest[0].paths?.length !== 1 ||
+    manifest[0].paths[0] !== "weights.bin" || !Array.isArray(manifest[0].weights) || !modelJson.modelTopology
+  ) {
+    throw new CheckpointError(
+      modelPath,
+      "has no single weights group in weights.bin",
+      "a layers-model model.json",
+    );
+  }
+  const specs = manifest[0].weights;
+  const manifestBytes = specs.reduce(
+    (sum, s) => sum + (DTYPE_BYTES[s.dtype] ?? NaN) * s.shape.reduce((a, b) => a * b, 1),
+    0,
+  );
+  let weights: Uint8Array;
+  try {
+    weights = await Deno.readFile(weightsPath);
+  } catch (e) {
+    throw new CheckpointError(weightsPath, `cannot be read (${(e as Error).message})`, "the weights file");
+  }
+  if (weights.byteLength !== manifestBytes || weights.byteLength !== meta.weights.bytes) {
+    throw new CheckpointError(
+      weightsPath,
+      `has ${weights.byteLength} bytes`,
+      `${meta.weights.bytes} bytes (classifier.json) = ${manifestBytes} bytes (model.json manifest)`,
+    );
+  }
+  const sha = await sha256Hex(weights);
+  if (sha !== meta.weights.sha256) {
+    throw new CheckpointError(
+      weightsPath,
+      `has SHA-256 ${sha}`,
+      `${meta.weights.sha256} (classifier.json): corrupt`,
+    );
+  }
+  let model: tfl.LayersModel;
+  try {
+    model = await tfl.loadLayersModel(tf.io.fromMemory({
+      modelTopology: modelJson.modelTopology as tf.io.ModelArtifacts["modelTopology"],
+      weightSpecs: specs,
+      weightData: weights.buffer.slice(
+        weights.byteOffset,
+        weights.byteOffset + weights.byteLength,
+      ) as ArrayBuffer,
+    }));
+  } catch (e) {
+    throw new CheckpointError(
+      modelPath,
+      `cannot be loaded by tfjs (${(e as Error).message})`,
+      "a valid model",
+    );
+  }
+  const actual = modelInputShape(model);
+  for (
+    const [what, shape] of [["classifier.json", meta.inputShape], ["the caller", expectedInputShape]] as const
+  ) {
+    if (shape && actual.join("x") !== shape.join("x")) {
+      model.dispose();
+      throw new CheckpointError(
+        modelPath,
+        `has input shape ${actual.join("x")}`,
+        `${shape.join("x")} (${what})`,
+      );
+    }
+  }
+  return { model, meta };
+}

@@ -1,0 +1,214 @@
+/**
+ * Conv3D as matrix products (im2col): the fast path behind this package's wasm conv3d kernels.
+ * Stride 1 and dilation 1 only (the classifier's convolutions); padding is any front/back pad
+ * (tfjs 'same', 'valid' or explicit). Layouts are tfjs': activations [N, D, H, W, C] (C fastest),
+ * filters [KD, KH, KW, Ci, Co], so a filter read as a [KD*KH*KW*Ci, Co] matrix needs no copy.
+ *
+ * - forward: `y[M, Co] = rows(x)[M, K] @ w[K, Co]`, M = N*Do*Ho*Wo, K = KD*KH*KW*Ci;
+ * - gradient of the input: `dx = rows(dy, flipped pads)[N*D*H*W, KD*KH*KW*Co] @ flip(w)[.., Ci]`;
+ * - gradient of the filter: `dw[K, Co] = columns(x)[K, M] @ dy[M, Co]`.
+ *
+ * The functions here are plain loops over Float32Arrays; `wasm_kernels.ts` runs the products
+ * through the wasm backend's BatchMatMul (XNNPACK).
+ *
+ * @module
+ */
+
+/** Geometry of a stride-1, dilation-1 3D convolution (all counts; pads in voxels before index 0). */
+export interface Conv3dGeometry {
+  /** Batch size N. */
+  batch: number;
+  /** Input spatial shape D, H, W. */
+  inDims: readonly [number, number, number];
+  /** Input channels Ci. */
+  inChannels: number;
+  /** Output spatial shape Do, Ho, Wo. */
+  outDims: readonly [number, number, number];
+  /** Output channels Co. */
+  outChannels: number;
+  /** Kernel shape KD, KH, KW. */
+  kernel: readonly [number, number, number];
+  /** Zero padding before the first voxel (front, top, left). */
+  padFront: readonly [number, number, number];
+}
+
+/**
+ * Writes rows `[rowStart, rowStart + rowCount)` of the im2col matrix of `src` into `dst`
+ * (row-major, `rowCount x KD*KH*KW*C`). Row m is output position (n, od, oh, ow) (ow fastest);
+ * its columns are the taps (kd, kh, kw, c) (c fastest) reading `src` at
+ * (od + kd - padFront[0], oh + kh - padFront[1], ow + kw - padFront[2]), zero outside.
+ *
+ * @param src activations [N, srcDims..., C]
+ * @param srcDims D, H, W of `src`
+ * @param channels C
+ * @param dstDims output spatial shape Do, Ho, Wo (positions enumerated)
+ * @param kernel KD, KH, KW
+ * @param padFront zero padding before index 0 on each axis
+ * @param rowStart first row (output position) to write
+ * @param rowCount number of rows
+ * @param dst destination, at least `rowCount * KD*KH*KW*C` values
+ */
+export function im2colRows(
+  src: Float32Array,
+  srcDims: readonly [number, number, number],
+  channels: number,
+  dstDims: readonly [number, number, number],
+  kernel: readonly [number, number, number],
+  padFront: readonly [number, number, number],
+  rowStart: number,
+  rowCount: number,
+  dst: Float32Array,
+): void {
+  const [D, H, W] = srcDims, [Do, Ho, Wo] = dstDims, [KD, KH, KW] = kernel, [pf, pt, pl] = padFront;
+  const C = channels, run = KW * C;
+  const end = rowStart + rowCount;
+  let o = 0;
+  // Walk output lines (n, od, oh); within a line, a tap row (kd, kh) reads KW*C contiguous values
+  // of the source whenever the KW taps all fall inside the line.
+  for (let m = rowStart; m < end;) {
+    const line = Math.floor(m / Wo), ow0 = m - line * Wo, ow1 = Math.min(Wo, ow0 + end - m);
+    const oh = line % Ho, od = Math.floor(line / Ho) % Do, n = Math.floor(line / (Ho * Do));
+    for (let ow = ow0; ow < ow1; ow++) {
+      const iw0 = ow - pl;
+      const inside = iw0 >= 0 && iw0 + KW <= W;
+      for (let kd = 0; kd < KD; kd++) {
+        const id = od + kd - pf;
+        for (let kh = 0; kh < KH; kh++) {
+          const ih = oh + kh - pt;
+          if (id < 0 || id >= D || ih < 0 || ih >= H) {
+            for (let j = 0; j < run; j++) dst[o++] = 0;
+            continue;
+          }
+          const base = ((n * D + id) * H + ih) * W;
+          if (inside) {
+            const s = (base + iw0) * C;
+            for (let j = 0; j < run; j++) dst[o++] = src[s + j];
+          } else {
+            for (let kw = 0; kw < KW; kw++) {
+              const iw = iw0 + kw;
+              if (iw >= 0 && iw < W) {
+                const s = (base + iw) * C;
+                for (let c = 0; c < C; c++) dst[o++] = src[s + c];
+              } else {
+                for (let c = 0; c < C; c++) dst[o++] = 0;
+              }
+            }
+          }
+        }
+      }
+    }
+    m += ow1 - ow0;
+  }
+}
+
+/**
+ * Writes columns `[colStart, colStart + colCount)` of the transposed im2col matrix of `src`
+ * into `dst` (row-major, `KD*KH*KW*C x colCount`): the same entries as {@link im2colRows} with
+ * rows and columns swapped, laid out so that a plain (untransposed) product with `dy[M, Co]` gives
+ * the filter gradient.
+ *
+ * @param src activations [N, srcDims..., C]
+ * @param srcDims D, H, W of `src`
+ * @param channels C
+ * @param dstDims output spatial shape Do, Ho, Wo
+ * @param kernel KD, KH, KW
+ * @param padFront zero padding before index 0 on each axis
+ * @param colStart first output position
+ * @param colCount number of output positions
+ * @param dst destination, at least `KD*KH*KW*C * colCount` values
+ */
+export function im2colColumns(
+  src: Float32Array,
+  srcDims: readonly [number, number, number],
+  channels: number,
+  dstDims: readonly [number, number, number],
+  kernel: readonly [number, number, number],
+  padFront: readonly [number, number, number],
+  colStart: number,
+  colCount: number,
+  dst: Float32Array,
+): void {
+  const [D, H, W] = srcDims, [Do, Ho, Wo] = dstDims, [KD, KH, KW] = kernel, [pf, pt, pl] = padFront;
+  const C = channels;
+  const end = colStart + colCount;
+  // Walk output lines (n, od, oh); for each tap and channel, the line is one contiguous run of the
+  // destination row, read from the source with stride C.
+  for (let m = colStart; m < end;) {
+    const line = Math.floor(m / Wo), ow0 = m - line * Wo, ow1 = Math.min(Wo, ow0 + end - m);
+    const oh = line % Ho, od = Math.floor(line / Ho) % Do, n = Math.floor(line / (Ho * Do));
+    const j0 = m - colStart - ow0; // dst column of ow = 0 on this line
+    let row = 0;
+    for (let kd = 0; kd < KD; kd++) {
+      const id = od + kd - pf;
+      for (let kh = 0; kh < KH; kh++) {
+        const ih = oh + kh - pt;
+        const valid = id >= 0 && id < D && ih >= 0 && ih < H;
+        const base = ((n * D + id) * H + ih) * W;
+        for (let kw = 0; kw < KW; kw++) {
+          // ow range whose source column iw = ow + kw - pl lies inside [0, W)
+          const lo = valid ? Math.max(ow0, pl - kw) : ow1, hi = valid ? Math.min(ow1, W + pl - kw) : ow1;
+          for (let c = 0; c < C; c++, row++) {
+            const d = row * colCount + j0;
+            for (let ow = ow0; ow < Math.min(lo, ow1); ow++) dst[d + ow] = 0;
+            const s = (base + kw - pl) * C + c;
+            for (let ow = lo; ow < hi; ow++) dst[d + ow] = src[s + ow * C];
+            for (let ow = Math.max(hi, lo); ow < ow1; ow++) dst[d + ow] = 0;
+          }
+        }
+      }
+    }
+    m += ow1 - ow0;
+  }
+}
+
+/**
+ * The filter of the input gradient: `dst[((kd*KH + kh)*KW + kw)*Co + co, ci] =
+ * w[KD-1-kd, KH-1-kh, KW-1-kw, ci, co]` (spatially flipped, channels swapped), shape
+ * [KD*KH*KW*Co, Ci].
+ *
+ * @param w filter [KD, KH, KW, Ci, Co]
+ * @param kernel KD, KH, KW
+ * @param inChannels Ci
+ * @param outChannels Co
+ * @param dst destination of the same length as `w`
+ */
+export function flipFilter(
+  w: Float32Array,
+  kernel: readonly [number, number, number],
+  inChannels: number,
+  outChannels: number,
+  dst: Float32Array,
+): void {
+  const [KD, KH, KW] = kernel, Ci = inChannels, Co = outChannels;
+  for (let kd = 0; kd < KD; kd++) {
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        const src = (((KD - 1 - kd) * KH + (KH - 1 - kh)) * KW + (KW - 1 - kw)) * Ci * Co;
+        const dstTap = ((kd * KH + kh) * KW + kw) * Co;
+        for (let ci = 0; ci < Ci; ci++) {
+          for (let co = 0; co < Co; co++) dst[(dstTap + co) * Ci + ci] = w[src + ci * Co + co];
+        }
+      }
+    }
+  }
+}
+
+/**
+ * The geometry of the input gradient seen as a forward convolution of `dy`: input dims and
+ * output dims swap, channels swap, and the front pad becomes `K - 1 - padFront`.
+ */
+export function inputGradientGeometry(g: Conv3dGeometry): Conv3dGeometry {
+  return {
+    batch: g.batch,
+    inDims: g.outDims,
+    inChannels: g.outChannels,
+    outDims: g.inDims,
+    outChannels: g.inChannels,
+    kernel: g.kernel,
+    padFront: [
+      g.kernel[0] - 1 - g.padFront[0],
+      g.kernel[1] - 1 - g.padFront[1],
+      g.kernel[2] - 1 - g.padFront[2],
+    ],
+  };
+}

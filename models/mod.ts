@@ -1,0 +1,17 @@
+/**
+ * `@spars/gym/models`: everything that needs tfjs — backends (`cpu`, `wasm` with corrected conv3d
+ * kernels, `webgpu`, optional `tensorflow`), the 3D batch-norm layer, the object-presence classifier,
+ * its training and checkpoints, and `ClassifierScorer` (the classifier behind env's `Scorer`).
+ * Kept out of the main entry point so that `@spars/gym` loads without tfjs.
+ *
+ * @module
+ */
+export * from "./backend.ts";
+export * from "./batch_norm3d.ts";
+export * from "./classifier.ts";
+export * from "./classifier_input.ts";
+export * from "./classifier_metrics.ts";
+export * from "./classifier_training.ts";
+export * from "./classifier_data.ts";
+export * from "./checkpoint.ts";
+export * from "./classifier_scorer.ts";

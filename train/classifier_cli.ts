@@ -1,0 +1,335 @@
+/**
+ * `deno task train:classifier`: trains the presence classifier on a dataset (or the embedded
+ * phantoms) and writes a run folder:
+ *
+ * - `config.json`: every option used (written first, atomically);
+ * - `metrics.jsonl`: one JSON line per epoch;
+ * - `classifier/`: the checkpoint (`model.json`, `weights.bin`, `classifier.json`) of the epoch
+ *   with the lowest validation loss;
+ * - `summary.json`: the final figures, also printed.
+ *
+ * Progress goes to stderr on one line rewritten with `\r`; results go to stdout.
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { openDataset, phantomDataset } from "../data/dataset.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { SparsGymError } from "../data/errors.ts";
+import type { Vec3 } from "../data/types.ts";
+import { BACKEND_NAMES, type BackendName, initBackend } from "../models/backend.ts";
+import { buildClassifier, DEFAULT_ARCHITECTURE, resolveArchitecture } from "../models/classifier.ts";
+import { samplesFromDataset } from "../models/classifier_data.ts";
+import { DEFAULT_INTENSITY_WINDOW, type IntensityWindow } from "../models/classifier_input.ts";
+import { type EpochMetrics, trainClassifier } from "../models/classifier_training.ts";
+import { saveClassifier } from "../models/checkpoint.ts";
+
+/** Option defaults of the CLI (also shown by `--help`). */
+export const CLASSIFIER_CLI_DEFAULTS = {
+  data: "phantoms",
+  backend: "wasm" as BackendName,
+  epochs: 20,
+  batchSize: 8,
+  inputShape: DEFAULT_ARCHITECTURE.inputShape,
+  seed: 0,
+  learningRate: 1e-3,
+  patience: 5,
+  phantoms: 120,
+  samples: "tiles" as "tiles" | "images",
+  tileGrid: [2, 2, 2] as Vec3,
+  minTargetVoxels: 30,
+  window: DEFAULT_INTENSITY_WINDOW,
+};
+
+const D = CLASSIFIER_CLI_DEFAULTS;
+
+/** The `--help` text. */
+export const CLASSIFIER_CLI_HELP: string =
+  `Train the SPARS object-presence classifier (image-level labels only).
+
+Usage: deno task train:classifier [options]
+
+  --data <dir|phantoms>   dataset folder (LiTS, MSD or folder+CSV layout) or "phantoms" (default ${D.data})
+  --out <run dir>         run folder to create (default runs/classifier-<date>); an existing one
+                          is refused unless --force
+  --force                 overwrite an existing run folder
+  --backend <name>        ${BACKEND_NAMES.join(" | ")} (default ${D.backend})
+  --epochs <n>            maximum epochs (default ${D.epochs})
+  --batch-size <n>        samples per batch (default ${D.batchSize})
+  --input-shape <ZxYxX>   network input shape, z,y,x (default ${D.inputShape.join("x")})
+  --seed <n>              seed of the split, initialisation, shuffling and augmentation (default ${D.seed})
+  --learning-rate <x>     Adam learning rate (default ${D.learningRate})
+  --patience <n>          early-stopping patience in epochs on validation loss, 0 = off (default ${D.patience})
+  --phantoms <n>          number of phantoms with --data phantoms (default ${D.phantoms})
+  --samples <mode>        tiles (sub-volumes with derived weak labels) | images (default ${D.samples})
+  --tile-grid <ZxYxX>     tiles per axis in tiles mode (default ${D.tileGrid.join("x")})
+  --min-target-voxels <n> a tile holding fewer target voxels (but some) is dropped as ambiguous,
+                          one holding at least this many is positive (default ${D.minTargetVoxels})
+  --window <lo,hi|none>   intensity window mapped to [0, 1] (default ${D.window!.join(",")}, liver CT HU)
+  --help                  show this help
+
+Trains on the "train" split, validates on "val" (the "test" split is never read).
+`;
+
+class UsageError extends Error {}
+
+function parseShape(name: string, text: string): Vec3 {
+  const parts = text.split("x").map(Number);
+  if (parts.length !== 3 || !parts.every((v) => Number.isInteger(v) && v >= 1)) {
+    throw new UsageError(`--${name} must be three positive integers like 24x48x48, got "${text}"`);
+  }
+  return [parts[0], parts[1], parts[2]];
+}
+
+function parseNumber(name: string, text: string | undefined, fallback: number, integer = true): number {
+  if (text === undefined) return fallback;
+  const v = Number(text);
+  if (!Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new UsageError(`--${name} must be ${integer ? "an integer" : "a number"}, got "${text}"`);
+  }
+  return v;
+}
+
+function parseWindow(text: string | undefined): IntensityWindow {
+  if (text === undefined) return D.window;
+  if (text === "none") return null;
+  const parts = text.split(",").map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[0] >= parts[1]) {
+    throw new UsageError(`--window must be "lo,hi" with lo < hi, or "none", got "${text}"`);
+  }
+  return [parts[0], parts[1]];
+}
+
+/** Options of one CLI run, after parsing. */
+export interface ClassifierCliConfig {
+  data: string;
+  out: string;
+  force: boolean;
+  backend: BackendName;
+  epochs: number;
+  batchSize: number;
+  inputShape: Vec3;
+  seed: number;
+  learningRate: number;
+  patience: number;
+  phantoms: number;
+  samples: "tiles" | "images";
+  tileGrid: Vec3;
+  minTargetVoxels: number;
+  window: IntensityWindow;
+}
+
+/**
+ * Parses CLI arguments into a config (defaults filled in).
+ *
+ * @returns the config, or "help" when `--help` was given
+ * @throws {Error} with a usage message on an unknown option or a bad value
+ */
+export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "help" {
+  const { values } = parseArgs({
+    args,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      data: { type: "string" },
+      out: { type: "string" },
+      force: { type: "boolean" },
+      backend: { type: "string" },
+      epochs: { type: "string" },
+      "batch-size": { type: "string" },
+      "input-shape": { type: "string" },
+      seed: { type: "string" },
+      "learning-rate": { type: "string" },
+      patience: { type: "string" },
+      phantoms: { type: "string" },
+      samples: { type: "string" },
+      "tile-grid": { type: "string" },
+      "min-target-voxels": { type: "string" },
+      window: { type: "string" },
+      help: { type: "boolean" },
+    },
+  });
+  if (values.help) return "help";
+  const backend = (values.backend ?? D.backend) as BackendName;
+  if (!BACKEND_NAMES.includes(backend)) {
+    throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}`);
+  }
+  const samples = (values.samples ?? D.samples) as "tiles" | "images";
+  if (samples !== "tiles" && samples !== "images") throw new UsageError(`--samples must be tiles or images`);
+  const config: ClassifierCliConfig = {
+    data: values.data ?? D.data,
+    out: values.out ?? `runs/classifier-${new Date().toISOString().replace(/[:.]/g, "-")}`,
+    force: values.force ?? false,
+    backend,
+    epochs: parseNumber("epochs", values.epochs, D.epochs),
+    batchSize: parseNumber("batch-size", values["batch-size"], D.batchSize),
+    inputShape: values["input-shape"] ? parseShape("input-shape", values["input-shape"]) : D.inputShape,
+    seed: parseNumber("seed", values.seed, D.seed),
+    learningRate: parseNumber("learning-rate", values["learning-rate"], D.learningRate, false),
+    patience: parseNumber("patience", values.patience, D.patience),
+    phantoms: parseNumber("phantoms", values.phantoms, D.phantoms),
+    samples,
+    tileGrid: values["tile-grid"] ? parseShape("tile-grid", values["tile-grid"]) : D.tileGrid,
+    minTargetVoxels: parseNumber("min-target-voxels", values["min-target-voxels"], D.minTargetVoxels),
+    window: parseWindow(values.window),
+  };
+  for (
+    const [name, v] of [["epochs", config.epochs], ["batch-size", config.batchSize], [
+      "phantoms",
+      config.phantoms,
+    ]]
+  ) {
+    if ((v as number) < 1) throw new UsageError(`--${name} must be >= 1`);
+  }
+  if (!(config.learningRate > 0)) throw new UsageError("--learning-rate must be > 0");
+  return config;
+}
+
+async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  const tmp = `${path}.tmp-${crypto.randomUUID()}`;
+  await Deno.writeTextFile(tmp, JSON.stringify(value, null, 2) + "\n");
+  await Deno.rename(tmp, path);
+}
+
+function progressLine(epoch: number, epochs: number, batch: number, batches: number, loss: number): string {
+  const width = 24, filled = Math.round((batch / batches) * width);
+  const bar = "#".repeat(filled) + ".".repeat(width - filled);
+  return `\repoch ${epoch}/${epochs} [${bar}] ${batch}/${batches} loss ${loss.toFixed(4)}   `;
+}
+
+function fmt(v: number): string {
+  return Number.isFinite(v) ? v.toFixed(3) : "n/a";
+}
+
+function epochLine(m: EpochMetrics): string {
+  const v = m.validation;
+  return `epoch ${m.epoch}: train loss ${fmt(m.trainLoss)} acc ${fmt(m.trainAccuracy)} | val loss ${
+    fmt(v.loss)
+  } ` +
+    `acc ${fmt(v.accuracy)} AUC ${fmt(v.auc)} sens ${fmt(v.sensitivity)} spec ${fmt(v.specificity)} ` +
+    `(${m.seconds.toFixed(1)} s)`;
+}
+
+async function openData(config: ClassifierCliConfig): Promise<Dataset> {
+  if (config.data === "phantoms") return phantomDataset({ count: config.phantoms, seed: config.seed });
+  return await openDataset(config.data, { seed: config.seed });
+}
+
+/**
+ * Runs the classifier CLI.
+ *
+ * @param args command-line arguments (without the program name)
+ * @returns the exit code: 0 success, 1 failure (bad data, backend, I/O), 2 usage error
+ */
+export async function runClassifierCli(args: string[]): Promise<number> {
+  let config: ClassifierCliConfig | "help";
+  try {
+    config = parseClassifierCliArgs(args);
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${CLASSIFIER_CLI_HELP}`);
+    return 2;
+  }
+  if (config === "help") {
+    console.log(CLASSIFIER_CLI_HELP);
+    return 0;
+  }
+  const started = performance.now();
+  try {
+    const exists = await Deno.stat(config.out).then(() => true, () => false);
+    if (exists && !config.force) {
+      console.error(`error: run folder ${config.out} already exists (use --force to overwrite it)`);
+      return 2;
+    }
+    await Deno.mkdir(config.out, { recursive: true });
+    await writeJsonAtomic(`${config.out}/config.json`, config);
+    const metricsPath = `${config.out}/metrics.jsonl`;
+    await Deno.writeTextFile(metricsPath, "");
+    await initBackend(config.backend);
+    const architecture = resolveArchitecture({ inputShape: config.inputShape });
+    const dataset = await openData(config);
+    const source = {
+      mode: config.samples,
+      grid: config.tileGrid,
+      target: dataset.target,
+      minTargetVoxels: config.minTargetVoxels,
+      ambiguousBelow: config.minTargetVoxels,
+    };
+    const load = async (split: "train" | "val") => {
+      const part = dataset.split(split);
+      const result = await samplesFromDataset(
+        part.cases(),
+        architecture.inputShape,
+        config.window,
+        source,
+        (done) =>
+          Deno.stderr.writeSync(new TextEncoder().encode(`\rloading ${split}: ${done}/${part.refs.length}`)),
+      );
+      const r = result.report;
+      console.error(
+        `\r${split}: ${r.cases} cases -> ${r.samples} samples (${r.positives} positive, ${r.negatives} negative` +
+          `${r.dropped ? `, ${r.dropped} ambiguous tiles dropped` : ""})`,
+      );
+      return result;
+    };
+    const train = await load("train"), val = await load("val");
+    if (train.report.positives === 0 || train.report.negatives === 0) {
+      console.error(
+        "warning: the training samples hold a single class; the classifier cannot learn to separate",
+      );
+    }
+    const model = buildClassifier(architecture, config.seed);
+    const history = await trainClassifier(model, train.samples, val.samples, {
+      epochs: config.epochs,
+      batchSize: config.batchSize,
+      learningRate: config.learningRate,
+      seed: config.seed,
+      patience: config.patience,
+      onBatch: (epoch, batch, batches, loss) =>
+        Deno.stderr.writeSync(
+          new TextEncoder().encode(progressLine(epoch, config.epochs, batch, batches, loss)),
+        ),
+      onEpoch: (m) => {
+        console.error(`\r${epochLine(m)}`);
+        Deno.writeTextFileSync(metricsPath, JSON.stringify(m) + "\n", { append: true });
+      },
+    });
+    const best = history.epochs[history.bestEpoch - 1];
+    const summary = {
+      bestEpoch: history.bestEpoch,
+      epochsRun: history.epochs.length,
+      stoppedEarly: history.stoppedEarly,
+      validation: best?.validation,
+      balance: { train: train.report, validation: val.report },
+      seconds: (performance.now() - started) / 1000,
+      checkpoint: `${config.out}/classifier`,
+    };
+    const meta = await saveClassifier(model, `${config.out}/classifier`, {
+      intensityWindow: config.window,
+      architecture,
+      training: { data: config.data, samples: config.samples, ...summary },
+    }, { overwrite: config.force });
+    model.dispose();
+    await writeJsonAtomic(`${config.out}/summary.json`, { ...summary, weightsSha256: meta.weights.sha256 });
+    console.log(
+      `done: best epoch ${summary.bestEpoch}/${summary.epochsRun}${
+        history.stoppedEarly ? " (early stop)" : ""
+      }, ` +
+        `val AUC ${fmt(best?.validation.auc ?? NaN)}, acc ${fmt(best?.validation.accuracy ?? NaN)}, ` +
+        `sens ${fmt(best?.validation.sensitivity ?? NaN)}, spec ${
+          fmt(best?.validation.specificity ?? NaN)
+        }; ` +
+        `${summary.seconds.toFixed(0)} s; checkpoint ${summary.checkpoint} (sha256 ${
+          meta.weights.sha256.slice(0, 12)
+        })`,
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof SparsGymError) {
+      console.error(`\nerror: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await runClassifierCli(Deno.args));
