@@ -1,7 +1,8 @@
 /**
  * Memoisation of any scorer. A window's score depends only on (volume, size, corner), and moves on
- * the stride lattice revisit corners often, so most steps become a lookup. Misses of one call are
- * forwarded to the inner scorer in ONE call (one `scoreBatch` across volumes when it has one).
+ * the stride lattice revisit corners often, so most steps become a lookup. The distinct misses of
+ * one call (per volume, across requests) are forwarded to the inner scorer in ONE call (one
+ * `scoreBatch` across volumes when it has one).
  *
  * @module
  */
@@ -85,29 +86,34 @@ export class CachedScorer implements Scorer {
       if (slots) (pending ??= []).push({ request: r, memo, slots, keys: keys! });
     }
     if (!pending) return outputs;
-    // Forward each distinct missing corner once, all requests in one inner call.
-    const inner = pending.map((p) => {
-      const seen = new Set<number>();
-      const corners: number[] = [];
-      const src = requests[p.request].corners;
+    // Forward each distinct missing corner of each volume once (requests may share a volume, e.g.
+    // both agents of a game or several games on one case), all in one inner call.
+    const byVolume = new Map<Volume, { memo: Map<number, number>; keys: number[]; corners: number[] }>();
+    for (const p of pending) {
+      const { volume, corners } = requests[p.request];
+      let group = byVolume.get(volume);
+      if (!group) byVolume.set(volume, group = { memo: p.memo, keys: [], corners: [] });
+      const seen = new Set(group.keys);
       p.slots.forEach((i, j) => {
         if (seen.has(p.keys[j])) return;
         seen.add(p.keys[j]);
-        corners.push(src[3 * i], src[3 * i + 1], src[3 * i + 2]);
+        group.keys.push(p.keys[j]);
+        group.corners.push(corners[3 * i], corners[3 * i + 1], corners[3 * i + 2]);
       });
-      return { volume: requests[p.request].volume, corners: Int32Array.from(corners), distinct: [...seen] };
-    });
-    const total = inner.reduce((n, q) => n + q.distinct.length, 0);
+    }
+    const groups = [...byVolume.entries()];
+    const total = groups.reduce((n, [, g]) => n + g.keys.length, 0);
     this.#stats.misses += total;
     this.#stats.innerCalls++;
     this.#stats.largestInnerBatch = Math.max(this.#stats.largestInnerBatch, total);
+    const inner = groups.map(([volume, g]) => ({ volume, corners: Int32Array.from(g.corners) }));
     const results = await scoreRequests(this.inner, inner, size);
-    pending.forEach((p, k) => {
-      inner[k].distinct.forEach((key, j) => p.memo.set(key, results[k][j]));
-      this.#stats.entries += inner[k].distinct.length;
+    groups.forEach(([, g], k) => g.keys.forEach((key, j) => g.memo.set(key, results[k][j])));
+    this.#stats.entries += total;
+    for (const p of pending) {
       const out = outputs[p.request];
       p.slots.forEach((i, j) => out[i] = p.memo.get(p.keys[j])!);
-    });
+    }
     return outputs;
   }
 

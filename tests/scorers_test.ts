@@ -76,3 +76,21 @@ Deno.test("CachedScorer: same scores as the uncached scorer, counts hits, forwar
   assert.deepEqual(counting.calls, [3, 1, 1]);
   assert.equal(cached.stats.hits, 3);
 });
+
+Deno.test("CachedScorer: a corner asked by two requests on one volume in one call is scored once", async () => {
+  const c = boxCase("c", [8, 8, 8], [1, 2, 3], [4, 3, 2], 1);
+  const d = boxCase("d", [8, 8, 8], [0, 0, 0], [4, 4, 4], 1);
+  const oracle = new OracleScorer([c, d]);
+  const counting = new CountingScorer(oracle);
+  const cached = new CachedScorer(counting);
+  const [x, y, z] = await cached.scoreBatch([
+    { volume: c.image, corners: Int32Array.of(0, 0, 0, 1, 1, 1) },
+    { volume: c.image, corners: Int32Array.of(1, 1, 1, 2, 2, 2) },
+    { volume: d.image, corners: Int32Array.of(1, 1, 1) },
+  ], [4, 4, 4]);
+  assert.deepEqual(counting.calls, [3, 1]); // c: 3 distinct corners; d: 1 (CountingScorer has no scoreBatch)
+  assert.equal(cached.stats.misses, 4);
+  assert.equal(cached.stats.innerCalls, 1);
+  assert.deepEqual(x[1], y[0]);
+  assert.deepEqual(Array.from(z), Array.from(await oracle.score(d.image, Int32Array.of(1, 1, 1), [4, 4, 4])));
+});

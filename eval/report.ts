@@ -1,0 +1,379 @@
+/**
+ * Evaluation reports, written into one folder:
+ * - `eval.json`: every per-case score and every summary (mean, sd, n, NaN and Infinity counts).
+ *   JSON has no NaN or Infinity, so such numbers are written as the strings "NaN", "Infinity" and
+ *   "-Infinity"; {@link parseEvaluationJson} turns them back into numbers.
+ * - `eval.md`: a table per method like the SPARS paper's Table 1 (Dice, IoU, sensitivity,
+ *   specificity in %, HD95 in mm, mean +- sd), lesion detection, compute, per-case Dice, sweeps.
+ * - `overlays/<case>__<method>.png` for the first few cases with a target: the axial slice through the
+ *   largest lesion, four panels: image | ground-truth contour (green) | + predicted mask (cyan) |
+ *   probability map (red-yellow) with the contour.
+ * - `nifti/<method>/<case>_mask.nii.gz` (uint8) and `_map.nii.gz` (float32), on the source's grid
+ *   (affine and spacing copied from the image), so they overlay the source in a viewer.
+ * - `sweep_<method>.png` per validation sweep, `window_ablation.png` for the window-size ablation.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { writeFileAtomic } from "../data/atomic_write.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
+import { writeNifti } from "../data/nifti_write.ts";
+import type { Case, Labels, Vec3, Volume } from "../data/types.ts";
+import { renderSlice, sideBySide } from "../env/frame.ts";
+import { type RgbaFrame, writePng } from "../env/png.ts";
+import { connectedComponents } from "./components.ts";
+import type { EvaluationResult } from "./evaluate.ts";
+import type { MethodId, MethodSummary } from "./method_results.ts";
+import type { Summary } from "./metrics.ts";
+import { plotLines } from "./plot.ts";
+import { sweepMarkdown, sweepPlot, type WindowAblationRow } from "./sweep.ts";
+
+/** Options of the report. */
+export interface ReportOptions {
+  /** Folder to write into (created if missing). */
+  readonly dir: string;
+  /** Number of cases (with a target) that get PNG overlays. Default 3. */
+  readonly overlays?: number;
+  /** NIfTI outputs: mask and map (`all`, default), masks only, or none. */
+  readonly nifti?: "all" | "masks" | "none";
+  /** Title of eval.md. */
+  readonly title?: string;
+  /** Data description (path or `phantoms`), for the header. */
+  readonly data?: string;
+  /** Split name, for the header. */
+  readonly split?: string;
+  /** Extra lines for the header (data attribution, "no policy yet", ...). */
+  readonly notes?: readonly string[];
+}
+
+/** What the evaluation hands the report for one (case, method), while the case is in memory. */
+export interface CaseArtifacts {
+  /** The case (image, labels). */
+  readonly case: Case;
+  /** Binary target mask, z,y,x. */
+  readonly truth: Uint8Array;
+  /** Method id. */
+  readonly method: MethodId;
+  /** Method label. */
+  readonly label: string;
+  /** Probability map, z,y,x. */
+  readonly map: Float32Array;
+  /** Predicted mask, z,y,x. */
+  readonly mask: Uint8Array;
+}
+
+/** A file-name-safe form of an id: characters other than letters, digits, '.', '-' and '_' become '_'. */
+export function safeName(id: string): string {
+  return id.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+
+/**
+ * The axial slice (z) with the most voxels of the largest 26-connected lesion of `truth`; the middle
+ * slice when the truth is empty.
+ */
+export function largestLesionSlice(truth: Uint8Array, shape: Vec3): number {
+  const { labels, count, sizes } = connectedComponents(truth, shape);
+  if (!count) return shape[0] >> 1;
+  let largest = 1;
+  for (let k = 2; k <= count; k++) if (sizes[k - 1] > sizes[largest - 1]) largest = k;
+  const plane = shape[1] * shape[2];
+  let bestZ = 0, bestArea = -1;
+  for (let z = 0; z < shape[0]; z++) {
+    let area = 0;
+    for (let i = z * plane; i < (z + 1) * plane; i++) if (labels[i] === largest) area++;
+    if (area > bestArea) [bestZ, bestArea] = [z, area];
+  }
+  return bestZ;
+}
+
+/**
+ * The four-panel overlay of slice `z` (see the module doc): image | truth contour | truth contour +
+ * predicted mask boundary | probability map + truth contour. Upscaled so the slice is >= 192 px wide.
+ */
+export function overlayFrame(
+  image: Volume,
+  truth: Uint8Array,
+  mask: Uint8Array,
+  map: Float32Array,
+  z: number,
+): RgbaFrame {
+  const shape = image.shape;
+  const scale = Math.max(1, Math.ceil(192 / Math.max(shape[1], shape[2])));
+  const base = { image: image.data, shape, z, scale };
+  return sideBySide([
+    renderSlice(base),
+    renderSlice({ ...base, contour: truth }),
+    renderSlice({ ...base, contour: truth, mask }),
+    renderSlice({ ...base, contour: truth, overlay: map }),
+  ]);
+}
+
+/** Mean Dice (best threshold per size) against the window volume in thousands of voxels. */
+export function windowAblationPlot(rows: readonly WindowAblationRow[]): RgbaFrame {
+  return plotLines([{
+    name: "best threshold",
+    x: rows.map((r) => (r.window[0] * r.window[1] * r.window[2]) / 1000),
+    y: rows.map((r) => r.sweep.best.dice),
+  }], { title: "Dice vs window size", xLabel: "window voxels / 1000", yLabel: "mean Dice", yRange: [0, 1] });
+}
+
+/** JSON replacer: NaN and +-Infinity as strings; typed arrays as arrays. */
+function replacer(_key: string, value: unknown): unknown {
+  if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    return Array.from(value as unknown as number[]);
+  }
+  return value;
+}
+
+/** Parses eval.json, turning "NaN", "Infinity" and "-Infinity" strings back into numbers. */
+export function parseEvaluationJson(text: string): unknown {
+  return JSON.parse(
+    text,
+    (_key, value) =>
+      value === "NaN" ? NaN : value === "Infinity" ? Infinity : value === "-Infinity" ? -Infinity : value,
+  );
+}
+
+/** The eval.json text of a result. */
+export function evaluationJson(result: EvaluationResult, options: Partial<ReportOptions> = {}): string {
+  return JSON.stringify(
+    {
+      format: "spars-gym-eval/1",
+      nonFiniteNumbers: 'NaN and Infinity are written as the strings "NaN", "Infinity", "-Infinity"',
+      createdAt: new Date().toISOString(),
+      data: options.data,
+      split: options.split,
+      notes: options.notes ?? [],
+      ...result,
+    },
+    replacer,
+    1,
+  );
+}
+
+function pm(s: Summary, scale: number, digits: number): string {
+  if (s.n === 0) return "n/a";
+  const sd = Number.isNaN(s.sd) ? "" : ` ± ${(s.sd * scale).toFixed(digits)}`;
+  return `${(s.mean * scale).toFixed(digits)}${sd}`;
+}
+
+function excluded(s: Summary): string {
+  const parts = [];
+  if (s.nanCount) parts.push(`${s.nanCount} NaN`);
+  if (s.infCount) parts.push(`${s.infCount} inf`);
+  return parts.length ? ` (${parts.join(", ")})` : "";
+}
+
+function settingText(m: MethodSummary): string {
+  const tau = Number.isNaN(m.setting.tau) ? "" : `tau ${m.setting.tau}, `;
+  return `${tau}threshold ${Number(m.setting.threshold.toPrecision(4))} (${m.setting.source})`;
+}
+
+/** The eval.md text of a result. */
+export function evaluationMarkdown(result: EvaluationResult, options: Partial<ReportOptions> = {}): string {
+  const g = result.game;
+  const out: string[] = [
+    `# ${options.title ?? "SPARS Gym evaluation"}`,
+    "",
+    `- Data: ${options.data ?? "?"}${options.split ? `, split \`${options.split}\`` : ""}; ` +
+    `${result.cases.length} cases evaluated${
+      result.skipped.length ? `, ${result.skipped.length} skipped` : ""
+    }; ` +
+    `target labels ${result.target.join(", ")}.`,
+    `- Game: window ${
+      g.window.join("x")
+    } (z,y,x), stride ${g.stride}, maxSteps ${g.maxSteps}, map ${g.mapMode}, ` +
+    `observation ${g.observation}, ${result.starts} start(s), seed ${result.seed}.`,
+    `- Policy: ${result.policy ?? "none (no trained policy: only the non-RL methods were evaluated)"}.`,
+    ...(options.notes ?? []).map((n) => `- ${n}`),
+    "",
+    "## Segmentation (mean ± sd over cases)",
+    "",
+    "Dice, IoU, sensitivity and specificity in %, HD95 in mm. Cases with an empty ground truth have",
+    "NaN Dice/IoU/sensitivity and are left out of those means; a prediction or truth that is empty alone",
+    "gives an infinite HD95, left out of its mean. Counts in brackets.",
+    "",
+    "| Method | Scorer | Dice | IoU | Sensitivity | Specificity | HD95 (mm) | Setting |",
+    "|---|---|---:|---:|---:|---:|---:|---|",
+  ];
+  for (const m of result.methods) {
+    const x = m.metrics;
+    out.push(
+      `| ${m.label} | ${m.scorer} | ${pm(x.dice, 100, 1)}${excluded(x.dice)} | ${pm(x.iou, 100, 1)}${
+        excluded(x.iou)
+      } | ` +
+        `${pm(x.sensitivity, 100, 1)}${excluded(x.sensitivity)} | ${pm(x.specificity, 100, 1)}${
+          excluded(x.specificity)
+        } | ` +
+        `${pm(x.hd95, 1, 1)}${excluded(x.hd95)} | ${settingText(m)} |`,
+    );
+  }
+  out.push(
+    "",
+    "## Lesions and compute (per case)",
+    "",
+    "| Method | Lesions detected | Dice small lesions | Dice large lesions | False-positive components | Steps | Windows scored | Scorer s | Policy s | Total s |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const m of result.methods) {
+    const l = m.lesions, c = m.compute;
+    out.push(
+      `| ${m.label} | ${l.detected}/${l.truthCount} | ${pm(l.smallDice, 100, 1)} (n=${l.smallDice.n}) | ` +
+        `${pm(l.largeDice, 100, 1)} (n=${l.largeDice.n}) | ${pm(l.falsePositives, 1, 1)} | ${
+          pm(c.steps, 1, 1)
+        } | ` +
+        `${pm(c.windowsScored, 1, 0)} | ${pm(c.scorerMs, 1e-3, 2)} | ${pm(c.policyMs, 1e-3, 2)} | ${
+          pm(c.totalMs, 1e-3, 2)
+        } |`,
+    );
+  }
+  out.push(
+    "",
+    `Small lesions: < ${result.methods[0]?.lesions.smallLesionMl ?? 1} ml.`,
+    "",
+    "## Dice per case (%)",
+    "",
+  );
+  out.push(`| Case | Target voxels | ${result.methods.map((m) => m.id).join(" | ")} |`);
+  out.push(`|---|---:|${result.methods.map(() => "---:").join("|")}|`);
+  for (const c of result.cases) {
+    const cells = result.methods.map((m) => {
+      const d = c.methods[m.id]?.scores.dice;
+      return d === undefined || Number.isNaN(d) ? "NaN" : (100 * d).toFixed(1);
+    });
+    out.push(`| ${c.id} | ${c.truthVoxels} | ${cells.join(" | ")} |`);
+  }
+  if (result.skipped.length) {
+    out.push("", "Skipped: " + result.skipped.map((s) => `${s.id} (${s.reason})`).join(", ") + ".");
+  }
+  for (const s of result.sweeps) {
+    out.push(
+      "",
+      `## Validation sweep: ${s.method}`,
+      "",
+      sweepMarkdown(s),
+      "",
+      `![sweep](sweep_${safeName(s.method)}.png)`,
+    );
+  }
+  const ablation = result.windowAblation;
+  if (ablation?.rows.length) {
+    out.push(
+      "",
+      `## Window-size ablation (validation, ${ablation.method}, tau ${g.tau})`,
+      "",
+      "| Window (z,y,x) | Voxels | Best threshold | Mean Dice |",
+      "|---|---:|---:|---:|",
+      ...ablation.rows.map((r) =>
+        `| ${r.window.join("x")} | ${r.window[0] * r.window[1] * r.window[2]} | ` +
+        `${Number(r.sweep.best.threshold.toPrecision(4))} | ${(100 * r.sweep.best.dice).toFixed(1)} |`
+      ),
+      "",
+      "![window ablation](window_ablation.png)",
+    );
+  }
+  return out.join("\n") + "\n";
+}
+
+/** Writes per-case artifacts as the evaluation goes, then the summary files. */
+export class ReportWriter {
+  /** The options. */
+  readonly options: ReportOptions;
+  readonly #files: string[] = [];
+  readonly #overlayCases = new Set<string>();
+  readonly #slices = new Map<string, number>();
+  #ready?: Promise<void>;
+
+  /**
+   * Creates a writer; nothing is written before the first call.
+   * @throws {InvalidArgumentError} for a negative overlay count or an unknown nifti mode
+   */
+  constructor(options: ReportOptions) {
+    const overlays = options.overlays ?? 3;
+    if (!(Number.isInteger(overlays) && overlays >= 0)) {
+      throw new InvalidArgumentError("report.overlays", `is ${overlays}`, "an integer >= 0");
+    }
+    if (!["all", "masks", "none"].includes(options.nifti ?? "all")) {
+      throw new InvalidArgumentError("report.nifti", `is '${options.nifti}'`, "'all', 'masks' or 'none'");
+    }
+    this.options = options;
+  }
+
+  #mkdirs(): Promise<void> {
+    return this.#ready ??= Deno.mkdir(this.options.dir, { recursive: true });
+  }
+
+  async #dir(...parts: string[]): Promise<string> {
+    const dir = join(this.options.dir, ...parts);
+    await Deno.mkdir(dir, { recursive: true });
+    return dir;
+  }
+
+  /** Writes the NIfTI files and, for the first `overlays` cases with a target, the overlay PNG. */
+  async writeCase(a: CaseArtifacts): Promise<void> {
+    await this.#mkdirs();
+    const c = a.case, name = safeName(c.id), nifti = this.options.nifti ?? "all";
+    if (nifti !== "none") {
+      const dir = await this.#dir("nifti", a.method);
+      const mask: Labels = {
+        id: `${c.id}/${a.method}/mask`,
+        shape: c.image.shape,
+        spacing: c.image.spacing,
+        affine: c.image.affine,
+        data: a.mask,
+      };
+      await writeNifti(join(dir, `${name}_mask.nii.gz`), mask, { like: c.image });
+      this.#files.push(`nifti/${a.method}/${name}_mask.nii.gz`);
+      if (nifti === "all") {
+        const map: Volume = {
+          id: `${c.id}/${a.method}/map`,
+          shape: c.image.shape,
+          spacing: c.image.spacing,
+          affine: c.image.affine,
+          data: a.map,
+        };
+        await writeNifti(join(dir, `${name}_map.nii.gz`), map, { like: c.image });
+        this.#files.push(`nifti/${a.method}/${name}_map.nii.gz`);
+      }
+    }
+    if (!this.#overlayCases.has(c.id)) {
+      if (this.#overlayCases.size >= (this.options.overlays ?? 3) || !a.truth.some((v) => v !== 0)) return;
+      this.#overlayCases.add(c.id);
+    }
+    let z = this.#slices.get(c.id);
+    if (z === undefined) {
+      z = largestLesionSlice(a.truth, c.image.shape);
+      this.#slices.set(c.id, z);
+    }
+    const path = `overlays/${name}__${a.method}.png`;
+    await this.#dir("overlays");
+    await writePng(join(this.options.dir, path), overlayFrame(c.image, a.truth, a.mask, a.map, z));
+    this.#files.push(path);
+  }
+
+  /** Writes eval.json, eval.md and the sweep plots; returns every file written (relative paths). */
+  async finish(result: EvaluationResult): Promise<string[]> {
+    await this.#mkdirs();
+    for (const s of result.sweeps) {
+      const path = `sweep_${safeName(s.method)}.png`;
+      await writePng(join(this.options.dir, path), sweepPlot(s));
+      this.#files.push(path);
+    }
+    if (result.windowAblation?.rows.length) {
+      await writePng(
+        join(this.options.dir, "window_ablation.png"),
+        windowAblationPlot(result.windowAblation.rows),
+      );
+      this.#files.push("window_ablation.png");
+    }
+    await writeFileAtomic(join(this.options.dir, "eval.md"), evaluationMarkdown(result, this.options));
+    this.#files.push("eval.md");
+    this.#files.push("eval.json");
+    await writeFileAtomic(
+      join(this.options.dir, "eval.json"),
+      evaluationJson({ ...result, files: [...this.#files] }, this.options),
+    );
+    return [...this.#files];
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * What evaluation reads from a run folder's `config.json` (written by training), and the licence
+ * lines of the shared real data sets that a report on them must repeat.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { InvalidArgumentError } from "../data/errors.ts";
+import type { Vec3 } from "../data/types.ts";
+import type { SparsConfig } from "../env/config.ts";
+
+/** The parts of a run's `config.json` that evaluation reuses (all optional). */
+export interface RunConfigView {
+  /** Game options. */
+  readonly game: Partial<Omit<SparsConfig, "maskThreshold">>;
+  /** Data spec (`phantoms` or a folder). */
+  readonly data?: string;
+  /** Phantom options. */
+  readonly phantoms?: { count?: number; seed?: number; shape?: Vec3 };
+  /** Target labels. */
+  readonly target?: number[];
+  /** Seed. */
+  readonly seed?: number;
+}
+
+const GAME_KEYS = [
+  "window",
+  "stride",
+  "start",
+  "tau",
+  "maxSteps",
+  "mapMode",
+  "observation",
+  "observationShape",
+];
+
+/**
+ * Reads what evaluation needs from `<run>/config.json` (missing file: empty view). Game options are
+ * taken from `env`, `game` or the top level, in that order; data from `data` (a string, or an object
+ * with `spec`/`dir`, `count`, `seed`, `shape`, `target`).
+ * @throws {InvalidArgumentError} naming the file when it is not a JSON object
+ */
+export async function readRunConfig(run: string): Promise<RunConfigView> {
+  const path = join(run, "config.json");
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { game: {} };
+    throw e;
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(text);
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new Error("not an object");
+  } catch (e) {
+    throw new InvalidArgumentError(path, `is not a JSON object (${(e as Error).message})`, "a run config");
+  }
+  const section = (raw.env ?? raw.game ?? raw) as Record<string, unknown>;
+  const game = Object.fromEntries(
+    GAME_KEYS.filter((k) => section[k] !== undefined).map((k) => [k, section[k]]),
+  );
+  const d = raw.data as Record<string, unknown> | string | undefined;
+  const dataObject = typeof d === "object" && d ? d : {};
+  const data = typeof d === "string"
+    ? d
+    : (dataObject.spec ?? dataObject.dir ?? dataObject.name) as string | undefined;
+  const phantoms = {
+    count: (dataObject.count ?? dataObject.phantoms) as number | undefined,
+    seed: dataObject.seed as number | undefined,
+    shape: dataObject.shape as Vec3 | undefined,
+  };
+  const target = (dataObject.target ?? raw.target) as number | number[] | undefined;
+  return {
+    game,
+    data,
+    phantoms,
+    target: target === undefined ? undefined : typeof target === "number" ? [target] : target,
+    seed: typeof raw.seed === "number" ? raw.seed : undefined,
+  };
+}
+
+/** Licence / attribution lines for the shared real data sets, by path. */
+export function dataNotes(data: string): string[] {
+  if (/brats/i.test(data)) {
+    return ["Data: BraTS 2018 (Menze et al. 2015, Bakas et al. 2017), BraTS data terms."];
+  }
+  if (/sts_ct_mr_pet|sarcoma/i.test(data)) {
+    return ["Data: TCIA Soft-tissue-Sarcoma (Vallières et al. 2015), CC BY 3.0."];
+  }
+  if (/lits|task03|msd|decathlon/i.test(data)) {
+    return ["Data: Medical Segmentation Decathlon / LiTS, CC BY-SA 4.0."];
+  }
+  return [];
+}

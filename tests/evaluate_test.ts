@@ -1,0 +1,194 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { InvalidArgumentError } from "../data/errors.ts";
+import { readNifti, readNiftiLabels } from "../data/nifti_read.ts";
+import type { Case, Vec3 } from "../data/types.ts";
+import { targetMask } from "../data/tile.ts";
+import type { Agent } from "../env/agent.ts";
+import { GreedyAgent } from "../env/baseline_agents.ts";
+import { OracleScorer } from "../env/oracle_scorer.ts";
+import { decodePng } from "../env/png.ts";
+import type { Scorer } from "../env/scorer.ts";
+import { denseBaseline } from "../eval/dense_baseline.ts";
+import { type EvaluationResult, runEvaluation } from "../eval/evaluate.ts";
+import { dice, scoreSegmentation, summarize } from "../eval/metrics.ts";
+import { parseEvaluationJson } from "../eval/report.ts";
+import { segment } from "../eval/segment.ts";
+import { boxCase } from "./_cases.ts";
+import { scratchDir } from "./_helpers.ts";
+
+const BOX = boxCase("box", [4, 32, 32], [0, 16, 18], [4, 8, 12], 2);
+const FAR = boxCase("far", [4, 32, 32], [0, 2, 2], [4, 10, 10], 2);
+const EMPTY = boxCase("empty", [4, 32, 32], [0, 4, 4], [4, 8, 8], 1); // no target voxel
+const CASES: Case[] = [BOX, FAR, EMPTY];
+const GAME = { window: [4, 8, 8] as Vec3, stride: 4, maxSteps: 6, tau: 1 };
+// A stand-in for the weakly-supervised classifier: the label share under another id (tests only).
+const ORACLE = new OracleScorer(CASES, { target: 2 });
+const WEAK: Scorer = { id: "share-test", score: (v, c, s) => ORACLE.score(v, c, s) };
+// A stateless "policy": always +x.
+const EAST: Agent = { name: "east", act: (obs) => Promise.resolve(Int32Array.from(obs, () => 4)) };
+
+async function direct(c: Case, method: string): Promise<{ map: Float32Array; mask: Uint8Array }> {
+  if (method === "dense") return await denseBaseline(c.image, { scorer: WEAK, ...GAME, mapMode: "sum" });
+  const agents = method === "agents" ? EAST : new GreedyAgent();
+  const scorer = method === "oracle" ? new OracleScorer([c], { target: 2 }) : WEAK;
+  return await segment(c, { ...GAME, threshold: 0.5, agents, scorer });
+}
+
+Deno.test("runEvaluation: per-case scores equal metrics computed directly; summaries; NaN counts", async () => {
+  const progress: string[] = [];
+  const r = await runEvaluation({
+    cases: CASES,
+    target: 2,
+    scorer: WEAK,
+    policy: EAST,
+    game: GAME,
+    onProgress: (e) => progress.push(`${e.caseId}:${e.method}`),
+  });
+  assert.deepEqual(r.methods.map((m) => m.id), ["agents", "dense", "random", "greedy", "oracle"]);
+  assert.equal(progress.length, 15);
+  assert.equal(r.cases.length, 3);
+  for (const c of CASES) {
+    const truth = targetMask(c.labels!, 2);
+    const row = r.cases.find((x) => x.id === c.id)!;
+    assert.equal(row.truthVoxels, truth.reduce((s, v) => s + v, 0));
+    for (const m of ["agents", "dense", "greedy", "oracle"]) {
+      const { mask } = await direct(c, m);
+      const expected = scoreSegmentation(mask, truth, c.image.shape, c.image.spacing);
+      assert.deepEqual(row.methods[m as "dense"]!.scores, expected, `${c.id} ${m}`);
+      assert.equal(row.methods[m as "dense"]!.predictedVoxels, mask.reduce((s, v) => s + v, 0));
+    }
+  }
+  // Dense: default threshold tau * coverage = 1 * (4/4)(8/4)(8/4) = 4.
+  assert.equal(r.methods[1].setting.threshold, 4);
+  assert.ok(Number.isNaN(r.methods[1].setting.tau));
+  for (const m of r.methods) {
+    const values = r.cases.map((c) => c.methods[m.id]!.scores.dice);
+    assert.deepEqual(m.metrics.dice, summarize(values));
+    assert.equal(m.metrics.dice.nanCount, 1); // the empty case
+    assert.equal(m.lesions.truthCount, 2);
+    assert.equal(m.usesVoxelLabels, m.id === "oracle");
+  }
+  assert.match(r.methods[4].label, /uses voxel labels/);
+  assert.equal(r.policy, "east");
+  // The random method is seeded per case: a second run gives the same scores.
+  const again = await runEvaluation({
+    cases: CASES,
+    target: 2,
+    scorer: WEAK,
+    methods: ["random"],
+    game: GAME,
+  });
+  assert.deepEqual(
+    again.cases.map((c) => c.methods.random!.scores),
+    r.cases.map((c) => c.methods.random!.scores),
+  );
+});
+
+Deno.test("runEvaluation: report files hold the numbers; NIfTI masks overlay the source", async () => {
+  const dir = await scratchDir("eval-report");
+  const r: EvaluationResult = await runEvaluation({
+    cases: CASES,
+    target: 2,
+    scorer: WEAK,
+    game: GAME,
+    report: { dir, data: "boxes", split: "test", overlays: 1 },
+  });
+  assert.deepEqual(r.methods.map((m) => m.id), ["dense", "random", "greedy", "oracle"]);
+  const json = parseEvaluationJson(await Deno.readTextFile(join(dir, "eval.json"))) as EvaluationResult & {
+    split: string;
+  };
+  assert.equal(json.split, "test");
+  const greedy = json.methods.find((m) => m.id === "greedy")!;
+  const truthBox = targetMask(BOX.labels!, 2);
+  const { mask, map } = await direct(BOX, "greedy");
+  assert.equal(json.cases[0].methods.greedy!.scores.dice, dice(mask, truthBox));
+  assert.ok(Number.isNaN(json.cases[2].methods.greedy!.scores.dice)); // written as "NaN", read back
+  assert.equal(greedy.metrics.dice.mean, r.methods.find((m) => m.id === "greedy")!.metrics.dice.mean);
+  assert.equal(greedy.metrics.dice.nanCount, 1);
+  assert.ok(json.files.includes("eval.md") && json.files.includes("nifti/greedy/box_mask.nii.gz"));
+  // eval.md: the Table-1 header, the oracle's label, Dice in %.
+  const md = await Deno.readTextFile(join(dir, "eval.md"));
+  assert.match(md, /\| Method \| Scorer \| Dice \| IoU \| Sensitivity \| Specificity \| HD95 \(mm\) \|/);
+  assert.match(md, /Oracle scorer \+ greedy agents \(uses voxel labels\)/);
+  assert.ok(md.includes(`| box | 384 | `));
+  assert.ok(md.includes((100 * dice(mask, truthBox)).toFixed(1)));
+  // NIfTI: same shape and affine as the source, same voxels as the direct run.
+  const labels = await readNiftiLabels(join(dir, "nifti/greedy/box_mask.nii.gz"));
+  assert.deepEqual(labels.shape, BOX.image.shape);
+  assert.deepEqual(Array.from(labels.affine), Array.from(BOX.image.affine));
+  assert.deepEqual(labels.spacing, BOX.image.spacing);
+  assert.deepEqual(labels.data, mask);
+  const mapBack = await readNifti(join(dir, "nifti/greedy/box_map.nii.gz"));
+  assert.deepEqual(mapBack.data, map);
+  // Overlays: only the first case with a target (overlays: 1), one PNG per method, 4 panels of
+  // 32 px upscaled x6 (192 px) with 4-px gaps.
+  const overlays = [...Deno.readDirSync(join(dir, "overlays"))].map((e) => e.name).sort();
+  assert.deepEqual(overlays, ["box__dense.png", "box__greedy.png", "box__oracle.png", "box__random.png"]);
+  const png = decodePng(await Deno.readFile(join(dir, "overlays/box__greedy.png")));
+  assert.equal(png.width, 4 * 192 + 3 * 4);
+  assert.equal(png.height, 192);
+});
+
+Deno.test("runEvaluation: validation sweep chooses the settings; given settings win", async () => {
+  const r = await runEvaluation({
+    cases: [BOX],
+    target: 2,
+    scorer: WEAK,
+    methods: ["greedy", "dense"],
+    game: GAME,
+    validation: {
+      cases: [BOX, EMPTY],
+      taus: [0.5, 1],
+      thresholds: { greedy: [0.5, 1, 1.75], dense: [0.5, 2] },
+      windows: [[4, 8, 8], [4, 12, 12]],
+    },
+  });
+  // Window ablation at the game's tau (1) with the default sum grid 2^(k/2): the 4x8x8 row is the
+  // hand-checked map (values .75 .. 4.25); > 0.125 .. 0.707 gives 5/7, > 1 and > 1.414 give 5/6
+  // (first of the tie wins), > 2 gives 320/576.
+  const ablation = r.windowAblation!;
+  assert.equal(ablation.method, "greedy");
+  assert.deepEqual(ablation.rows.map((row) => row.window), [[4, 8, 8], [4, 12, 12]]);
+  assert.equal(ablation.rows[0].sweep.best.threshold, 1);
+  assert.equal(ablation.rows[0].sweep.best.dice, 640 / 768);
+  assert.equal(ablation.rows[0].sweep.meanDice[0][0], 640 / 896);
+  assert.equal(ablation.rows[0].sweep.meanDice[0][8], 320 / 576);
+  assert.equal(ablation.rows[0].sweep.nanCounts[0][0], 1);
+  // The greedy sweep is the hand-checked one of sweep_test.ts: best tau 1, threshold 1 (Dice 5/6).
+  const greedy = r.methods.find((m) => m.id === "greedy")!;
+  assert.deepEqual(greedy.setting, { tau: 1, threshold: 1, source: "sweep" });
+  assert.equal(r.cases[0].methods.greedy!.scores.dice, 640 / 768);
+  assert.equal(r.sweeps.length, 2);
+  assert.equal(r.methods.find((m) => m.id === "dense")!.setting.source, "sweep");
+  const given = await runEvaluation({
+    cases: [BOX],
+    target: 2,
+    scorer: WEAK,
+    methods: ["greedy"],
+    game: GAME,
+    settings: { greedy: { threshold: 0.5 } },
+    validation: { cases: [BOX], taus: [0.5, 1], thresholds: { greedy: [0.5, 1] } },
+  });
+  assert.deepEqual(given.methods[0].setting, { tau: 1, threshold: 0.5, source: "given" });
+  assert.equal(given.cases[0].methods.greedy!.scores.dice, 640 / 896);
+});
+
+Deno.test("runEvaluation: inconsistent options are typed errors; unlabelled cases are skipped", async () => {
+  await assert.rejects(
+    () => runEvaluation({ cases: CASES, target: 2, scorer: WEAK, methods: ["agents"] }),
+    InvalidArgumentError,
+  );
+  await assert.rejects(
+    () => runEvaluation({ cases: CASES, target: 2, methods: ["greedy"] }),
+    InvalidArgumentError,
+  );
+  const unlabelled: Case = { id: "nolabels", image: BOX.image };
+  await assert.rejects(
+    () => runEvaluation({ cases: [unlabelled], target: 2, methods: ["oracle"], game: GAME }),
+    InvalidArgumentError,
+  );
+  const r = await runEvaluation({ cases: [unlabelled, BOX], target: 2, methods: ["oracle"], game: GAME });
+  assert.deepEqual(r.skipped, [{ id: "nolabels", reason: "no voxel labels" }]);
+  assert.equal(r.cases.length, 1);
+});
