@@ -11,6 +11,7 @@
  * @module
  */
 import { InvalidArgumentError } from "./errors.ts";
+import { trilinear } from "./resample.ts";
 import type { Vec3 } from "./types.ts";
 
 interface Axis {
@@ -118,14 +119,8 @@ export class PhaseGrids {
         const y0 = y0i * sx, y1 = next(y0i, sy) * sx;
         const r00 = z0 + y0, r01 = z0 + y1, r10 = z1 + y0, r11 = z1 + y1;
         for (let i = 0; i < shape[2]; i++) {
-          const x0 = ax.factor * i + px + ax.offset, x1 = next(x0, sx);
-          const c00 = src[r00 + x0] + wx * (src[r00 + x1] - src[r00 + x0]);
-          const c01 = src[r01 + x0] + wx * (src[r01 + x1] - src[r01 + x0]);
-          const c10 = src[r10 + x0] + wx * (src[r10 + x1] - src[r10 + x0]);
-          const c11 = src[r11 + x0] + wx * (src[r11 + x1] - src[r11 + x0]);
-          const c0 = c00 + wy * (c01 - c00);
-          const c1 = c10 + wy * (c11 - c10);
-          data[o++] = c0 + wz * (c1 - c0);
+          const x0 = ax.factor * i + px + ax.offset;
+          data[o++] = trilinear(src, r00, r01, r10, r11, x0, next(x0, sx), wx, wy, wz);
         }
       }
     }

@@ -83,6 +83,32 @@ function checkBox(
 }
 
 /**
+ * One trilinear sample: rows `r00, r01` (z0; y0, y1) and `r10, r11` (z1; y0, y1) are flat offsets
+ * of x = 0, `x0, x1` the x neighbours, `wx, wy, wz` the weights of the second neighbours. The
+ * arithmetic order is part of the contract: {@link PhaseGrids} relies on it for bitwise equality.
+ */
+export function trilinear(
+  src: Float32Array,
+  r00: number,
+  r01: number,
+  r10: number,
+  r11: number,
+  x0: number,
+  x1: number,
+  wx: number,
+  wy: number,
+  wz: number,
+): number {
+  const c00 = src[r00 + x0] + wx * (src[r00 + x1] - src[r00 + x0]);
+  const c01 = src[r01 + x0] + wx * (src[r01 + x1] - src[r01 + x0]);
+  const c10 = src[r10 + x0] + wx * (src[r10 + x1] - src[r10 + x0]);
+  const c11 = src[r11 + x0] + wx * (src[r11 + x1] - src[r11 + x0]);
+  const c0 = c00 + wy * (c01 - c00);
+  const c1 = c10 + wy * (c11 - c10);
+  return c0 + wz * (c1 - c0);
+}
+
+/**
  * Trilinear resampling of the box `[corner, corner + size)` of `src` (shape `srcShape`) into `out`
  * (shape `outShape`), all z,y,x. Samples never leave the box (edges are clamped to it), so a window
  * is resampled from its own voxels only. When `size` equals `outShape` this is an exact copy.
@@ -127,14 +153,7 @@ export function resampleBoxLinear(
       const y0 = ty.i0[y] * sx, y1 = ty.i1[y] * sx, wy = ty.w[y];
       const r00 = z0 + y0, r01 = z0 + y1, r10 = z1 + y0, r11 = z1 + y1;
       for (let x = 0; x < mx; x++) {
-        const x0 = tx.i0[x], x1 = tx.i1[x], wx = tx.w[x];
-        const c00 = src[r00 + x0] + wx * (src[r00 + x1] - src[r00 + x0]);
-        const c01 = src[r01 + x0] + wx * (src[r01 + x1] - src[r01 + x0]);
-        const c10 = src[r10 + x0] + wx * (src[r10 + x1] - src[r10 + x0]);
-        const c11 = src[r11 + x0] + wx * (src[r11 + x1] - src[r11 + x0]);
-        const c0 = c00 + wy * (c01 - c00);
-        const c1 = c10 + wy * (c11 - c10);
-        out[o++] = c0 + wz * (c1 - c0);
+        out[o++] = trilinear(src, r00, r01, r10, r11, tx.i0[x], tx.i1[x], tx.w[x], wy, wz);
       }
     }
   }

@@ -8,28 +8,13 @@
  *
  * @module
  */
-import { InvalidArgumentError, ShapeMismatchError } from "../data/errors.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3 } from "../data/types.ts";
+import { checkGrid } from "./mask_grid.ts";
 import { summarize, type Summary } from "./metrics.ts";
 
 /** Neighbourhood of a voxel: faces (6), faces and edges (18), or faces, edges and corners (26). */
 export type Connectivity = 6 | 18 | 26;
-
-function checkGrid(shape: Vec3, masks: Record<string, Uint8Array>): void {
-  if (shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new InvalidArgumentError("shape", `is [${shape.join(", ")}]`, "three positive integers (z,y,x)");
-  }
-  const count = shape[0] * shape[1] * shape[2];
-  for (const [name, mask] of Object.entries(masks)) {
-    if (mask.length !== count) {
-      throw new ShapeMismatchError(
-        name,
-        `has ${mask.length} voxels but shape ${shape.join("x")} holds ${count}`,
-        "a mask of exactly shape[0]*shape[1]*shape[2] voxels",
-      );
-    }
-  }
-}
 
 /** Neighbour offsets (dz, dy, dx) of a connectivity, as three parallel arrays. */
 function neighbourOffsets(connectivity: Connectivity): { dz: Int8Array; dy: Int8Array; dx: Int8Array } {

@@ -14,26 +14,9 @@
  *
  * @module
  */
-import { InvalidArgumentError, ShapeMismatchError } from "../data/errors.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3 } from "../data/types.ts";
-
-/** Throws unless `shape` is three positive integers and every mask holds that many voxels. */
-function checkGrid(shape: Vec3, masks: Record<string, Uint8Array>): number {
-  if (shape.length !== 3 || !shape.every((n) => Number.isInteger(n) && n > 0)) {
-    throw new InvalidArgumentError("shape", `is [${shape.join(", ")}]`, "three positive integers (z,y,x)");
-  }
-  const count = shape[0] * shape[1] * shape[2];
-  for (const [name, mask] of Object.entries(masks)) {
-    if (mask.length !== count) {
-      throw new ShapeMismatchError(
-        name,
-        `has ${mask.length} voxels but shape ${shape.join("x")} holds ${count}`,
-        "a mask of exactly shape[0]*shape[1]*shape[2] voxels",
-      );
-    }
-  }
-  return count;
-}
+import { checkGrid } from "./mask_grid.ts";
 
 function checkSpacing(spacing: Vec3): void {
   if (spacing.length !== 3 || !spacing.every((s) => Number.isFinite(s) && s > 0)) {
