@@ -71,6 +71,18 @@ export async function sha256Hex(bytes: Uint8Array): Promise<string> {
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/** SHA-256 (hex) of a model's weights in layer order: an identity for scorers built from memory. */
+export async function weightsSha256(model: tfl.LayersModel): Promise<string> {
+  const parts = await Promise.all(model.getWeights().map((w) => w.data()));
+  const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const p of parts) {
+    bytes.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), offset);
+    offset += p.byteLength;
+  }
+  return await sha256Hex(bytes);
+}
+
 async function exists(path: string): Promise<boolean> {
   try {
     await Deno.lstat(path);

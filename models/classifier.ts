@@ -105,6 +105,7 @@ export function buildClassifier(options: Partial<ClassifierArchitecture> = {}, s
   const a = resolveArchitecture(options);
   const [d, h, w] = a.inputShape;
   const init = (k: number) => tfl.initializers.glorotUniform({ seed: seed * 1000 + k });
+  const heInit = (k: number) => tfl.initializers.heNormal({ seed: seed * 1000 + k });
   const model = tfl.sequential({ name: "spars_presence_classifier" });
   model.add(tfl.layers.inputLayer({ inputShape: [d, h, w, 1], name: "volume" }));
   a.channels.forEach((filters, i) => {
@@ -133,7 +134,7 @@ export function buildClassifier(options: Partial<ClassifierArchitecture> = {}, s
   model.add(tfl.layers.flatten({ name: "flatten" }));
   a.hiddenUnits.forEach((units, i) => {
     model.add(
-      tfl.layers.dense({ units, activation: "relu", kernelInitializer: init(100 + i), name: `fc${i + 1}` }),
+      tfl.layers.dense({ units, activation: "relu", kernelInitializer: heInit(100 + i), name: `fc${i + 1}` }),
     );
   });
   model.add(tfl.layers.dense({

@@ -12,7 +12,7 @@ import type { Vec3, Volume } from "../data/types.ts";
 import type { Scorer } from "../env/scorer.ts";
 import { modelInputShape } from "./classifier.ts";
 import { checkIntensityWindow, type IntensityWindow, writeClassifierInput } from "./classifier_input.ts";
-import { type ClassifierMeta, loadClassifier, sha256Hex } from "./checkpoint.ts";
+import { type ClassifierMeta, loadClassifier, weightsSha256 } from "./checkpoint.ts";
 
 /** Options of {@link ClassifierScorer}. */
 export interface ClassifierScorerOptions {
@@ -96,14 +96,7 @@ export class ClassifierScorer implements Scorer {
     intensityWindow: IntensityWindow,
     options: ClassifierScorerOptions = {},
   ): Promise<ClassifierScorer> {
-    const parts = await Promise.all(model.getWeights().map((w) => w.data()));
-    const bytes = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-    let offset = 0;
-    for (const p of parts) {
-      bytes.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), offset);
-      offset += p.byteLength;
-    }
-    return new ClassifierScorer(model, { intensityWindow, weightsId: await sha256Hex(bytes) }, options);
+    return new ClassifierScorer(model, { intensityWindow, weightsId: await weightsSha256(model) }, options);
   }
 
   /**

@@ -15,3 +15,6 @@ export * from "./classifier_training.ts";
 export * from "./classifier_data.ts";
 export * from "./checkpoint.ts";
 export * from "./classifier_scorer.ts";
+export * from "./onnx_export.ts";
+export * from "./onnx_runtime.ts";
+export * from "./onnx_scorer.ts";

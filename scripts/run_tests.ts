@@ -3,7 +3,7 @@
  * plain line `N passed, N failed` (plus `, N skipped`) that CI counts. Extra arguments are passed
  * to `deno test` (for example a file or `--filter name`).
  */
-const permissions = ["--allow-read", "--allow-write=.tmp,runs", "--allow-env"];
+const permissions = ["--allow-read", "--allow-write=.tmp,runs", "--allow-env", "--allow-ffi"];
 const paths = Deno.args.some((a) => a.endsWith(".ts") || a.endsWith("/")) ? [] : ["tests/"];
 const args = ["test", ...permissions, ...Deno.args, ...paths];
 const child = new Deno.Command(Deno.execPath(), { args, stdout: "piped", stderr: "inherit" }).spawn();
