@@ -29,3 +29,13 @@ Deno.test("Rng: int is unbiased enough and in range; normal has mean 0, variance
   assert.ok(Math.abs(s2 / n - 1) < 0.03);
   assert.throws(() => r.int(0), RangeError);
 });
+
+Deno.test("Rng: every state word is a uint32 that setState accepts, at any point of the stream", () => {
+  const r = new Rng(123);
+  for (let i = 0; i < 1000; i++) {
+    r.nextUint32();
+    const s = r.getState();
+    assert.ok(s.every((w) => Number.isInteger(w) && w >= 0 && w < 2 ** 32), `state ${s}`);
+    new Rng(0).setState(s);
+  }
+});

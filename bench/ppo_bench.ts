@@ -1,0 +1,162 @@
+/**
+ * End-to-end PPO benchmark: env steps per second of self-play training (rollout + update) on
+ * phantoms, with the settings of the `default` preset of `deno task train` and of the `paper`
+ * preset (one game, n_steps 32, batch 8, 1 epoch, 24x48x48 windows on 48x96x96 phantoms), and the
+ * projected wall time of the paper's 320,000-step run on this machine.
+ *
+ *     deno run --allow-read --allow-env bench/ppo_bench.ts [options]
+ *
+ * Options: --scorer classifier|oracle [classifier] (the classifier is an untrained network of the
+ * default architecture with the preset's window as input: as fast as a trained one),
+ * --classifier-backend NAME [wasm], --backend NAME (policy) [cpu], --updates N [4] measured updates
+ * of the default preset after one warm-up update, --paper-updates N [24] for the paper preset.
+ *
+ * Episodes run with tau = 1 (no early termination: an untrained classifier would otherwise end
+ * most episodes at their first step, which would measure nothing) and the step limit of 128.
+ * Every step scores 2 windows per game through the env's score cache, so the scorer's share falls as
+ * the cache fills (a run can only ever visit the lattice of each training volume). The projection
+ * therefore adds the steady-state cost per step (policy, env, PPO update: everything but scorer
+ * calls) times 320,000 to the one-off cost of scoring every lattice window of the training volumes
+ * once (an upper bound of what a run can ask the classifier).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { phantomDataset } from "../data/dataset.ts";
+import type { Case, Vec3, Volume } from "../data/types.ts";
+import { latticeCorners } from "../env/geometry.ts";
+import { OracleScorer } from "../env/oracle_scorer.ts";
+import type { Scorer, ScoreRequest } from "../env/scorer.ts";
+import { type BackendName, initBackend } from "../models/backend.ts";
+import { buildClassifier } from "../models/classifier.ts";
+import { ClassifierScorer } from "../models/classifier_scorer.ts";
+import { BackendScorer } from "../train/backend_scorer.ts";
+import { type PresetName, PRESETS } from "../train/train_config.ts";
+import { trainSelfPlay, type UpdateRecord } from "../train/self_play.ts";
+
+const { values: args } = parseArgs({
+  args: Deno.args,
+  options: {
+    scorer: { type: "string", default: "classifier" },
+    "classifier-backend": { type: "string", default: "wasm" },
+    backend: { type: "string", default: "cpu" },
+    updates: { type: "string", default: "4" },
+    "paper-updates": { type: "string", default: "24" },
+  },
+});
+
+/** Counts the time spent in the scorer and the windows it scored. */
+class TimedScorer implements Scorer {
+  readonly id: string;
+  seconds = 0;
+  windows = 0;
+  constructor(readonly inner: Scorer) {
+    this.id = inner.id;
+  }
+  async score(volume: Volume, corners: Int32Array, size: Vec3): Promise<Float32Array> {
+    return (await this.scoreBatch([{ volume, corners }], size))[0];
+  }
+  async scoreBatch(requests: readonly ScoreRequest[], size: Vec3): Promise<Float32Array[]> {
+    const t = performance.now();
+    try {
+      return this.inner.scoreBatch
+        ? await this.inner.scoreBatch(requests, size)
+        : await Promise.all(requests.map((r) => this.inner.score(r.volume, r.corners, size)));
+    } finally {
+      this.seconds += (performance.now() - t) / 1000;
+      this.windows += requests.reduce((n, r) => n + r.corners.length / 3, 0);
+    }
+  }
+}
+
+/** Per-step costs of one preset. */
+interface Measure {
+  secondsPerStep: number;
+  scorerSecondsPerStep: number;
+  scorerSecondsPerWindow: number;
+  trainVolumes: number;
+  lattice: number;
+}
+
+const policyBackend = args.backend as BackendName;
+const classifierBackend = args["classifier-backend"] as BackendName;
+
+async function measure(preset: PresetName, updates: number): Promise<Measure> {
+  const p = PRESETS[preset];
+  const window = p.env.window;
+  const train: Case[] = [];
+  const dataset = phantomDataset({ count: p.data.count, seed: p.data.seed, shape: p.data.shape });
+  for await (const c of dataset.split("train").cases()) train.push(c);
+  let inner: Scorer;
+  if (args.scorer === "oracle") {
+    inner = new OracleScorer(train, { target: 2 });
+  } else {
+    await initBackend(classifierBackend, { quiet: true });
+    const model = buildClassifier({ inputShape: window }, 0);
+    inner = new BackendScorer(
+      await ClassifierScorer.fromModel(model, p.classifier.intensityWindow, { batchSize: 16 }),
+      classifierBackend,
+    );
+  }
+  await initBackend(policyBackend, { quiet: true });
+  const timed = new TimedScorer(inner);
+  const records: { r: UpdateRecord; scorer: number; windows: number }[] = [];
+  let lastScorer = 0, lastWindows = 0;
+  const stepsPerUpdate = p.numEnvs * p.ppo.numSteps;
+  const result = await trainSelfPlay({
+    cases: train,
+    scorer: timed,
+    env: { ...p.env, tau: 1 },
+    numEnvs: p.numEnvs,
+    totalSteps: stepsPerUpdate * (updates + 1),
+    seed: p.seed,
+    network: { ...p.network, intensityWindow: p.classifier.intensityWindow },
+    ppo: p.ppo,
+    pool: p.selfPlay.pool,
+    competitorUpdateEvery: p.selfPlay.competitorUpdateEvery,
+    checkpointEvery: 0,
+    onUpdate: (r) => {
+      records.push({ r, scorer: timed.seconds - lastScorer, windows: timed.windows - lastWindows });
+      lastScorer = timed.seconds;
+      lastWindows = timed.windows;
+    },
+  });
+  result.network.dispose();
+  const measured = records.slice(1); // the first update warms up kernels and caches
+  const steps = measured.length * stepsPerUpdate;
+  const sum = (f: (m: (typeof measured)[number]) => number) => measured.reduce((s, m) => s + f(m), 0);
+  const seconds = sum((m) => m.r.rolloutSeconds + m.r.updateSeconds);
+  const rollout = sum((m) => m.r.rolloutSeconds),
+    scorer = sum((m) => m.scorer),
+    windows = sum((m) => m.windows);
+  console.log(
+    `${preset} preset (${p.numEnvs} game(s), n_steps ${p.ppo.numSteps}, minibatch ${p.ppo.minibatchSize}, ` +
+      `${p.ppo.updateEpochs} epoch(s), window ${window.join("x")} on ${p.data.shape.join("x")}, ` +
+      `observation ${p.env.observationShape.join("x")}): ${
+        (steps / seconds).toFixed(1)
+      } env steps/s over ${steps} steps; ` +
+      `${(1000 * seconds / steps).toFixed(2)} ms/step = rollout ${(1000 * rollout / steps).toFixed(2)} ` +
+      `(of which scorer ${(1000 * scorer / steps).toFixed(2)} for ${windows} new windows` +
+      `${windows ? `, ${(1000 * scorer / windows).toFixed(1)} ms/window` : ""}) + update ` +
+      `${(1000 * (seconds - rollout) / steps).toFixed(2)}`,
+  );
+  return {
+    secondsPerStep: seconds / steps,
+    scorerSecondsPerStep: scorer / steps,
+    scorerSecondsPerWindow: windows ? scorer / windows : 0,
+    trainVolumes: train.length,
+    lattice: latticeCorners(p.data.shape, window, p.env.stride).corners.length / 3,
+  };
+}
+
+console.log(`PPO benchmark: scorer ${args.scorer} on ${classifierBackend}, policy on ${policyBackend}`);
+await measure("default", Number(args.updates));
+const paper = await measure("paper", Number(args["paper-updates"]));
+const steady = 320_000 * (paper.secondsPerStep - paper.scorerSecondsPerStep);
+const oneOff = paper.lattice * paper.trainVolumes * paper.scorerSecondsPerWindow;
+console.log(
+  `projection of the paper's 320,000-step run: ${(steady / 3600).toFixed(2)} h of policy/env/update ` +
+    `+ at most ${(oneOff / 60).toFixed(1)} min scoring all ${paper.lattice} lattice windows of ` +
+    `${paper.trainVolumes} training volumes once = ${((steady + oneOff) / 3600).toFixed(2)} h ` +
+    `(the paper: 96 h on a V100; goal: under 1 h)`,
+);

@@ -1,0 +1,295 @@
+/**
+ * `deno task eval --run <run> --data <dir|phantoms> --split test`: evaluates a run folder (see
+ * `run_eval.ts`) and prints a summary table. Progress goes to stderr; the report is written to
+ * `<run>/eval` (never over an existing one without `--force`).
+ *
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
+import type { SplitName } from "../data/split.ts";
+import type { Vec3 } from "../data/types.ts";
+import type { MapMode } from "../env/probability_map.ts";
+import type { BackendName } from "../models/backend.ts";
+import type { EvaluationResult } from "./evaluate.ts";
+import { METHOD_IDS } from "./method_results.ts";
+import type { Summary } from "./metrics.ts";
+import { evaluateRun, type EvaluateRunOptions } from "./run_eval.ts";
+
+/** The `--help` text. */
+export const HELP = `deno task eval --run <run> [options]
+
+Evaluates a SPARS run on held-out cases: the learned agents (when the run has a policy), the dense
+sliding-window classifier map (no RL), random agents, greedy agents, and the oracle scorer (an upper
+bound that USES VOXEL LABELS). Tau and the mask threshold of each method are first chosen by mean
+Dice on the val split. Writes <run>/eval: eval.json, eval.md, overlays/*.png, nifti/<method>/*.nii.gz.
+
+Options (defaults in brackets; game and data defaults come from <run>/config.json when present):
+  --run DIR            the run folder (required)
+  --data SPEC          dataset folder (LiTS, MSD, folder + labels.csv) or "phantoms" [phantoms]
+  --split NAME         train | val | test [test]
+  --phantoms N         phantom cases in the whole dataset [24]
+  --phantom-seed N     phantom dataset seed [0]
+  --phantom-shape ZxYxX  phantom shape [48x96x96]
+  --target LIST        target label values, e.g. 2 or 1,2,4 [the dataset's]
+  --limit N            evaluate only the first N cases of the split
+  --methods LIST       comma list of ${METHOD_IDS.join(",")} [all that can run]
+  --scorer KIND        classifier | oracle [classifier]; oracle reads voxel labels (debugging only)
+  --classifier DIR     classifier checkpoint [<run>/classifier]
+  --policy DIR         trained policy [<run>/policy]; without one only the non-RL methods run
+  --policy-mode MODE   greedy | sample: argmax or sampled actions (sampling seeded by --seed) [greedy]
+  --backend NAME       cpu | wasm | webgpu | tensorflow [wasm]
+  --batch-size N       windows per classifier call [64]
+  --window ZxYxX       window size in voxels [24x48x48]
+  --stride N           move length in voxels [4]
+  --tau X              termination threshold when not swept [0.3]
+  --max-steps N        step limit per start [128]
+  --map-mode MODE      sum | mean | max [sum]
+  --threshold X        mask threshold when not swept [0.5]
+  --starts N           starts per case: centre + N-1 seeded random [1]
+  --seed N             seed of random starts and random agents [0]
+  --no-sweep           skip the validation sweep (use --tau / --threshold)
+  --ablate-windows L   window-size ablation on the val split, e.g. 12x24x24,24x48x48,32x64x64
+  --overlays N         cases with PNG overlays [3]
+  --nifti WHAT         all | masks | none [all]
+  --out DIR            output folder [<run>/eval]
+  --force              replace an existing output folder
+  --help               this text
+`;
+
+/** Where the CLI writes (injectable for tests). */
+export interface CliIo {
+  /** Standard output. */
+  readonly out: (text: string) => void;
+  /** Standard error (progress, errors). */
+  readonly err: (text: string) => void;
+  /** True when stderr is a terminal (the progress bar then redraws one line). */
+  readonly terminal: boolean;
+}
+
+const encoder = new TextEncoder();
+const DEFAULT_IO: CliIo = {
+  out: (t) => Deno.stdout.writeSync(encoder.encode(t)),
+  err: (t) => Deno.stderr.writeSync(encoder.encode(t)),
+  terminal: Deno.stderr.isTerminal(),
+};
+
+function vec(name: string, text: string): Vec3 {
+  const parts = text.split("x").map(Number);
+  if (parts.length !== 3 || !parts.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, "three positive integers like 24x48x48");
+  }
+  return parts as unknown as Vec3;
+}
+
+function num(name: string, text: string | undefined, integer = false): number | undefined {
+  if (text === undefined) return undefined;
+  const v = Number(text);
+  if (text.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
+    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, integer ? "an integer" : "a number");
+  }
+  return v;
+}
+
+function oneOf<T extends string>(
+  name: string,
+  text: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (text === undefined) return undefined;
+  if (!allowed.includes(text as T)) {
+    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, allowed.join(" | "));
+  }
+  return text as T;
+}
+
+/**
+ * Parses the command line into {@link EvaluateRunOptions}; `undefined` for `--help`.
+ * @throws {InvalidArgumentError} naming the bad option
+ */
+export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | undefined {
+  const s = { type: "string" } as const, b = { type: "boolean" } as const;
+  const { values: v } = parseArgs({
+    args: [...args],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      run: s,
+      data: s,
+      split: s,
+      phantoms: s,
+      "phantom-seed": s,
+      "phantom-shape": s,
+      target: s,
+      limit: s,
+      methods: s,
+      scorer: s,
+      classifier: s,
+      backend: s,
+      "batch-size": s,
+      window: s,
+      stride: s,
+      tau: s,
+      "max-steps": s,
+      "map-mode": s,
+      threshold: s,
+      starts: s,
+      seed: s,
+      "no-sweep": b,
+      "ablate-windows": s,
+      policy: s,
+      "policy-mode": s,
+      overlays: s,
+      nifti: s,
+      out: s,
+      force: b,
+      help: b,
+    },
+  });
+  if (v.help) return undefined;
+  if (!v.run) throw new InvalidArgumentError("--run", "is missing", "the run folder (see --help)");
+  const methods = v.methods?.split(",").map((m) => oneOf("methods", m.trim(), METHOD_IDS)!);
+  const game = Object.fromEntries(
+    Object.entries({
+      window: v.window ? vec("window", v.window) : undefined,
+      stride: num("stride", v.stride, true),
+      tau: num("tau", v.tau),
+      maxSteps: num("max-steps", v["max-steps"], true),
+      mapMode: oneOf<MapMode>("map-mode", v["map-mode"], ["sum", "mean", "max"]),
+    }).filter(([, x]) => x !== undefined),
+  );
+  const target = v.target?.split(",").map((t) => num("target", t, true)!);
+  return {
+    run: v.run,
+    out: v.out,
+    force: v.force,
+    data: v.data,
+    split: oneOf<SplitName>("split", v.split, ["train", "val", "test"]),
+    phantoms: {
+      count: num("phantoms", v.phantoms, true),
+      seed: num("phantom-seed", v["phantom-seed"], true),
+      shape: v["phantom-shape"] ? vec("phantom-shape", v["phantom-shape"]) : undefined,
+    },
+    target,
+    limit: num("limit", v.limit, true),
+    methods,
+    scorer: oneOf("scorer", v.scorer, ["classifier", "oracle"]) === "oracle" ? "oracle" : undefined,
+    classifier: v.classifier,
+    policyDir: v.policy,
+    policyMode: oneOf("policy-mode", v["policy-mode"], ["greedy", "sample"]),
+    backend: oneOf<BackendName>("backend", v.backend, ["cpu", "wasm", "webgpu", "tensorflow"]),
+    batchSize: num("batch-size", v["batch-size"], true),
+    game,
+    threshold: num("threshold", v.threshold),
+    starts: num("starts", v.starts, true),
+    seed: num("seed", v.seed, true),
+    sweep: v["no-sweep"] ? false : undefined,
+    ablateWindows: v["ablate-windows"]?.split(",").map((w) => vec("ablate-windows", w.trim())),
+    overlays: num("overlays", v.overlays, true),
+    nifti: oneOf("nifti", v.nifti, ["all", "masks", "none"]),
+  };
+}
+
+/** A one-line progress bar: `[#####.....] 3/10 test case-7 greedy 0:42 eta 1:10`. */
+export function progressLine(
+  phase: string,
+  done: number,
+  total: number,
+  label: string,
+  elapsedMs: number,
+): string {
+  const width = 20, share = total > 0 ? Math.min(1, done / total) : 0;
+  const bar = "#".repeat(Math.round(share * width)).padEnd(width, ".");
+  const clock = (ms: number) =>
+    `${Math.floor(ms / 60000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}`;
+  const eta = share > 0 && share < 1 ? ` eta ${clock((elapsedMs * (1 - share)) / share)}` : "";
+  return `[${bar}] ${done}/${total || "?"} ${phase} ${label} ${clock(elapsedMs)}${eta}`;
+}
+
+function pm(s: Summary, scale: number, digits: number): string {
+  if (s.n === 0) return "n/a";
+  return `${(s.mean * scale).toFixed(digits)}${
+    Number.isNaN(s.sd) ? "" : ` ± ${(s.sd * scale).toFixed(digits)}`
+  }`;
+}
+
+/** The printed summary: one row per method (Dice, IoU, sensitivity, specificity in %, HD95 mm, s/case). */
+export function summaryTable(result: EvaluationResult): string {
+  const rows = [["method", "Dice %", "IoU %", "Sens %", "Spec %", "HD95 mm", "s/case"]];
+  for (const m of result.methods) {
+    const x = m.metrics;
+    rows.push([
+      m.label,
+      pm(x.dice, 100, 1),
+      pm(x.iou, 100, 1),
+      pm(x.sensitivity, 100, 1),
+      pm(x.specificity, 100, 1),
+      pm(x.hd95, 1, 1) + (x.hd95.infCount ? ` (${x.hd95.infCount} inf)` : ""),
+      pm(m.compute.totalMs, 1e-3, 2),
+    ]);
+  }
+  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
+  return rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  "))
+    .join(
+      "\n",
+    );
+}
+
+/** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
+export async function main(args: readonly string[], io: CliIo = DEFAULT_IO): Promise<number> {
+  let options: EvaluateRunOptions | undefined;
+  try {
+    options = parseEvalArgs(args);
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}\n\n${HELP}`);
+    return 2;
+  }
+  if (!options) {
+    io.out(HELP);
+    return 0;
+  }
+  const t0 = performance.now();
+  let lastPhase = "";
+  try {
+    const { result, dir, notes } = await evaluateRun({
+      ...options,
+      onProgress: (e, total) => {
+        const line = progressLine(
+          e.phase,
+          e.caseIndex,
+          total,
+          `${e.caseId} ${e.method}`,
+          performance.now() - t0,
+        );
+        if (io.terminal) io.err(`\r${line}\x1b[K`);
+        else if (e.phase !== lastPhase || e.methodIndex === e.methodCount - 1) io.err(`${line}\n`);
+        lastPhase = e.phase;
+      },
+    });
+    if (io.terminal) io.err("\n");
+    for (const n of notes) io.out(`note: ${n}\n`);
+    io.out(`\n${summaryTable(result)}\n\n`);
+    io.out(
+      `${result.cases.length} cases${result.skipped.length ? ` (${result.skipped.length} skipped)` : ""}; `,
+    );
+    io.out(`report: ${dir}/eval.md, ${dir}/eval.json (${result.files.length} files)\n`);
+    return 0;
+  } catch (e) {
+    if (io.terminal) io.err("\n");
+    if (e instanceof SparsGymError) {
+      io.err(`error: ${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof Deno.errors.PermissionDenied) {
+      io.err(
+        `error: ${
+          (e as Error).message
+        }\n(deno task eval may write only under runs/: use a run folder there)\n`,
+      );
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));

@@ -1,0 +1,322 @@
+/**
+ * Evaluation of a run folder: what `deno task eval` does, as a function the training pipeline can
+ * call when it finishes. It opens the data and split, loads the classifier scorer and the policy of
+ * the run (or takes them in memory), runs {@link runEvaluation} with a validation sweep, and writes
+ * the report into `<run>/eval` atomically: everything goes into a temporary sibling folder that is
+ * renamed into place at the end, so a killed evaluation never leaves a half-written report, and an
+ * existing report is replaced only with `force`.
+ *
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
+import type { SplitName } from "../data/split.ts";
+import type { Case, Vec3 } from "../data/types.ts";
+import type { SparsConfig } from "../env/config.ts";
+import { observationChannels, type ObservationMode } from "../env/observation.ts";
+import type { ActionMode } from "../agents/policy_agent.ts";
+import { PolicyAgent } from "../agents/policy_agent.ts";
+import { loadPolicyAgent } from "../agents/policy_io.ts";
+import { OracleScorer } from "../env/oracle_scorer.ts";
+import type { Scorer } from "../env/scorer.ts";
+import { type BackendName, initBackend } from "../models/backend.ts";
+import { ClassifierScorer } from "../models/classifier_scorer.ts";
+import { type EvaluationProgress, type EvaluationResult, runEvaluation } from "./evaluate.ts";
+import { dataNotes, readRunConfig, type RunConfigView } from "./run_config.ts";
+import type { MethodId } from "./method_results.ts";
+import type { AgentPair } from "./segment.ts";
+
+/** Options of {@link evaluateRun}. Unset options come from the run's `config.json`, then defaults. */
+export interface EvaluateRunOptions {
+  /** The run folder (must exist). */
+  readonly run: string;
+  /** Output folder (default `<run>/eval`). */
+  readonly out?: string;
+  /** Replace an existing output folder (default false: an existing one is an error). */
+  readonly force?: boolean;
+  /** The dataset, in memory (e.g. the training pipeline's); else opened from `data`. */
+  readonly dataset?: Dataset;
+  /** A dataset folder (LiTS, MSD, folder + CSV) or `phantoms` (default: the run's, else `phantoms`). */
+  readonly data?: string;
+  /** Phantom dataset: number of cases, seed, shape z,y,x (defaults 24, 0, 48x96x96). */
+  readonly phantoms?: { readonly count?: number; readonly seed?: number; readonly shape?: Vec3 };
+  /** Split evaluated (default `test`). */
+  readonly split?: SplitName;
+  /** Evaluate only the first N cases of the split. */
+  readonly limit?: number;
+  /** Target label values (default: the dataset's). */
+  readonly target?: readonly number[];
+  /**
+   * The scorer: in memory, or `"oracle"` (scores from voxel labels: every method then uses voxel
+   * labels, for debugging), else loaded from `classifier` on `backend`.
+   */
+  readonly scorer?: Scorer | "oracle";
+  /** Classifier checkpoint folder (default `<run>/classifier`). */
+  readonly classifier?: string;
+  /** tfjs backend for the classifier (default `wasm`). */
+  readonly backend?: BackendName;
+  /** Windows per classifier call (default 64). */
+  readonly batchSize?: number;
+  /** The policy, in memory; `null` = none. When undefined, `loadPolicy` is asked. */
+  readonly policy?: AgentPair | null;
+  /**
+   * Loads the run's policy; resolves to undefined when the run has none yet. Called only when
+   * `policy` is undefined. Default: {@link loadRunPolicy} with `policyDir` and `policyMode`.
+   */
+  readonly loadPolicy?: (run: string) => Promise<AgentPair | undefined>;
+  /** The policy folder of the default loader (default `<run>/policy`). */
+  readonly policyDir?: string;
+  /** How the default loader's policy acts: `greedy` (argmax, default) or `sample`d with `seed`. */
+  readonly policyMode?: ActionMode;
+  /** Methods (default: all that can run). */
+  readonly methods?: readonly MethodId[];
+  /** Game options (default: the run's `config.json`, then the game defaults). */
+  readonly game?: Partial<Omit<SparsConfig, "maskThreshold">>;
+  /** Default mask threshold of the agent methods (0.5). */
+  readonly threshold?: number;
+  /** Starts per case (1). */
+  readonly starts?: number;
+  /** Seed (0). */
+  readonly seed?: number;
+  /** Choose tau and thresholds on the `val` split first (default: true unless `split` is `val`). */
+  readonly sweep?: boolean;
+  /** Window sizes (z,y,x) of a window-size ablation on the val split (default none). */
+  readonly ablateWindows?: readonly Vec3[];
+  /** Overlay cases (3) and NIfTI outputs (`all`). */
+  readonly overlays?: number;
+  /** NIfTI outputs: `all`, `masks` or `none`. */
+  readonly nifti?: "all" | "masks" | "none";
+  /** Progress callback. */
+  readonly onProgress?: (event: EvaluationProgress, phaseCaseCount: number) => void;
+}
+
+/** What {@link evaluateRun} returns. */
+export interface EvaluateRunResult {
+  /** The evaluation. */
+  readonly result: EvaluationResult;
+  /** The folder written. */
+  readonly dir: string;
+  /** Notes also written into eval.md (no policy, oracle scorer, data licence...). */
+  readonly notes: readonly string[];
+}
+
+const OBSERVATION_BY_CHANNELS: Record<number, ObservationMode> = {
+  1: "window",
+  2: "window+map",
+  4: "window+position",
+};
+
+/**
+ * The run's trained policy as an agent (`greedy` by default), from `<run>/policy` (or `options.dir`)
+ * as written by training (`agents/policy_io.ts`); undefined when that folder has no `policy.json`.
+ * @throws the errors of `loadPolicyAgent` for a corrupt policy folder
+ */
+export async function loadRunPolicy(
+  run: string,
+  options: { dir?: string; mode?: ActionMode; seed?: number } = {},
+): Promise<PolicyAgent | undefined> {
+  const dir = options.dir ?? join(run, "policy");
+  if (!(await exists(join(dir, "policy.json")))) return undefined;
+  return await loadPolicyAgent(dir, { mode: options.mode ?? "greedy", seed: options.seed });
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await Deno.lstat(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}
+
+async function* firstCases(
+  ds: Dataset,
+  limit: number | undefined,
+  onCase?: (c: Case) => void,
+): AsyncGenerator<Case> {
+  const refs = limit === undefined ? ds.refs : ds.refs.slice(0, limit);
+  for (const ref of refs) {
+    const c = await ds.load(ref);
+    onCase?.(c);
+    yield c;
+  }
+}
+
+/** Opens the dataset of a run: in memory, phantoms, or a folder (see {@link EvaluateRunOptions}). */
+async function openRunData(
+  options: EvaluateRunOptions,
+  cfg: RunConfigView,
+): Promise<{ data: string; dataset: Dataset }> {
+  if (options.dataset) return { data: options.dataset.name, dataset: options.dataset };
+  const data = options.data ?? cfg.data ?? "phantoms";
+  if (data === "phantoms") {
+    const p = options.phantoms, c = cfg.phantoms;
+    const dataset = phantomDataset({
+      count: p?.count ?? c?.count ?? 24,
+      seed: p?.seed ?? c?.seed ?? cfg.seed ?? 0,
+      shape: p?.shape ?? c?.shape ?? [48, 96, 96],
+    });
+    return { data, dataset };
+  }
+  const target = options.target ?? cfg.target;
+  return { data, dataset: await openDataset(data, target ? { target } : {}) };
+}
+
+/** The scorer of a run: given, the oracle (labelled), or the run's classifier checkpoint (owned). */
+async function runScorer(
+  options: EvaluateRunOptions,
+  target: readonly number[],
+  owned: { dispose(): void }[],
+): Promise<{ scorer?: Scorer; oracle?: OracleScorer }> {
+  if (options.scorer === "oracle") {
+    const oracle = new OracleScorer([], { target });
+    return { scorer: oracle, oracle };
+  }
+  if (options.scorer) return { scorer: options.scorer };
+  if (options.methods && options.methods.every((m) => m === "oracle")) return {};
+  const dir = options.classifier ?? join(options.run, "classifier");
+  if (!(await exists(join(dir, "classifier.json")))) {
+    throw new InvalidArgumentError(
+      "--classifier",
+      `${dir} holds no classifier checkpoint (classifier.json)`,
+      "a checkpoint from training (or --scorer oracle for a labelled debugging run)",
+    );
+  }
+  await initBackend(options.backend ?? "wasm");
+  const classifier = await ClassifierScorer.load(dir, { batchSize: options.batchSize ?? 64 });
+  owned.push(classifier);
+  return { scorer: classifier };
+}
+
+/**
+ * The policy of a run (given, or from the loader), and the game options completed and checked
+ * against a {@link PolicyAgent}'s network: it fixes the observation shape and, by its channels, the
+ * mode when they are unset.
+ */
+async function runPolicy(
+  options: EvaluateRunOptions,
+  game: Partial<Omit<SparsConfig, "maskThreshold">>,
+  owned: { dispose(): void }[],
+): Promise<{ policy?: AgentPair; game: Partial<Omit<SparsConfig, "maskThreshold">> }> {
+  let policy: AgentPair | undefined;
+  if (options.policy !== undefined) policy = options.policy ?? undefined;
+  else if (options.loadPolicy) policy = await options.loadPolicy(options.run);
+  else {
+    const mode = options.policyMode, seed = options.seed;
+    const loaded = await loadRunPolicy(options.run, { dir: options.policyDir, mode, seed });
+    if (loaded) owned.push(loaded.network);
+    policy = loaded;
+  }
+  if (!(policy instanceof PolicyAgent)) return { policy, game };
+  const a = policy.network.architecture;
+  const completed = {
+    ...game,
+    observationShape: game.observationShape ?? a.observationShape,
+    observation: game.observation ?? OBSERVATION_BY_CHANNELS[a.channels],
+  };
+  if (
+    completed.observationShape.join("x") !== a.observationShape.join("x") ||
+    observationChannels(completed.observation ?? "window") !== a.channels
+  ) {
+    throw new InvalidArgumentError(
+      "policy",
+      `takes ${a.observationShape.join("x")}x${a.channels} observations, the game gives ` +
+        `${completed.observationShape.join("x")} in mode ${completed.observation ?? "window"}`,
+      "the observation options the policy was trained with",
+    );
+  }
+  return { policy, game: completed };
+}
+
+/**
+ * Evaluates a run folder (see the module doc) and returns the result, the folder written and the
+ * notes. Without a policy (none in memory, none in the run folder), the non-RL methods are
+ * evaluated and the report says so. A classifier and policy loaded here are disposed at the end.
+ *
+ * @throws {InvalidArgumentError} when the run folder is missing, the output exists without `force`,
+ *   no classifier checkpoint is found for a method needing a scorer, the policy does not fit the
+ *   observation options, or options are inconsistent; plus the errors of dataset opening, checkpoint
+ *   loading ({@link ClassifierScorer.load}, `loadPolicyAgent`) and {@link runEvaluation}
+ */
+export async function evaluateRun(options: EvaluateRunOptions): Promise<EvaluateRunResult> {
+  const run = options.run;
+  if (!(await Deno.stat(run).then((s) => s.isDirectory, () => false))) {
+    throw new InvalidArgumentError("--run", `${run} is not a folder`, "an existing run folder");
+  }
+  const out = options.out ?? join(run, "eval");
+  if (!options.force && (await exists(out))) {
+    throw new InvalidArgumentError(out, "already exists", "--force to replace it, or another --out");
+  }
+  const cfg = await readRunConfig(run);
+  const { data, dataset } = await openRunData(options, cfg);
+  const split = options.split ?? "test";
+  const target = options.target ?? cfg.target ?? dataset.target;
+  const testSet = dataset.split(split);
+  if (!testSet.refs.length) {
+    throw new InvalidArgumentError("--split", `${split} of ${data} is empty`, "cases");
+  }
+  const sweep = options.sweep ?? split !== "val";
+  const valSet = sweep ? dataset.split("val") : undefined;
+  const notes = dataNotes(data);
+  if (sweep && !valSet!.refs.length) notes.push("The val split is empty: no sweep, default thresholds used.");
+
+  const owned: { dispose(): void }[] = []; // tfjs memory loaded here, released at the end
+  const temp = join(dirname(out), `.${basename(out)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+  try {
+    const { scorer, oracle } = await runScorer(options, target, owned);
+    if (oracle) {
+      notes.push(
+        "Scorer: ORACLE (window scores from voxel labels): every method uses voxel labels; for debugging only.",
+      );
+    }
+    const { policy, game } = await runPolicy(options, { ...cfg.game, ...options.game }, owned);
+    const register = (c: Case) => oracle?.register(c);
+    const result = await runEvaluation({
+      cases: firstCases(testSet, options.limit, register),
+      caseCount: Math.min(testSet.refs.length, options.limit ?? Infinity),
+      target,
+      scorer,
+      policy,
+      methods: options.methods,
+      game,
+      threshold: options.threshold,
+      starts: options.starts,
+      seed: options.seed ?? cfg.seed,
+      scorerUsesVoxelLabels: options.scorer === "oracle",
+      validation: valSet?.refs.length
+        ? { cases: firstCases(valSet, undefined, register), windows: options.ablateWindows }
+        : undefined,
+      onProgress: (e) =>
+        options.onProgress?.(e, e.phase === "test" ? (e.caseCount ?? 0) : valSet?.refs.length ?? 0),
+      report: {
+        dir: temp,
+        data,
+        split,
+        overlays: options.overlays,
+        nifti: options.nifti,
+        notes,
+        title: `SPARS Gym evaluation of ${basename(run)}`,
+      },
+    });
+    if (await exists(out)) {
+      const old = join(dirname(out), `.${basename(out)}.old-${crypto.randomUUID().slice(0, 8)}`);
+      await Deno.rename(out, old);
+      await Deno.rename(temp, out);
+      await Deno.remove(old, { recursive: true });
+    } else {
+      await Deno.rename(temp, out);
+    }
+    // eval.md says "Policy: none (...)" itself; the printed notes say it too.
+    const policyNote = policy
+      ? []
+      : ["No trained policy was given for this run: only the non-RL methods were evaluated."];
+    return { result, dir: out, notes: [...notes, ...policyNote] };
+  } catch (e) {
+    await Deno.remove(temp, { recursive: true }).catch(() => {});
+    throw e;
+  } finally {
+    for (const o of owned) o.dispose();
+  }
+}

@@ -1,0 +1,250 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { type CliIo, HELP, main, parseEvalArgs, progressLine } from "../eval/eval_cli.ts";
+import type { EvaluationResult } from "../eval/evaluate.ts";
+import { parseEvaluationJson } from "../eval/report.ts";
+import { evaluateRun } from "../eval/run_eval.ts";
+import { phantomDataset } from "../data/dataset.ts";
+import { readNiftiLabels } from "../data/nifti_read.ts";
+import { initBackend } from "../models/backend.ts";
+import { buildClassifier, resolveArchitecture } from "../models/classifier.ts";
+import { saveClassifier } from "../models/checkpoint.ts";
+import { PolicyNetwork } from "../agents/policy_network.ts";
+import { savePolicy } from "../agents/policy_io.ts";
+import { scratchDir } from "./_helpers.ts";
+
+function capture(): CliIo & { stdout: string[]; stderr: string[] } {
+  const stdout: string[] = [], stderr: string[] = [];
+  return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), terminal: false };
+}
+
+// 10 small phantoms: split 7/1/2 by the dataset's stratified split; oracle scorer so no checkpoint is needed.
+const SMALL = [
+  ...["--phantoms", "10", "--phantom-shape", "16x32x32", "--window", "4x8x8", "--stride", "2"],
+  ...["--max-steps", "8", "--scorer", "oracle", "--nifti", "masks", "--overlays", "1"],
+];
+
+Deno.test("eval CLI: --help, usage errors and argument parsing", async () => {
+  const io = capture();
+  assert.equal(await main(["--help"], io), 0);
+  assert.equal(io.stdout.join(""), HELP);
+  assert.match(HELP, /deno task eval --run <run>/);
+  const bad = capture();
+  assert.equal(await main([], bad), 2);
+  assert.match(bad.stderr.join(""), /--run: is missing/);
+  assert.equal(await main(["--run", "x", "--window", "4x8"], capture()), 2);
+  assert.equal(await main(["--run", "x", "--methods", "dense,magic"], capture()), 2);
+  assert.equal(await main(["--run", "x", "--bogus"], capture()), 2);
+  const o = parseEvalArgs([
+    "--run",
+    "r",
+    "--window",
+    "4x8x8",
+    "--tau",
+    "0.4",
+    "--methods",
+    "dense, greedy",
+    "--no-sweep",
+  ])!;
+  assert.deepEqual(o.game, { window: [4, 8, 8], tau: 0.4 });
+  assert.deepEqual(o.methods, ["dense", "greedy"]);
+  assert.equal(o.sweep, false);
+  assert.equal(o.scorer, undefined);
+  assert.deepEqual(parseEvalArgs(["--run", "r", "--ablate-windows", "4x8x8, 4x12x12"])!.ablateWindows, [[
+    4,
+    8,
+    8,
+  ], [
+    4,
+    12,
+    12,
+  ]]);
+  const missing = capture();
+  assert.equal(await main(["--run", "/nonexistent/run"], missing), 1);
+  assert.match(missing.stderr.join(""), /is not a folder/);
+});
+
+Deno.test("eval CLI: without a classifier checkpoint it says what to do", async () => {
+  const run = await scratchDir("eval-cli-noclf");
+  const io = capture();
+  assert.equal(await main(["--run", run, ...SMALL.filter((a) => a !== "--scorer" && a !== "oracle")], io), 1);
+  assert.match(io.stderr.join(""), /holds no classifier checkpoint/);
+});
+
+Deno.test("eval CLI: writes the report into the run folder, never over an existing one without --force", async () => {
+  const run = await scratchDir("eval-cli");
+  // Game options come from the run's config.json when not given on the command line.
+  await Deno.writeTextFile(join(run, "config.json"), JSON.stringify({ env: { maxSteps: 5, tau: 0.5 } }));
+  const io = capture();
+  assert.equal(
+    await main(["--run", run, ...SMALL, "--ablate-windows", "4x8x8,4x12x12"], io),
+    0,
+    io.stderr.join(""),
+  );
+  const printed = io.stdout.join("");
+  assert.match(printed, /No trained policy was given/);
+  assert.match(printed, /Dense sliding window \(no RL\) \(uses voxel labels\)/);
+  assert.match(printed, /Oracle scorer \+ greedy agents \(uses voxel labels\)/);
+  assert.match(io.stderr.join(""), /\[#+\.*\] \d+\/\d+ test /);
+  const dir = join(run, "eval");
+  const json = parseEvaluationJson(await Deno.readTextFile(join(dir, "eval.json"))) as EvaluationResult & {
+    split: string;
+    notes: string[];
+  };
+  assert.equal(json.split, "test");
+  assert.equal(json.game.maxSteps, 8); // command line wins over config.json
+  assert.equal(json.game.tau, 0.5); // config.json wins over the default
+  assert.equal(json.game.window[2], 8);
+  assert.ok(json.methods.every((m) => m.usesVoxelLabels));
+  assert.deepEqual(json.methods.map((m) => m.id), ["dense", "random", "greedy", "oracle"]);
+  assert.ok(json.notes.some((n) => /ORACLE/.test(n)));
+  assert.equal(json.sweeps.length, 4);
+  assert.deepEqual(json.windowAblation!.rows.map((r) => r.window), [[4, 8, 8], [4, 12, 12]]);
+  assert.ok((await Deno.stat(join(dir, "window_ablation.png"))).size > 0);
+  assert.match(
+    await Deno.readTextFile(join(dir, "eval.md")),
+    /## Window-size ablation \(validation, greedy, tau 0.5\)/,
+  );
+  for (const c of json.cases) {
+    const mask = await readNiftiLabels(join(dir, `nifti/greedy/${c.id}_mask.nii.gz`));
+    assert.deepEqual(mask.shape, [16, 32, 32]);
+    assert.equal(mask.data.reduce((s, v) => s + v, 0), c.methods.greedy!.predictedVoxels);
+  }
+  // Again without --force: refused, report untouched; with --force: replaced, no temp folder left.
+  const before = await Deno.readTextFile(join(dir, "eval.json"));
+  const again = capture();
+  assert.equal(await main(["--run", run, ...SMALL], again), 1);
+  assert.match(again.stderr.join(""), /already exists/);
+  assert.equal(await Deno.readTextFile(join(dir, "eval.json")), before);
+  assert.equal(await main(["--run", run, ...SMALL, "--force", "--no-sweep", "--tau", "0.3"], capture()), 0);
+  const replaced = parseEvaluationJson(await Deno.readTextFile(join(dir, "eval.json"))) as EvaluationResult;
+  assert.equal(replaced.sweeps.length, 0);
+  assert.equal(replaced.methods.find((m) => m.id === "greedy")!.setting.tau, 0.3);
+  assert.deepEqual([...Deno.readDirSync(run)].map((e) => e.name).sort(), ["config.json", "eval"]);
+});
+
+Deno.test("progressLine draws a bar with counts and an ETA", () => {
+  assert.equal(progressLine("test", 0, 4, "a dense", 0), "[....................] 0/4 test a dense 0:00");
+  assert.equal(
+    progressLine("test", 1, 4, "a dense", 30_000),
+    "[#####...............] 1/4 test a dense 0:30 eta 1:30",
+  );
+  assert.equal(progressLine("val", 4, 4, "b oracle", 61_000), "[####################] 4/4 val b oracle 1:01");
+});
+
+Deno.test("eval CLI: loads the run's classifier checkpoint (cpu backend) and labels nothing as using voxel labels", async () => {
+  const run = await scratchDir("eval-cli-clf");
+  const architecture = resolveArchitecture({ inputShape: [4, 8, 8], hiddenUnits: [8] });
+  await initBackend("cpu", { quiet: true });
+  await saveClassifier(buildClassifier(architecture, 1), join(run, "classifier"), {
+    intensityWindow: [-200, 250],
+    architecture,
+  });
+  const io = capture();
+  const args = [
+    ...[
+      "--run",
+      run,
+      "--phantoms",
+      "10",
+      "--phantom-shape",
+      "16x32x32",
+      "--window",
+      "4x8x8",
+      "--stride",
+      "4",
+    ],
+    ...["--max-steps", "4", "--backend", "cpu", "--methods", "dense,greedy", "--limit", "1", "--no-sweep"],
+    ...["--nifti", "none", "--overlays", "0"],
+  ];
+  assert.equal(await main(args, io), 0, io.stderr.join(""));
+  const json = parseEvaluationJson(await Deno.readTextFile(join(run, "eval/eval.json"))) as EvaluationResult;
+  assert.equal(json.cases.length, 1);
+  for (const m of json.methods) {
+    assert.match(m.scorer, /^classifier:[0-9a-f]{12}$/);
+    assert.equal(m.usesVoxelLabels, false);
+  }
+  // Dense on 16x32x32 with 4x8x8 windows, stride 4: 4 * 7 * 7 lattice windows, each scored once.
+  assert.equal(json.cases[0].methods.dense!.windowsScored, 4 * 7 * 7);
+});
+
+Deno.test("evaluateRun: a policy loader is asked only when no policy is given; in-memory dataset", async () => {
+  const run = await scratchDir("eval-run-policy");
+  const east = {
+    name: "east",
+    act: (obs: readonly Float32Array[]) => Promise.resolve(Int32Array.from(obs, () => 4)),
+  };
+  const asked: string[] = [];
+  const common = {
+    run,
+    dataset: phantomDataset({ count: 10, seed: 3, shape: [16, 32, 32] }),
+    scorer: "oracle" as const,
+    methods: ["agents", "oracle"] as const,
+    game: { window: [4, 8, 8] as const, stride: 2, maxSteps: 4 },
+    sweep: false,
+    nifti: "none" as const,
+    overlays: 0,
+    limit: 1,
+  };
+  const { result, notes } = await evaluateRun({
+    ...common,
+    loadPolicy: (dir) => {
+      asked.push(dir);
+      return Promise.resolve(east);
+    },
+  });
+  assert.deepEqual(asked, [run]);
+  assert.equal(result.policy, "east");
+  assert.deepEqual(result.methods.map((m) => m.id), ["agents", "oracle"]);
+  assert.ok(!notes.some((n) => /No trained policy/.test(n)));
+  // policy: null means none, and the loader is not asked; the agents method then cannot run.
+  await assert.rejects(
+    () =>
+      evaluateRun({
+        ...common,
+        force: true,
+        policy: null,
+        loadPolicy: () => Promise.reject(new Error("asked")),
+      }),
+    /no policy was given/,
+  );
+});
+
+Deno.test("eval CLI: evaluates the run's trained policy (<run>/policy) with the observation it was built for", async () => {
+  await initBackend("cpu", { quiet: true });
+  const run = await scratchDir("eval-cli-policy");
+  const network = new PolicyNetwork({ observationShape: [2, 4, 4], convChannels: [4], hiddenUnits: 8 }, 1);
+  await savePolicy(join(run, "policy"), network);
+  network.dispose();
+  const io = capture();
+  const args = [
+    ...[
+      "--run",
+      run,
+      "--phantoms",
+      "10",
+      "--phantom-shape",
+      "16x32x32",
+      "--window",
+      "4x8x8",
+      "--stride",
+      "2",
+    ],
+    ...["--max-steps", "3", "--scorer", "oracle", "--methods", "agents,greedy", "--limit", "1", "--no-sweep"],
+    ...["--nifti", "none", "--overlays", "0"],
+  ];
+  assert.equal(await main(args, io), 0, io.stderr.join(""));
+  assert.match(io.stdout.join(""), /SPARS agents \(learned policy\) \(uses voxel labels\)/);
+  const json = parseEvaluationJson(await Deno.readTextFile(join(run, "eval/eval.json"))) as EvaluationResult;
+  assert.equal(json.policy, "ppo");
+  assert.deepEqual(json.game.observationShape, [2, 4, 4]); // taken from the policy
+  assert.ok(json.cases[0].methods.agents!.steps >= 1);
+  // An observation the policy was not built for is refused before anything runs.
+  const wrong = capture();
+  await Deno.writeTextFile(
+    join(run, "config.json"),
+    JSON.stringify({ env: { observationShape: [4, 8, 8] } }),
+  );
+  assert.equal(await main([...args, "--force"], wrong), 1);
+  assert.match(wrong.stderr.join(""), /takes 2x4x4x1 observations, the game gives 4x8x8/);
+});

@@ -1,0 +1,186 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { decodePng } from "../env/png.ts";
+import { loadPolicyAgent } from "../agents/policy_io.ts";
+import { listCheckpoints } from "../train/checkpoint.ts";
+import { progressLine } from "../train/progress.ts";
+import { readMetrics } from "../train/run_folder.ts";
+import type { TrainConfig } from "../train/train_config.ts";
+import { OPTION_SPECS, parseTrainArgs } from "../train/train_options.ts";
+import { runTrainCli, type TrainCliIo } from "../train/train_cli.ts";
+import { scratchDir } from "./_helpers.ts";
+
+function sink(): TrainCliIo & { text: () => string } {
+  const parts: string[] = [];
+  return {
+    out: (t) => parts.push(t),
+    err: (t) => parts.push(t),
+    progress: () => {},
+    text: () => parts.join("\n"),
+  };
+}
+
+/** A tiny oracle-scored run: 8 phantoms of 16x32x32, windows 8x16x16, 2 games x 16 steps per update. */
+const TINY = [
+  "--scorer",
+  "oracle",
+  "--phantoms",
+  "8",
+  "--phantom-shape",
+  "16x32x32",
+  "--window",
+  "8x16x16",
+  "--observation-shape",
+  "4x8x8",
+  "--num-envs",
+  "2",
+  "--num-steps",
+  "16",
+  "--minibatch-size",
+  "16",
+  "--update-epochs",
+  "2",
+  "--checkpoint-every",
+  "2",
+  "--competitor-update-every",
+  "2",
+  "--total-steps",
+  "128",
+  "--eval-limit",
+  "1",
+];
+
+Deno.test("--help lists every option with its default (and the paper preset's where it differs)", async () => {
+  const io = sink();
+  assert.equal(await runTrainCli(["--help"], io), 0);
+  const help = io.text();
+  for (const spec of OPTION_SPECS) {
+    if (spec.name === "#") continue;
+    const flag = spec.kind === "bool" ? `--[no-]${spec.name} ` : `--${spec.name} `;
+    assert.ok(help.includes(flag), flag);
+  }
+  for (const control of ["--preset", "--run", "--force", "--resume"]) assert.ok(help.includes(control));
+  assert.match(help, /--num-envs N\s+parallel games \[8; paper 1\]/);
+  assert.match(help, /--competitor-update-every N\s+updates between opponent refreshes \[32\]/);
+  assert.match(help, /--window ZxYxX\s+window size z,y,x in voxels \[16x32x32; paper 24x48x48\]/);
+  assert.match(help, /--conv-channels A,B,\.\.\s+channels of the convolutions \[8,16,32\]/);
+});
+
+Deno.test("presets and explicit options: defaults < preset < options", () => {
+  const paper = parseTrainArgs(["--preset", "paper"], "runs/x");
+  assert.equal(paper.kind, "train");
+  const c = (paper as { config: TrainConfig }).config;
+  assert.deepEqual(c.env.window, [24, 48, 48]);
+  assert.equal(c.env.stride, 4);
+  assert.equal(c.env.tau, 0.3);
+  assert.equal(c.ppo.minibatchSize, 8);
+  assert.equal(c.ppo.updateEpochs, 1);
+  assert.equal(c.ppo.numSteps, 32);
+  assert.equal(c.selfPlay.competitorUpdateEvery, 32);
+  assert.equal(c.selfPlay.pool.rule, "latest");
+  assert.equal(c.totalSteps / (c.numEnvs * c.ppo.numSteps), 10_000, "10,000 iterations");
+  const mixed = parseTrainArgs(
+    ["--preset", "paper", "--tau", "0.4", "--no-anneal-lr", "--target-kl", "0.02"],
+    "r",
+  );
+  const m = (mixed as { config: TrainConfig }).config;
+  assert.equal(m.env.tau, 0.4);
+  assert.equal(m.ppo.minibatchSize, 8);
+  assert.equal(m.ppo.annealLearningRate, false);
+  assert.equal(m.ppo.targetKl, 0.02);
+  const d = (parseTrainArgs([], "runs/default") as { config: TrainConfig }).config;
+  assert.equal(d.run, "runs/default");
+  assert.equal(d.scorer, "classifier");
+  assert.throws(() => parseTrainArgs(["--window", "24x48"], "r"), /--window/);
+  assert.throws(() => parseTrainArgs(["--opponent-rule", "best"], "r"), /latest \| uniform \| pfsp/);
+  assert.throws(() => parseTrainArgs(["--bogus"], "r"), /bogus/);
+  assert.throws(() => parseTrainArgs(["--resume", "runs/a", "--tau", "0.2"], "r"), /--tau/);
+  const resume = parseTrainArgs(["--resume", "runs/a", "--total-steps", "99"], "r");
+  assert.deepEqual(resume, { kind: "resume", run: "runs/a", overrides: { totalSteps: 99 } });
+});
+
+Deno.test("an existing run folder is never overwritten without --force", async () => {
+  const root = await scratchDir("cli-exists");
+  const run = join(root, "run");
+  await Deno.mkdir(run);
+  await Deno.writeTextFile(join(run, "config.json"), "{}");
+  await Deno.writeTextFile(join(run, "keep.txt"), "precious");
+  const io = sink();
+  assert.equal(await runTrainCli(["--run", run, ...TINY], io), 2);
+  assert.match(io.text(), /already exists/);
+  assert.equal(await Deno.readTextFile(join(run, "keep.txt")), "precious");
+  // --force refuses a folder that is not a run folder.
+  const other = join(root, "other");
+  await Deno.mkdir(other);
+  await Deno.writeTextFile(join(other, "data.txt"), "x");
+  assert.equal(await runTrainCli(["--run", other, "--force", ...TINY], sink()), 2);
+  assert.equal(await Deno.readTextFile(join(other, "data.txt")), "x");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("end to end (oracle scorer): run folder, checkpoints, policy, curve, evaluation; then --resume", async () => {
+  const root = await scratchDir("cli-e2e");
+  const run = join(root, "run");
+  const io = sink();
+  assert.equal(await runTrainCli(["--run", run, ...TINY], io), 0, io.text());
+  const text = io.text();
+  assert.match(text, /ORACLE - window scores come from VOXEL LABELS/);
+  for (
+    const name of ["config.json", "metrics.jsonl", "learning_curve.png", "policy/policy.json", "eval/eval.md"]
+  ) {
+    assert.ok(text.includes(join(run, name.split("/")[0])), `printed ${name}`);
+    await Deno.stat(join(run, name));
+  }
+  const config = JSON.parse(await Deno.readTextFile(join(run, "config.json")));
+  assert.equal(config.scorer, "oracle");
+  assert.deepEqual(config.env.window, [8, 16, 16]);
+  const metrics = await readMetrics({
+    dir: run,
+    configPath: "",
+    metricsPath: join(run, "metrics.jsonl"),
+    checkpointsDir: "",
+  });
+  assert.deepEqual(metrics.map((r) => r.update), [1, 2, 3, 4]);
+  assert.deepEqual(metrics.map((r) => r.globalStep), [32, 64, 96, 128]);
+  for (
+    const key of [
+      "policyLoss",
+      "valueLoss",
+      "entropy",
+      "approxKl",
+      "clipFraction",
+      "explainedVariance",
+      "stepsPerSecond",
+    ]
+  ) {
+    assert.equal(typeof metrics[0][key], "number", key);
+  }
+  assert.deepEqual((await listCheckpoints(join(run, "checkpoints"))).map((c) => c.update), [2, 4]);
+  const png = decodePng(await Deno.readFile(join(run, "learning_curve.png")));
+  assert.deepEqual([png.width, png.height], [640, 640]);
+  const agent = await loadPolicyAgent(join(run, "policy"));
+  assert.deepEqual(agent.network.architecture.observationShape, [4, 8, 8]);
+  agent.network.dispose();
+
+  // Resume with a larger budget: continues from update 4 to 6 and records the new budget.
+  assert.equal(await runTrainCli(["--resume", run, "--total-steps", "192", "--no-eval"], sink()), 0);
+  const resumed = await readMetrics({
+    dir: run,
+    configPath: "",
+    metricsPath: join(run, "metrics.jsonl"),
+    checkpointsDir: "",
+  });
+  assert.deepEqual(resumed.map((r) => r.update), [1, 2, 3, 4, 5, 6]);
+  assert.equal(JSON.parse(await Deno.readTextFile(join(run, "config.json"))).totalSteps, 192);
+  assert.equal(await runTrainCli(["--resume", run, "--seed", "3"], sink()), 2);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("progress line: bar, rate, ETA", () => {
+  const line = progressLine({ label: "ppo", done: 50, total: 200, rate: 25, unit: "steps", width: 10 });
+  assert.equal(line, "ppo [###.......] 50/200 steps  25.0 steps/s  ETA 6s");
+  assert.match(
+    progressLine({ label: "x", done: 0, total: 10, rate: NaN, unit: "steps", width: 4 }),
+    /ETA \?/,
+  );
+});

@@ -1,0 +1,213 @@
+/**
+ * Training checkpoints: everything a self-play run needs to continue exactly where it stopped.
+ *
+ * ```
+ * <run>/checkpoints/update-00000040/
+ *   state.json      update, env steps, elapsed time, every generator state, Adam step, pool index
+ *   learner.bin     the learner's weights
+ *   optimizer.bin   Adam's first and second moments
+ *   opponent.bin    the current (frozen) opponent's weights
+ *   pool.bin        every pool snapshot's weights
+ * ```
+ *
+ * Written atomically: the files go into `checkpoints/.tmp-update-...` which is renamed to
+ * `update-NNNNNNNN` as the last step, so a folder with that name is always complete; a kill during
+ * the write leaves only a `.tmp-` folder, which loading ignores and removes. Older checkpoints
+ * beyond `keep` are deleted after the rename.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { SparsGymError } from "../data/errors.ts";
+import type { RngState } from "../data/random.ts";
+import type { AdamState } from "../agents/adam.ts";
+import type { PoolSnapshot } from "../agents/opponent_pool.ts";
+import { type NamedWeight, readWeightsFile, writeWeightsFile } from "../agents/snapshot.ts";
+import { readJson, writeJsonAtomic } from "./run_folder.ts";
+
+/** A checkpoint is unreadable or inconsistent. */
+export class CheckpointFileError extends SparsGymError {}
+
+/** Format version of `state.json`. */
+export const TRAIN_CHECKPOINT_VERSION = 1;
+
+/** Generator states of a run. */
+export interface TrainerRngStates {
+  /** The learner's action sampling. */
+  readonly learner: RngState;
+  /** The opponent's action sampling. */
+  readonly opponent: RngState;
+  /** PPO's minibatch shuffling. */
+  readonly shuffle: RngState;
+  /** The opponent pool's draws. */
+  readonly pool: RngState;
+}
+
+/** Everything saved in a checkpoint. */
+export interface TrainerState {
+  /** Updates completed. */
+  readonly update: number;
+  /** Env steps taken (all games). */
+  readonly globalStep: number;
+  /** Training wall time so far, seconds. */
+  readonly elapsedSeconds: number;
+  /** The learner's weights. */
+  readonly learner: readonly NamedWeight[];
+  /** Adam's state. */
+  readonly optimizer: AdamState;
+  /** The current opponent's weights. */
+  readonly opponent: readonly NamedWeight[];
+  /** The update after which the opponent's weights were taken. */
+  readonly opponentUpdate: number;
+  /** The pool, oldest first. */
+  readonly pool: readonly PoolSnapshot[];
+  /** Generator states. */
+  readonly rngs: TrainerRngStates;
+}
+
+/** Name of the checkpoint folder of an update. */
+export function checkpointName(update: number): string {
+  return `update-${String(update).padStart(8, "0")}`;
+}
+
+/** Complete checkpoints in `dir`, oldest first (`.tmp-` folders are not listed). */
+export async function listCheckpoints(dir: string): Promise<{ update: number; path: string }[]> {
+  const found: { update: number; path: string }[] = [];
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      const m = /^update-(\d{8})$/.exec(e.name);
+      if (e.isDirectory && m) found.push({ update: Number(m[1]), path: join(dir, e.name) });
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return [];
+    throw e;
+  }
+  return found.sort((a, b) => a.update - b.update);
+}
+
+/**
+ * Writes a checkpoint into `dir` (created when missing) atomically and keeps the newest `keep`.
+ * @returns the checkpoint folder
+ */
+export async function saveCheckpoint(dir: string, state: TrainerState, keep = 2): Promise<string> {
+  await Deno.mkdir(dir, { recursive: true });
+  const name = checkpointName(state.update);
+  const tmp = join(dir, `.tmp-${name}-${crypto.randomUUID()}`);
+  const final = join(dir, name);
+  await Deno.mkdir(tmp);
+  try {
+    await writeWeightsFile(join(tmp, "learner.bin"), state.learner);
+    await writeWeightsFile(join(tmp, "optimizer.bin"), [...state.optimizer.m, ...state.optimizer.v]);
+    await writeWeightsFile(join(tmp, "opponent.bin"), state.opponent);
+    const poolWeights = state.pool.flatMap((s, k) =>
+      s.weights.map((w) => ({ name: `${k}/${w.name}`, shape: w.shape, values: w.values }))
+    );
+    await writeWeightsFile(join(tmp, "pool.bin"), poolWeights);
+    await writeJsonAtomic(join(tmp, "state.json"), {
+      format: "spars-gym-train-checkpoint",
+      version: TRAIN_CHECKPOINT_VERSION,
+      update: state.update,
+      globalStep: state.globalStep,
+      elapsedSeconds: state.elapsedSeconds,
+      adamStep: state.optimizer.step,
+      opponentUpdate: state.opponentUpdate,
+      pool: state.pool.map((s) => ({ update: s.update, tensors: s.weights.length })),
+      rngs: state.rngs,
+      createdAt: new Date().toISOString(),
+    });
+    // A leftover of the same name (written before a resume from an older checkpoint) is replaced.
+    await Deno.remove(final, { recursive: true }).catch(() => {});
+    await Deno.rename(tmp, final);
+  } catch (e) {
+    await Deno.remove(tmp, { recursive: true }).catch(() => {});
+    throw e;
+  }
+  const all = await listCheckpoints(dir);
+  for (const old of all.slice(0, Math.max(0, all.length - keep))) {
+    await Deno.remove(old.path, { recursive: true });
+  }
+  return final;
+}
+
+function rngState(value: unknown, source: string): RngState {
+  if (!Array.isArray(value) || value.length !== 4 || !value.every((w) => Number.isInteger(w) && w >= 0)) {
+    throw new CheckpointFileError(source, `holds ${JSON.stringify(value)}`, "four uint32 words");
+  }
+  return [value[0], value[1], value[2], value[3]];
+}
+
+/**
+ * Reads one checkpoint folder.
+ * @throws {CheckpointFileError} (or a weights-file error) naming the file at fault
+ */
+export async function loadCheckpoint(path: string): Promise<TrainerState> {
+  const statePath = join(path, "state.json");
+  const s = await readJson(statePath) as Record<string, unknown>;
+  if (s?.format !== "spars-gym-train-checkpoint" || s.version !== TRAIN_CHECKPOINT_VERSION) {
+    throw new CheckpointFileError(
+      statePath,
+      `has format ${s?.format} v${s?.version}`,
+      "a v1 training checkpoint",
+    );
+  }
+  const learner = (await readWeightsFile(join(path, "learner.bin"))).weights;
+  const moments = (await readWeightsFile(join(path, "optimizer.bin"))).weights;
+  const opponent = (await readWeightsFile(join(path, "opponent.bin"))).weights;
+  const poolFlat = (await readWeightsFile(join(path, "pool.bin"))).weights;
+  const poolIndex = s.pool as { update: number; tensors: number }[];
+  let at = 0;
+  const pool: PoolSnapshot[] = poolIndex.map((entry, k) => {
+    const weights = poolFlat.slice(at, at + entry.tensors).map((w) => ({
+      name: w.name.slice(`${k}/`.length),
+      shape: w.shape,
+      values: w.values,
+    }));
+    at += entry.tensors;
+    return { update: entry.update, weights };
+  });
+  if (at !== poolFlat.length || moments.length !== 2 * learner.length) {
+    throw new CheckpointFileError(
+      path,
+      "has pool or optimizer tensors that do not match state.json",
+      "a consistent checkpoint",
+    );
+  }
+  const rngs = s.rngs as Record<string, unknown>;
+  return {
+    update: s.update as number,
+    globalStep: s.globalStep as number,
+    elapsedSeconds: s.elapsedSeconds as number,
+    learner,
+    optimizer: {
+      step: s.adamStep as number,
+      m: moments.slice(0, learner.length),
+      v: moments.slice(learner.length),
+    },
+    opponent,
+    opponentUpdate: s.opponentUpdate as number,
+    pool,
+    rngs: {
+      learner: rngState(rngs?.learner, `${statePath} rngs.learner`),
+      opponent: rngState(rngs?.opponent, `${statePath} rngs.opponent`),
+      shuffle: rngState(rngs?.shuffle, `${statePath} rngs.shuffle`),
+      pool: rngState(rngs?.pool, `${statePath} rngs.pool`),
+    },
+  };
+}
+
+/**
+ * The newest complete checkpoint in `dir`, or undefined when there is none. Removes `.tmp-`
+ * folders left by a kill during a write.
+ */
+export async function loadLatestCheckpoint(dir: string): Promise<TrainerState | undefined> {
+  try {
+    for await (const e of Deno.readDir(dir)) {
+      if (e.name.startsWith(".tmp-")) await Deno.remove(join(dir, e.name), { recursive: true });
+    }
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  const all = await listCheckpoints(dir);
+  return all.length ? await loadCheckpoint(all[all.length - 1].path) : undefined;
+}

@@ -1,0 +1,292 @@
+/**
+ * The main job behind `deno task train`: data -> presence classifier (image-level labels only) ->
+ * self-play PPO with the classifier as reward model -> final policy, learning curve -> evaluation
+ * (eval/) -> a printed list of what was written where.
+ *
+ * The classifier is trained from the training split's image-level labels (as sub-volume tiles with
+ * derived weak labels, the classifier CLI's default) and saved to `<run>/classifier`, or a given
+ * checkpoint is copied there, so a run folder is self-contained (`deno task eval --run <run>` finds
+ * everything). With `scorer: "oracle"` the windows are scored from VOXEL LABELS instead, which every
+ * printed line and `config.json` say.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
+import type { Case } from "../data/types.ts";
+import { OracleScorer } from "../env/oracle_scorer.ts";
+import type { Scorer } from "../env/scorer.ts";
+import { savePolicy } from "../agents/policy_io.ts";
+import { initBackend } from "../models/backend.ts";
+import { buildClassifier, resolveArchitecture } from "../models/classifier.ts";
+import { samplesFromDataset } from "../models/classifier_data.ts";
+import { saveClassifier } from "../models/checkpoint.ts";
+import { ClassifierScorer } from "../models/classifier_scorer.ts";
+import { trainClassifier } from "../models/classifier_training.ts";
+import { evaluateRun } from "../eval/run_eval.ts";
+import { BackendScorer } from "./backend_scorer.ts";
+import { listCheckpoints } from "./checkpoint.ts";
+import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli.ts";
+import { writeLearningCurve } from "./learning_curve.ts";
+import { formatDuration, ProgressBar } from "./progress.ts";
+import { createRunFolder, openRunFolder, type RunFolder, writeJsonAtomic } from "./run_folder.ts";
+import { trainSelfPlay } from "./self_play.ts";
+import type { TrainConfig } from "./train_config.ts";
+
+/** Where a pipeline run wrote its outputs. */
+export interface PipelineResult {
+  /** The run folder. */
+  readonly run: string;
+  /** Named output paths (config, metrics, checkpoints, policy, classifier, curve, eval). */
+  readonly outputs: Record<string, string>;
+  /** Updates done, env steps, wall seconds of PPO. */
+  readonly training: { updates: number; globalStep: number; seconds: number; resumedFrom: number };
+}
+
+/** Options of {@link runPipeline}. */
+export interface PipelineOptions {
+  /** Continue the run folder's training from its last checkpoint. */
+  readonly resume?: boolean;
+  /** Overwrite an existing run folder (fresh runs only). */
+  readonly force?: boolean;
+  /** Where progress lines go (default stderr). */
+  readonly log?: (line: string) => void;
+  /** Progress bar writer (default stderr; tests pass a sink). */
+  readonly progressWrite?: (text: string) => void;
+}
+
+/** `v` with `digits` decimals, or `-` when no value (e.g. no episode ended in the update). */
+function fixed(v: number, digits: number): string {
+  return Number.isFinite(v) ? v.toFixed(digits) : "-";
+}
+
+async function exists(path: string): Promise<boolean> {
+  return await Deno.stat(path).then(() => true, () => false);
+}
+
+function openData(config: TrainConfig): Promise<Dataset> | Dataset {
+  const d = config.data;
+  if (d.spec === "phantoms") return phantomDataset({ count: d.count, seed: d.seed, shape: d.shape });
+  return openDataset(d.spec, { seed: d.seed, ...(d.target ? { target: d.target } : {}) });
+}
+
+async function copyDir(from: string, to: string): Promise<void> {
+  const tmp = `${to}.tmp-${crypto.randomUUID()}`;
+  await Deno.mkdir(tmp, { recursive: true });
+  for await (const e of Deno.readDir(from)) {
+    if (e.isFile) await Deno.copyFile(join(from, e.name), join(tmp, e.name));
+  }
+  await Deno.remove(to, { recursive: true }).catch(() => {});
+  await Deno.rename(tmp, to);
+}
+
+/** Trains the presence classifier on the training split and saves it to `dir` (see the module doc). */
+async function trainPresenceClassifier(
+  config: TrainConfig,
+  dataset: Dataset,
+  dir: string,
+  log: (line: string) => void,
+): Promise<void> {
+  const D = CLASSIFIER_CLI_DEFAULTS;
+  const architecture = resolveArchitecture({ inputShape: config.env.window });
+  const window = config.classifier.intensityWindow;
+  const source = {
+    mode: D.samples,
+    grid: D.tileGrid,
+    target: config.data.target ?? dataset.target,
+    minTargetVoxels: D.minTargetVoxels,
+    ambiguousBelow: D.minTargetVoxels,
+  };
+  const load = async (split: "train" | "val") => {
+    // A no-op progress callback: without one the report's case count stays 0.
+    const r = await samplesFromDataset(
+      dataset.split(split).cases(),
+      architecture.inputShape,
+      window,
+      source,
+      () => {},
+    );
+    log(
+      `classifier ${split}: ${r.report.samples} samples (${r.report.positives} positive) from ${r.report.cases} cases`,
+    );
+    return r;
+  };
+  const train = await load("train"), val = await load("val");
+  const model = buildClassifier(architecture, config.seed);
+  try {
+    const history = await trainClassifier(model, train.samples, val.samples, {
+      epochs: config.classifier.epochs,
+      batchSize: D.batchSize,
+      seed: config.seed,
+      patience: D.patience,
+      onEpoch: (m) =>
+        log(
+          `classifier epoch ${m.epoch}/${config.classifier.epochs}: train loss ${m.trainLoss.toFixed(3)}, ` +
+            `val loss ${m.validation.loss.toFixed(3)} AUC ${m.validation.auc.toFixed(3)} (${
+              m.seconds.toFixed(0)
+            } s)`,
+        ),
+    });
+    await saveClassifier(model, dir, {
+      intensityWindow: window,
+      architecture,
+      training: {
+        data: config.data,
+        samples: D.samples,
+        bestEpoch: history.bestEpoch,
+        epochsRun: history.epochs.length,
+        validation: history.epochs[history.bestEpoch - 1]?.validation,
+      },
+    }, { overwrite: true });
+  } finally {
+    model.dispose();
+  }
+}
+
+/**
+ * Runs the whole pipeline for `config` (see the module doc).
+ * @throws the typed errors of every stage (run folder exists, bad data, backend, checkpoints)
+ */
+export async function runPipeline(
+  config: TrainConfig,
+  options: PipelineOptions = {},
+): Promise<PipelineResult> {
+  const log = options.log ?? ((line: string) => console.error(line));
+  const started = performance.now();
+  const run: RunFolder = options.resume
+    ? await openRunFolder(config.run)
+    : await createRunFolder(config.run, config, { force: options.force });
+  if (options.resume) await writeJsonAtomic(run.configPath, config); // records --resume overrides
+  log(`run folder: ${run.dir}${options.resume ? " (resuming)" : ""}`);
+  if (config.scorer === "oracle") {
+    log(
+      "scorer: ORACLE - window scores come from VOXEL LABELS (a debugging upper bound, not weak supervision)",
+    );
+  }
+
+  // --- data -----------------------------------------------------------------------------------
+  const dataset = await openData(config);
+  const target = config.data.target ?? [...dataset.target];
+  const trainCases: Case[] = [];
+  for await (const c of dataset.split("train").cases()) trainCases.push(c);
+  log(
+    `data: ${dataset.name}, ${trainCases.length} training cases (${
+      trainCases.filter((c) => c.presence === 1).length
+    } with target)`,
+  );
+
+  // --- the reward model -------------------------------------------------------------------------
+  const classifierDir = join(run.dir, "classifier");
+  let scorer: Scorer;
+  let classifierScorer: ClassifierScorer | undefined;
+  if (config.scorer === "oracle") {
+    scorer = new OracleScorer(trainCases, { target });
+  } else {
+    await initBackend(config.classifier.backend);
+    if (!(await exists(join(classifierDir, "classifier.json")))) {
+      if (config.classifier.checkpoint) {
+        await copyDir(config.classifier.checkpoint, classifierDir);
+        log(`classifier: copied ${config.classifier.checkpoint} to ${classifierDir}`);
+      } else {
+        log(`classifier: training on image-level labels (${config.classifier.epochs} epochs)...`);
+        await trainPresenceClassifier(config, dataset, classifierDir, log);
+      }
+    }
+    classifierScorer = await ClassifierScorer.load(classifierDir, { batchSize: 16 });
+    scorer = new BackendScorer(classifierScorer, config.classifier.backend);
+  }
+  await initBackend(config.backend);
+
+  // --- self-play PPO ----------------------------------------------------------------------------
+  const stepsPerUpdate = config.numEnvs * config.ppo.numSteps;
+  const totalUpdates = Math.max(1, Math.floor(config.totalSteps / stepsPerUpdate));
+  // A resumed run's bar starts at its checkpoint, so that steps/s and the ETA count only new steps.
+  const resumedUpdates = options.resume ? (await listCheckpoints(run.checkpointsDir)).at(-1)?.update ?? 0 : 0;
+  const progress = new ProgressBar({
+    total: totalUpdates * stepsPerUpdate,
+    start: Math.min(resumedUpdates, totalUpdates) * stepsPerUpdate,
+    label: "ppo",
+    write: options.progressWrite,
+  });
+  const result = await trainSelfPlay({
+    cases: trainCases,
+    scorer,
+    env: config.env,
+    numEnvs: config.numEnvs,
+    totalSteps: config.totalSteps,
+    seed: config.seed,
+    network: { ...config.network, intensityWindow: config.classifier.intensityWindow },
+    ppo: config.ppo,
+    pool: config.selfPlay.pool,
+    competitorUpdateEvery: config.selfPlay.competitorUpdateEvery,
+    trainBothSides: config.selfPlay.trainBothSides,
+    checkpointEvery: config.checkpointEvery,
+    keepCheckpoints: config.keepCheckpoints,
+    run,
+    resume: options.resume,
+    progress,
+  });
+  progress.finish();
+  const policyDir = join(run.dir, "policy");
+  try {
+    await savePolicy(policyDir, result.network, {
+      run: run.dir,
+      updates: result.updates,
+      globalStep: result.globalStep,
+      env: config.env,
+      scorer: config.scorer === "oracle" ? "oracle (voxel labels)" : scorer.id,
+    });
+  } finally {
+    result.network.dispose();
+  }
+  const curve = await writeLearningCurve(run);
+  const last = result.last;
+  if (last) {
+    log(
+      `ppo: ${result.updates} updates, ${result.globalStep} env steps in ${
+        formatDuration(result.seconds)
+      }; ` +
+        `last update: win rate ${fixed(last.winRate, 2)}, mean return ${fixed(last.meanReturn, 2)}, ` +
+        `mean length ${fixed(last.meanLength, 1)}, entropy ${fixed(last.entropy, 3)}`,
+    );
+  }
+
+  // --- evaluation -------------------------------------------------------------------------------
+  const outputs: Record<string, string> = {
+    "run folder": run.dir,
+    config: run.configPath,
+    metrics: run.metricsPath,
+    checkpoints: run.checkpointsDir,
+    policy: policyDir,
+    "learning curve": curve,
+  };
+  if (config.scorer !== "oracle") outputs.classifier = classifierDir;
+  if (config.evaluate) {
+    log("evaluation on the test split...");
+    const evaluation = await evaluateRun({
+      run: run.dir,
+      dataset,
+      target,
+      scorer: config.scorer === "oracle" ? "oracle" : scorer,
+      force: true,
+      limit: config.evalLimit ?? undefined,
+      seed: config.seed,
+    });
+    for (const note of evaluation.notes) log(`eval: ${note}`);
+    outputs.evaluation = evaluation.dir;
+    outputs["evaluation report"] = join(evaluation.dir, "eval.md");
+  }
+  classifierScorer?.dispose();
+  log(`done in ${formatDuration((performance.now() - started) / 1000)}. Written:`);
+  for (const [name, path] of Object.entries(outputs)) log(`  ${name.padEnd(18)} ${path}`);
+  return {
+    run: run.dir,
+    outputs,
+    training: {
+      updates: result.updates,
+      globalStep: result.globalStep,
+      seconds: result.seconds,
+      resumedFrom: result.resumedFrom,
+    },
+  };
+}

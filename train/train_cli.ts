@@ -1,0 +1,81 @@
+/**
+ * `deno task train`: the package's main job (see `pipeline.ts`). `--help` lists every option with
+ * its default; `--preset paper` sets the SPARS settings; `--resume <run>` continues a run from its
+ * last checkpoint; an existing run folder is never overwritten without `--force`.
+ *
+ * Exit codes: 0 success, 1 a failure while running (data, backend, files), 2 a usage error.
+ *
+ * @module
+ */
+import { SparsGymError } from "../data/errors.ts";
+import { runPipeline } from "./pipeline.ts";
+import { defaultRunDir, openRunFolder, readJson, RunFolderError } from "./run_folder.ts";
+import type { TrainConfig } from "./train_config.ts";
+import { applyOverrides, parseTrainArgs, trainHelp, UsageError } from "./train_options.ts";
+
+/** Where the CLI writes (injectable for tests). */
+export interface TrainCliIo {
+  /** Normal output (help). */
+  readonly out: (text: string) => void;
+  /** Errors and progress lines. */
+  readonly err: (text: string) => void;
+  /** Progress bar text (default: stderr). */
+  readonly progress?: (text: string) => void;
+}
+
+const STDIO: TrainCliIo = {
+  out: (t) => console.log(t),
+  err: (t) => console.error(t),
+};
+
+/**
+ * Runs the CLI.
+ * @param args arguments without the program name
+ * @param io output sinks (default stdout/stderr)
+ * @returns the exit code
+ */
+export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDIO): Promise<number> {
+  let request;
+  try {
+    request = parseTrainArgs(args, defaultRunDir("runs", "train"));
+  } catch (e) {
+    io.err(`error: ${(e as Error).message}\nRun with --help for the options.`);
+    return 2;
+  }
+  if (request.kind === "help") {
+    io.out(trainHelp());
+    return 0;
+  }
+  try {
+    let config: TrainConfig;
+    if (request.kind === "resume") {
+      const run = await openRunFolder(request.run);
+      config = applyOverrides(await readJson(run.configPath) as TrainConfig, request.overrides);
+      config.run = request.run;
+    } else {
+      config = request.config;
+    }
+    await runPipeline(config, {
+      resume: request.kind === "resume",
+      force: request.kind === "train" && request.force,
+      log: io.err,
+      progressWrite: io.progress,
+    });
+    return 0;
+  } catch (e) {
+    if (
+      e instanceof UsageError ||
+      (e instanceof RunFolderError && /already exists|not a run folder/.test(e.message))
+    ) {
+      io.err(`error: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof SparsGymError) {
+      io.err(`error: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+if (import.meta.main) Deno.exit(await runTrainCli(Deno.args));

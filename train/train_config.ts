@@ -1,0 +1,151 @@
+/**
+ * The configuration of `deno task train`: the type `config.json` holds, the defaults and the
+ * presets (`default`, `paper`). The CLI options that set it are in `train_options.ts`.
+ *
+ * `config.json` keeps the sections `data`, `env`, `seed` in the shape `eval/run_eval.ts` reads.
+ *
+ * @module
+ */
+import type { Vec3 } from "../data/types.ts";
+import type { StartRule } from "../env/geometry.ts";
+import type { ObservationMode } from "../env/observation.ts";
+import type { MapMode } from "../env/probability_map.ts";
+import type { RewardSchemeName, TieRule } from "../env/rewards.ts";
+import type { BackendName } from "../models/backend.ts";
+import { DEFAULT_POOL_OPTIONS, type OpponentPoolOptions } from "../agents/opponent_pool.ts";
+import { DEFAULT_POLICY_ARCHITECTURE } from "../agents/policy_network.ts";
+import { DEFAULT_PPO_OPTIONS, PAPER_PPO_OPTIONS, type PpoOptions } from "../agents/ppo.ts";
+
+/** Everything one training run is made of (written to `config.json`). */
+export interface TrainConfig {
+  /** The preset the options started from. */
+  preset: PresetName;
+  /** The run folder. */
+  run: string;
+  /** Data: `spec` is `phantoms` or a dataset folder; phantom count, seed, shape; target labels. */
+  data: { spec: string; count: number; seed: number; shape: Vec3; target: number[] | null };
+  /** `classifier` (weak supervision) or `oracle` (scores from VOXEL LABELS: debugging only). */
+  scorer: "classifier" | "oracle";
+  /** Classifier: a checkpoint to reuse (copied into the run) or training settings. */
+  classifier: {
+    checkpoint: string | null;
+    epochs: number;
+    backend: BackendName;
+    intensityWindow: [number, number] | null;
+  };
+  /** tfjs backend of the policy. */
+  backend: BackendName;
+  /** Game options. */
+  env: {
+    window: Vec3;
+    stride: number;
+    tau: number;
+    maxSteps: number;
+    reward: RewardSchemeName;
+    ties: TieRule;
+    observation: ObservationMode;
+    observationShape: Vec3;
+    start: StartRule;
+    mapMode: MapMode;
+  };
+  /** PPO hyper-parameters. */
+  ppo: PpoOptions;
+  /** Policy network (observation shape and channels come from `env`). */
+  network: {
+    convChannels: number[];
+    kernelSize: number;
+    downsample: "stride" | "pool";
+    hiddenUnits: number;
+    sharedTrunk: boolean;
+  };
+  /** Self-play. */
+  selfPlay: { competitorUpdateEvery: number; pool: OpponentPoolOptions; trainBothSides: boolean };
+  /** Parallel games. */
+  numEnvs: number;
+  /** Env steps in all. */
+  totalSteps: number;
+  /** Seed of everything. */
+  seed: number;
+  /** Updates between checkpoints. */
+  checkpointEvery: number;
+  /** Checkpoints kept. */
+  keepCheckpoints: number;
+  /** Run the evaluation (eval/) when training ends. */
+  evaluate: boolean;
+  /** Evaluate only the first N test cases (null: all). */
+  evalLimit: number | null;
+}
+
+/** Preset names. */
+export type PresetName = "default" | "paper";
+
+const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
+  preset: "default",
+  data: { spec: "phantoms", count: 24, seed: 0, shape: [32, 64, 64], target: null },
+  scorer: "classifier",
+  classifier: { checkpoint: null, epochs: 8, backend: "wasm", intensityWindow: [-200, 250] },
+  backend: "cpu",
+  env: {
+    window: [16, 32, 32],
+    stride: 4,
+    tau: 0.3,
+    maxSteps: 128,
+    reward: "adversarial",
+    ties: "zero",
+    observation: "window",
+    observationShape: [8, 16, 16],
+    start: "center",
+    mapMode: "sum",
+  },
+  ppo: DEFAULT_PPO_OPTIONS,
+  network: {
+    convChannels: [...DEFAULT_POLICY_ARCHITECTURE.convChannels],
+    kernelSize: DEFAULT_POLICY_ARCHITECTURE.kernelSize,
+    downsample: DEFAULT_POLICY_ARCHITECTURE.downsample,
+    hiddenUnits: DEFAULT_POLICY_ARCHITECTURE.hiddenUnits,
+    sharedTrunk: DEFAULT_POLICY_ARCHITECTURE.sharedTrunk,
+  },
+  selfPlay: { competitorUpdateEvery: 32, pool: DEFAULT_POOL_OPTIONS, trainBothSides: false },
+  numEnvs: 8,
+  totalSteps: 8 * 32 * 16,
+  seed: 0,
+  checkpointEvery: 4,
+  keepCheckpoints: 2,
+  evaluate: true,
+  evalLimit: null,
+};
+
+/**
+ * The presets. `default`: a demonstration sized for a 2-core CPU (phantoms of 32x64x64 voxels,
+ * windows of 16x32x32, i.e. half the volume per axis as the paper's 24x48x48 windows on 48x96x96
+ * phantoms, 8x16x16 observations, 4096 env steps), the whole pipeline in minutes. `paper`: the
+ * SPARS reference's settings on 48x96x96 phantoms (window 24x48x48, stride 4, tau 0.3, ties to
+ * the learner, one game, SB3 PPO with n_steps 32, batch 8, 1 epoch, no entropy bonus, no LR
+ * annealing, no value clipping; the competitor is the latest learner copy every 32 updates;
+ * 10,000 iterations = 320,000 steps).
+ */
+export const PRESETS: Readonly<Record<PresetName, Omit<TrainConfig, "run">>> = {
+  default: DEFAULT_CONFIG,
+  paper: {
+    ...DEFAULT_CONFIG,
+    preset: "paper",
+    data: { ...DEFAULT_CONFIG.data, shape: [48, 96, 96] },
+    env: {
+      ...DEFAULT_CONFIG.env,
+      window: [24, 48, 48],
+      observationShape: [12, 24, 24],
+      stride: 4,
+      tau: 0.3,
+      ties: "a",
+    },
+    ppo: PAPER_PPO_OPTIONS,
+    selfPlay: {
+      competitorUpdateEvery: 32,
+      pool: { ...DEFAULT_POOL_OPTIONS, rule: "latest", latestRatio: 1 },
+      trainBothSides: false,
+    },
+    numEnvs: 1,
+    totalSteps: 320_000,
+    checkpointEvery: 100,
+  },
+};
