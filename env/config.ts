@@ -26,6 +26,12 @@ export interface SparsConfig {
   readonly reward: RewardSchemeName | RewardFunction;
   /** Tie rule of the adversarial scheme. Default `"zero"`. */
   readonly ties: TieRule;
+  /**
+   * Added to the reward of each agent whose window reached tau on the terminating step. Default 0
+   * (the paper). With per-step adversarial rewards, the leading agent otherwise gains by never
+   * reaching tau, since termination ends its stream of +1s.
+   */
+  readonly terminationBonus: number;
   /** How scores combine in the probability map. Default `"sum"`. */
   readonly mapMode: MapMode;
   /** The mask is `map > maskThreshold`. Default 0.5 (the reference). */
@@ -49,6 +55,7 @@ export const DEFAULT_SPARS_CONFIG: SparsConfig = {
   maxSteps: 128,
   reward: "adversarial",
   ties: "zero",
+  terminationBonus: 0,
   mapMode: "sum",
   maskThreshold: 0.5,
   observation: "window",
@@ -77,6 +84,9 @@ export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
   if (!(c.tau >= 0 && c.tau <= 1)) throw new InvalidArgumentError("tau", `is ${c.tau}`, "a value in [0, 1]");
   if (!Number.isInteger(c.maxSteps) || c.maxSteps < 1) {
     throw new InvalidArgumentError("maxSteps", `is ${c.maxSteps}`, "a positive integer");
+  }
+  if (!Number.isFinite(c.terminationBonus)) {
+    throw new InvalidArgumentError("terminationBonus", `is ${c.terminationBonus}`, "a finite number");
   }
   if (!Number.isFinite(c.maskThreshold)) {
     throw new InvalidArgumentError("maskThreshold", `is ${c.maskThreshold}`, "a finite number");

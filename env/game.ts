@@ -197,12 +197,13 @@ export class SparsGame {
       cornerB: this.#corners[1],
       step: this.#step,
     });
-    const terminated = sa >= this.config.tau || sb >= this.config.tau;
+    const { tau, terminationBonus } = this.config;
+    const terminated = sa >= tau || sb >= tau;
     const truncated = !terminated && this.#step >= this.config.maxSteps;
     this.#phase = terminated || truncated ? "done" : "ready";
     return {
       observations: this.#observe(),
-      rewards: { a: ra, b: rb },
+      rewards: { a: ra + (sa >= tau ? terminationBonus : 0), b: rb + (sb >= tau ? terminationBonus : 0) },
       terminations: { a: terminated, b: terminated },
       truncations: { a: truncated, b: truncated },
       infos: this.#infos(),

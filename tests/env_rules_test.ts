@@ -227,3 +227,23 @@ Deno.test("GreedyAgent climbs to the best window and stays there; on a flat land
   const ctx = { volume: c.image, geometry: flat.game.geometry!, scorer: flat.scorer, info: f.infos.a };
   assert.deepEqual(Array.from(await new GreedyAgent(3).act([f.observations.a], [ctx])), [4]);
 });
+
+Deno.test("terminationBonus goes to each agent whose window reached tau, only on the terminating step", async () => {
+  const { c, scorer } = strip();
+  const env = new SparsEnv({
+    scorer,
+    cases: [c],
+    window: [1, 1, 2],
+    stride: 1,
+    start: [0, 0, 3],
+    tau: 0.25,
+    terminationBonus: 5,
+    observationShape: [1, 1, 2],
+  });
+  await env.reset();
+  // a: x 3 -> 4 scores 9/32 >= 0.25 (terminates); b: x 3 -> 2 scores 5/32.
+  const r = await env.step({ a: 4, b: 5 });
+  assert.equal(r.terminations.a, true);
+  assert.deepEqual(r.rewards, { a: 1 + 5, b: -1 });
+  assert.throws(() => new SparsEnv({ scorer, terminationBonus: NaN }), InvalidArgumentError);
+});

@@ -43,6 +43,7 @@ export interface TrainConfig {
     maxSteps: number;
     reward: RewardSchemeName;
     ties: TieRule;
+    terminationBonus: number;
     observation: ObservationMode;
     observationShape: Vec3;
     start: StartRule;
@@ -92,6 +93,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     maxSteps: 128,
     reward: "adversarial",
     ties: "zero",
+    terminationBonus: 0,
     observation: "window",
     observationShape: [8, 16, 16],
     start: "center",

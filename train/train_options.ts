@@ -80,6 +80,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   o("max-steps", "int", "env.maxSteps", "step limit (truncation)"),
   o("reward", "string", "env.reward", "reward scheme", ["adversarial", "margin", "absolute"]),
   o("ties", "string", "env.ties", "who wins a tie of the adversarial scheme", ["zero", "a", "b"]),
+  o(
+    "termination-bonus",
+    "number",
+    "env.terminationBonus",
+    "reward added to an agent whose window reaches tau",
+  ),
   o("observation", "string", "env.observation", "observation mode", [
     "window",
     "window+position",
