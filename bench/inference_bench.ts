@@ -5,7 +5,8 @@
  *
  *     deno run --allow-read --allow-env bench/inference_bench.ts [options]
  *
- * Options: --backend wasm|cpu|webgpu|tensorflow [wasm], --policy DIR, --classifier DIR (a checkpoint; default an
+ * Options: --scorer tfjs|onnx [tfjs] (onnx: the classifier exported to ONNX and run by onnxruntime-node;
+ * needs --allow-ffi), --backend wasm|cpu|webgpu|tensorflow [wasm], --policy DIR, --classifier DIR (a checkpoint; default an
  * untrained default-architecture classifier: its speed is that of a trained one), --steps N [32],
  * --dense-sample N [256], --batch-size N [64], --shape ZxYxX [180x256x256], --window ZxYxX [24x48x48],
  * --stride N [4].
@@ -30,6 +31,7 @@ import type { Scorer } from "../env/scorer.ts";
 import { type BackendName, initBackend } from "../models/backend.ts";
 import { buildClassifier } from "../models/classifier.ts";
 import { ClassifierScorer } from "../models/classifier_scorer.ts";
+import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { denseBaseline } from "../eval/dense_baseline.ts";
 import { segment, type SegmentResult } from "../eval/segment.ts";
 import type { Agent } from "../env/agent.ts";
@@ -40,6 +42,7 @@ import { PolicyNetwork } from "../agents/policy_network.ts";
 const { values: v } = parseArgs({
   args: Deno.args,
   options: {
+    scorer: { type: "string", default: "tfjs" },
     backend: { type: "string", default: "wasm" },
     classifier: { type: "string" },
     policy: { type: "string" },
@@ -68,9 +71,13 @@ console.log(
   `volume ${shape.join("x")} (z,y,x) phantom generated in ${(performance.now() - t0).toFixed(0)} ms`,
 );
 const backend = await initBackend(v.backend as BackendName);
+if (v.scorer !== "tfjs" && v.scorer !== "onnx") {
+  throw new Error(`--scorer is '${v.scorer}' (expected tfjs or onnx)`);
+}
+const Scorers = v.scorer === "onnx" ? OnnxClassifierScorer : ClassifierScorer;
 const classifier = v.classifier
-  ? await ClassifierScorer.load(v.classifier, { batchSize })
-  : await ClassifierScorer.fromModel(buildClassifier({}, 0), [-200, 250], { batchSize });
+  ? await Scorers.load(v.classifier, { batchSize })
+  : await Scorers.fromModel(buildClassifier({}, 0), [-200, 250], { batchSize });
 console.log(
   `scorer ${classifier.id} (${v.classifier ? "checkpoint" : "untrained default architecture"}), ` +
     `input ${classifier.inputShape.join("x")}, batch ${batchSize}, backend ${backend.name}`,
