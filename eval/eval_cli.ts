@@ -39,6 +39,8 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --policy DIR         trained policy [<run>/policy]; without one only the non-RL methods run
   --policy-mode MODE   greedy | sample: argmax or sampled actions (sampling seeded by --seed) [greedy]
   --backend NAME       cpu | wasm | webgpu | tensorflow [wasm]
+  --scorer-runtime RT  tfjs | onnx [tfjs]; onnx runs the classifier on onnxruntime (~10x faster,
+                       needs --allow-ffi)
   --batch-size N       windows per classifier call [64]
   --window ZxYxX       window size in voxels [24x48x48]
   --stride N           move length in voxels [4]
@@ -126,6 +128,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
       scorer: s,
       classifier: s,
       backend: s,
+      "scorer-runtime": s,
       "batch-size": s,
       window: s,
       stride: s,
@@ -178,6 +181,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     policyDir: v.policy,
     policyMode: oneOf("policy-mode", v["policy-mode"], ["greedy", "sample"]),
     backend: oneOf<BackendName>("backend", v.backend, ["cpu", "wasm", "webgpu", "tensorflow"]),
+    runtime: oneOf("scorer-runtime", v["scorer-runtime"], ["tfjs", "onnx"]),
     batchSize: num("batch-size", v["batch-size"], true),
     game,
     threshold: num("threshold", v.threshold),

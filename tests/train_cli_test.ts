@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodePng } from "../env/png.ts";
 import { loadPolicyAgent } from "../agents/policy_io.ts";
+import { buildClassifier, resolveArchitecture } from "../models/classifier.ts";
+import { saveClassifier } from "../models/checkpoint.ts";
+import { probeOnnxRuntime } from "../models/onnx_runtime.ts";
 import { listCheckpoints } from "../train/checkpoint.ts";
 import { progressLine } from "../train/progress.ts";
 import { readMetrics } from "../train/run_folder.ts";
@@ -174,6 +177,61 @@ Deno.test("end to end (oracle scorer): run folder, checkpoints, policy, curve, e
   assert.equal(JSON.parse(await Deno.readTextFile(join(run, "config.json"))).totalSteps, 192);
   assert.equal(await runTrainCli(["--resume", run, "--seed", "3"], sink()), 2);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("--scorer-runtime: tfjs by default, onnx on request, in --help, changeable on --resume", async () => {
+  const io = sink();
+  assert.equal(await runTrainCli(["--help"], io), 0);
+  assert.match(io.text(), /--scorer-runtime NAME\s+what scores windows .*\(tfjs \| onnx\) \[tfjs\]/);
+  const runtimeOf = (args: string[]) =>
+    (parseTrainArgs(args, "r") as { config: TrainConfig }).config.classifier.runtime;
+  assert.equal(runtimeOf([]), "tfjs");
+  assert.equal(runtimeOf(["--preset", "paper"]), "tfjs");
+  assert.equal(runtimeOf(["--scorer-runtime", "onnx"]), "onnx");
+  assert.throws(() => parseTrainArgs(["--scorer-runtime", "webgl"], "r"), /--scorer-runtime.*tfjs \| onnx/);
+  assert.deepEqual(parseTrainArgs(["--resume", "runs/a", "--scorer-runtime", "onnx"], "r"), {
+    kind: "resume",
+    run: "runs/a",
+    overrides: { "classifier.runtime": "onnx" },
+  });
+});
+
+// onnxruntime is optional: the end-to-end onnx run skips visibly where it cannot be loaded.
+const ONNX = await probeOnnxRuntime();
+if ("reason" in ONNX) console.warn(`SKIP: onnx end-to-end run (${ONNX.reason})`);
+
+Deno.test({
+  name: "end to end with --scorer-runtime onnx: rollouts and evaluation score on onnxruntime",
+  ignore: "reason" in ONNX,
+  fn: async () => {
+    const root = await scratchDir("cli-onnx");
+    // An untrained classifier for the 8x16x16 windows: the run reuses it rather than training one.
+    const architecture = resolveArchitecture({ inputShape: [8, 16, 16] });
+    const model = buildClassifier(architecture, 1);
+    const meta = await saveClassifier(model, join(root, "classifier"), {
+      intensityWindow: [-200, 250],
+      architecture,
+    });
+    model.dispose();
+    const run = join(root, "run");
+    const args = ["--run", run, ...TINY.slice(2), "--classifier", join(root, "classifier")];
+    const io = sink();
+    assert.equal(
+      await runTrainCli([...args, "--scorer-runtime", "onnx", "--total-steps", "64"], io),
+      0,
+      io.text(),
+    );
+    const id = `classifier-onnx:${meta.weights.sha256.slice(0, 12)}`;
+    assert.match(io.text(), new RegExp(`scorer: ${id} on onnxruntime`));
+    assert.equal(JSON.parse(await Deno.readTextFile(join(run, "config.json"))).classifier.runtime, "onnx");
+    const policy = JSON.parse(await Deno.readTextFile(join(run, "policy", "policy.json")));
+    assert.equal(JSON.stringify(policy).includes(`"scorer":"${id}"`), true, "policy records the onnx scorer");
+    assert.ok(
+      (await Deno.readTextFile(join(run, "eval", "eval.md"))).includes(id),
+      "eval used the onnx scorer",
+    );
+    await Deno.remove(root, { recursive: true });
+  },
 });
 
 Deno.test("progress line: bar, rate, ETA", () => {

@@ -9,6 +9,11 @@
  * everything). With `scorer: "oracle"` the windows are scored from VOXEL LABELS instead, which every
  * printed line and `config.json` say.
  *
+ * `classifier.runtime: "onnx"` scores the windows of rollouts and evaluation with the checkpoint
+ * exported to ONNX (`OnnxClassifierScorer`) instead of tfjs. onnxruntime is loaded before anything
+ * else (run folder, data, classifier training), so a run that cannot have it (no `--allow-ffi`,
+ * package unavailable) fails at once with its `BackendError` and never falls back to tfjs.
+ *
  * @module
  */
 import { join } from "node:path";
@@ -22,6 +27,8 @@ import { buildClassifier, resolveArchitecture } from "../models/classifier.ts";
 import { samplesFromDataset } from "../models/classifier_data.ts";
 import { saveClassifier } from "../models/checkpoint.ts";
 import { ClassifierScorer } from "../models/classifier_scorer.ts";
+import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
+import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { trainClassifier } from "../models/classifier_training.ts";
 import { evaluateRun } from "../eval/run_eval.ts";
 import { BackendScorer } from "./backend_scorer.ts";
@@ -153,6 +160,11 @@ export async function runPipeline(
 ): Promise<PipelineResult> {
   const log = options.log ?? ((line: string) => console.error(line));
   const started = performance.now();
+  // Configs written before `runtime` existed mean tfjs. Loaded first: fail before any work.
+  const runtime = config.classifier.runtime ?? "tfjs";
+  const onnx: OnnxRuntime | undefined = config.scorer !== "oracle" && runtime === "onnx"
+    ? await loadOnnxRuntime()
+    : undefined;
   const run: RunFolder = options.resume
     ? await openRunFolder(config.run)
     : await createRunFolder(config.run, config, { force: options.force });
@@ -178,7 +190,7 @@ export async function runPipeline(
   // --- the reward model -------------------------------------------------------------------------
   const classifierDir = join(run.dir, "classifier");
   let scorer: Scorer;
-  let classifierScorer: ClassifierScorer | undefined;
+  let classifierScorer: ClassifierScorer | OnnxClassifierScorer | undefined;
   if (config.scorer === "oracle") {
     scorer = new OracleScorer(trainCases, { target });
   } else {
@@ -192,8 +204,15 @@ export async function runPipeline(
         await trainPresenceClassifier(config, dataset, classifierDir, log);
       }
     }
-    classifierScorer = await ClassifierScorer.load(classifierDir, { batchSize: 16 });
-    scorer = new BackendScorer(classifierScorer, config.classifier.backend);
+    if (onnx) {
+      // No tfjs backend switching: onnxruntime runs the exported graph, not tfjs.
+      classifierScorer = await OnnxClassifierScorer.load(classifierDir, { batchSize: 16, runtime: onnx });
+      scorer = classifierScorer;
+      log(`scorer: ${scorer.id} on onnxruntime ${onnx.version} (rollouts and evaluation)`);
+    } else {
+      classifierScorer = await ClassifierScorer.load(classifierDir, { batchSize: 16 });
+      scorer = new BackendScorer(classifierScorer, config.classifier.backend);
+    }
   }
   await initBackend(config.backend);
 
@@ -276,7 +295,7 @@ export async function runPipeline(
     outputs.evaluation = evaluation.dir;
     outputs["evaluation report"] = join(evaluation.dir, "eval.md");
   }
-  classifierScorer?.dispose();
+  await classifierScorer?.dispose();
   log(`done in ${formatDuration((performance.now() - started) / 1000)}. Written:`);
   for (const [name, path] of Object.entries(outputs)) log(`  ${name.padEnd(18)} ${path}`);
   return {

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { BACKEND_NAMES } from "../models/backend.ts";
 import { OPPONENT_RULES } from "../agents/opponent_pool.ts";
-import { type PresetName, PRESETS, type TrainConfig } from "./train_config.ts";
+import { type PresetName, PRESETS, SCORER_RUNTIMES, type TrainConfig } from "./train_config.ts";
 
 /**
  * How an option's text is read: an integer, a number, a string, `ZxYxX`, a comma list of
@@ -66,6 +66,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   ),
   o("classifier-epochs", "int", "classifier.epochs", "epochs of classifier training"),
   o("classifier-backend", "string", "classifier.backend", "tfjs backend of the classifier", BACKEND_NAMES),
+  o(
+    "scorer-runtime",
+    "string",
+    "classifier.runtime",
+    "what scores windows in rollouts and eval; onnx: ~10x faster, needs --allow-ffi",
+    SCORER_RUNTIMES,
+  ),
   o(
     "intensity-window",
     "window",
@@ -149,6 +156,7 @@ export const RESUME_OPTIONS: readonly string[] = [
   "total-steps",
   "backend",
   "classifier-backend",
+  "scorer-runtime",
   "eval",
   "eval-limit",
 ];
