@@ -7,6 +7,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
+import { InvalidArgumentError } from "../data/errors.ts";
 
 /** Constructor options of {@link BatchNorm3d}. */
 export interface BatchNorm3dArgs {
@@ -138,3 +139,96 @@ export class BatchNorm3d extends tfl.layers.Layer {
 }
 
 tf.serialization.registerClass(BatchNorm3d);
+
+/**
+ * Recomputes the running mean and variance of every {@link BatchNorm3d} layer of a chain model
+ * ("precise batch norm"): `inputs` go through the layers in batches, each batch-norm layer
+ * normalising with the batch's statistics as in training, and each layer's running statistics
+ * become the population mean and (biased) variance of its input over all the inputs, per channel.
+ * Other weights are left unchanged.
+ *
+ * Why: in training the running statistics follow the batches with `momentum`, so with momentum 0.9
+ * and batches of 8 they average ~10 small batches computed with weights that have moved since;
+ * inference with them was measured to be noisy and badly calibrated (validation accuracy 0.5 at
+ * AUC 0.8, validation loss jumping 0.5 -> 1.4 between epochs). Statistics recomputed with the final
+ * weights make inference match training.
+ *
+ * @param model a chain of layers (each layer's input is the previous one's output), input
+ *   [N, D, H, W, 1]
+ * @param inputs volumes of the model's input shape D*H*W (z,y,x), at least one
+ * @param batchSize inputs per forward pass (default 16)
+ * @throws {InvalidArgumentError} on no inputs, an input of the wrong size, or a model that is not a chain
+ */
+export async function recalibrateBatchNorm(
+  model: tfl.LayersModel,
+  inputs: readonly Float32Array[],
+  batchSize = 16,
+): Promise<void> {
+  const shape = model.inputs[0].shape;
+  const [d, h, w] = [shape[1] ?? 0, shape[2] ?? 0, shape[3] ?? 0], voxels = d * h * w;
+  if (inputs.length === 0) throw new InvalidArgumentError("inputs", "is empty", "at least one input");
+  const wrong = inputs.findIndex((x) => x.length !== voxels);
+  if (wrong >= 0) {
+    throw new InvalidArgumentError(
+      `inputs[${wrong}]`,
+      `has ${inputs[wrong].length} voxels`,
+      `${voxels} (${d}x${h}x${w})`,
+    );
+  }
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new InvalidArgumentError("batchSize", `is ${batchSize}`, "an integer >= 1");
+  }
+  const layers = model.layers.filter((l) => l.getClassName() !== "InputLayer");
+  const norms = layers.filter((l): l is BatchNorm3d => l instanceof BatchNorm3d);
+  // Per batch-norm layer: sums over batches of (batch size) x per-channel mean and mean square.
+  const sums = norms.map(() => ({ mean: new Float64Array(0), square: new Float64Array(0), weight: 0 }));
+  const outputShape = model.outputs[0].shape;
+  const buffer = new Float32Array(batchSize * voxels);
+  for (let start = 0; start < inputs.length; start += batchSize) {
+    const n = Math.min(batchSize, inputs.length - start);
+    for (let i = 0; i < n; i++) buffer.set(inputs[start + i], i * voxels);
+    const moments: tf.Tensor[] = [];
+    const output = tf.tidy(() => {
+      let x: tf.Tensor = tf.tensor5d(buffer.subarray(0, n * voxels), [n, d, h, w, 1]);
+      for (const layer of layers) {
+        if (layer instanceof BatchNorm3d) {
+          // Means as products with a row of ones (the wasm Sum over leading axes is slow).
+          const c = x.shape[4] as number, count = x.size / c;
+          const flat = tf.reshape(x, [count, c]);
+          const ones = tf.fill([1, count], 1 / count);
+          moments.push(tf.keep(tf.concat([tf.matMul(ones, flat), tf.matMul(ones, tf.square(flat))], 0)));
+        }
+        x = layer.apply(x, { training: true }) as tf.Tensor;
+      }
+      return x;
+    });
+    const chain = output.shape.length === outputShape.length &&
+      output.shape.slice(1).every((v, i) => v === outputShape[i + 1]) && moments.length === norms.length;
+    output.dispose();
+    if (!chain) {
+      tf.dispose(moments);
+      throw new InvalidArgumentError("model", "is not a chain of layers", "a sequential model");
+    }
+    for (let k = 0; k < norms.length; k++) {
+      const m = await moments[k].data(), c = m.length / 2, acc = sums[k];
+      if (acc.weight === 0) [acc.mean, acc.square] = [new Float64Array(c), new Float64Array(c)];
+      // Every input has the same voxel count, so batches weigh by their number of inputs.
+      for (let j = 0; j < c; j++) {
+        acc.mean[j] += n * m[j];
+        acc.square[j] += n * m[c + j];
+      }
+      acc.weight += n;
+    }
+    tf.dispose(moments);
+  }
+  norms.forEach((layer, k) => {
+    const { mean, square, weight } = sums[k];
+    const mu = Array.from(mean, (v) => v / weight);
+    const variance = Array.from(square, (v, j) => Math.max(0, v / weight - mu[j] * mu[j]));
+    // getWeights returns the live variables' values (not copies): only the new tensors are disposed.
+    const [gamma, beta] = layer.getWeights();
+    const fresh = [tf.tensor1d(mu), tf.tensor1d(variance)];
+    layer.setWeights([gamma, beta, ...fresh]);
+    tf.dispose(fresh);
+  });
+}

@@ -1,6 +1,16 @@
 /**
  * `deno task train:classifier`: trains the presence classifier on a dataset (or the embedded
- * phantoms) and writes a run folder:
+ * phantoms) and writes a run folder.
+ *
+ * Defaults (measured on the default phantoms, 2-core CPU, wasm; see `--help`): window-sized crops
+ * labelled by whether they hold tumour (the reference implementation's protocol, `--samples crops`),
+ * 8 around tumour, 4 near it and 4 elsewhere per case, scales 0.5-1 of the 24x48x48 window, input
+ * 12x24x24, liver window -50..150 HU, class-balanced batches of 8, Adam 1e-3, batch-norm statistics
+ * recomputed after each epoch, at most 10 epochs with patience 3: validation AUC ~0.98 and window AUC
+ * (tumour-centred vs tumour-free windows) ~0.98 in ~4-5 minutes. Image-level training stays available
+ * (`--samples images`: no voxel label is read).
+ *
+ * Run folder:
  *
  * - `config.json`: every option used (written first, atomically);
  * - `metrics.jsonl`: one JSON line per epoch;
@@ -19,26 +29,44 @@ import { SparsGymError } from "../data/errors.ts";
 import type { Vec3 } from "../data/types.ts";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../models/backend.ts";
 import { buildClassifier, DEFAULT_ARCHITECTURE, resolveArchitecture } from "../models/classifier.ts";
-import { samplesFromDataset } from "../models/classifier_data.ts";
-import { DEFAULT_INTENSITY_WINDOW, type IntensityWindow } from "../models/classifier_input.ts";
+import { DEFAULT_CROP_SCALE, DEFAULT_CROPS, samplesFromDataset } from "../models/classifier_data.ts";
+import type { IntensityWindow } from "../models/classifier_input.ts";
+import { DEFAULT_SPARS_CONFIG } from "../env/config.ts";
 import { type EpochMetrics, trainClassifier } from "../models/classifier_training.ts";
 import { saveClassifier } from "../models/checkpoint.ts";
 
-/** Option defaults of the CLI (also shown by `--help`). */
+/** How cases become training samples (see `models/classifier_data.ts`). */
+export type SampleMode = "crops" | "tiles" | "images";
+
+/**
+ * Option defaults of the CLI (also shown by `--help`), and the recommended classifier training of
+ * the pipeline: on the default phantoms they give validation AUC >= 0.97 and window AUC >= 0.97
+ * (see the module note).
+ */
 export const CLASSIFIER_CLI_DEFAULTS = {
   data: "phantoms",
   backend: "wasm" as BackendName,
-  epochs: 20,
+  epochs: 8,
   batchSize: 8,
   inputShape: DEFAULT_ARCHITECTURE.inputShape,
   seed: 0,
   learningRate: 1e-3,
-  patience: 5,
+  patience: 3,
   phantoms: 120,
-  samples: "tiles" as "tiles" | "images",
+  samples: "crops" as SampleMode,
   tileGrid: [2, 2, 2] as Vec3,
   minTargetVoxels: 30,
-  window: DEFAULT_INTENSITY_WINDOW,
+  /** Crop size: the game's default window. */
+  cropSize: DEFAULT_SPARS_CONFIG.window,
+  crops: DEFAULT_CROPS,
+  cropScale: DEFAULT_CROP_SCALE,
+  /**
+   * A liver-lesion window (HU): the tumour contrast of -25..-60 HU spans 0.13-0.3 of it, against
+   * 0.06-0.13 of the abdominal -200..250 window. Measured: validation AUC 0.90 -> 0.98 at 8 epochs.
+   */
+  window: [-50, 150] as IntensityWindow,
+  /** Training samples over which batch-norm statistics are recomputed after each epoch (0 = off). */
+  recalibration: 256,
 };
 
 const D = CLASSIFIER_CLI_DEFAULTS;
@@ -61,14 +89,28 @@ Usage: deno task train:classifier [options]
   --learning-rate <x>     Adam learning rate (default ${D.learningRate})
   --patience <n>          early-stopping patience in epochs on validation loss, 0 = off (default ${D.patience})
   --phantoms <n>          number of phantoms with --data phantoms (default ${D.phantoms})
-  --samples <mode>        tiles (sub-volumes with derived weak labels) | images (default ${D.samples})
+  --samples <mode>        crops | tiles | images (default ${D.samples}):
+                          crops: window-sized crops labelled by whether they hold target voxels, the
+                            reference implementation's protocol (crops around and away from tumour);
+                          tiles: a grid of sub-volumes with derived weak labels;
+                          images: whole images with their image-level label (no voxel label is read)
+  --crops <a,n,e>         crops per case around target, near it (holding none) and elsewhere
+                          (default ${D.crops.around},${D.crops.near},${D.crops.elsewhere})
+  --crop-size <ZxYxX>     crop size in voxels, the game's window (default ${D.cropSize.join("x")})
+  --crop-scale <lo,hi>    crops are crop-size times a factor in [lo, hi], for smaller windows
+                          (default ${D.cropScale.join(",")})
   --tile-grid <ZxYxX>     tiles per axis in tiles mode (default ${D.tileGrid.join("x")})
-  --min-target-voxels <n> a tile holding fewer target voxels (but some) is dropped as ambiguous,
-                          one holding at least this many is positive (default ${D.minTargetVoxels})
-  --window <lo,hi|none>   intensity window mapped to [0, 1] (default ${D.window!.join(",")}, liver CT HU)
+  --min-target-voxels <n> a crop or tile is positive with at least this many target voxels; tiles with
+                          fewer (but some) are dropped and crops redrawn as ambiguous (default ${D.minTargetVoxels})
+  --window <lo,hi|none>   intensity window mapped to [0, 1] (default ${
+    D.window!.join(",")
+  }, a liver-lesion CT window in HU)
+  --recalibration <n>     training samples over which batch-norm statistics are recomputed after
+                          each epoch, 0 = off (default ${D.recalibration})
   --help                  show this help
 
-Trains on the "train" split, validates on "val" (the "test" split is never read).
+Trains on the "train" split, validates on "val" (the "test" split is never read). Batches are
+class-balanced. Crops and tiles need voxel labels (used only to place crops and derive their labels).
 `;
 
 class UsageError extends Error {}
@@ -100,6 +142,26 @@ function parseWindow(text: string | undefined): IntensityWindow {
   return [parts[0], parts[1]];
 }
 
+function parseCrops(text: string | undefined): { around: number; near: number; elsewhere: number } {
+  if (text === undefined) return { ...D.crops };
+  const parts = text.split(",").map(Number);
+  if (
+    parts.length !== 3 || !parts.every((v) => Number.isInteger(v) && v >= 0) || parts.every((v) => v === 0)
+  ) {
+    throw new UsageError(`--crops must be three integers >= 0, not all 0, like 8,4,4, got "${text}"`);
+  }
+  return { around: parts[0], near: parts[1], elsewhere: parts[2] };
+}
+
+function parseCropScale(text: string | undefined): [number, number] {
+  if (text === undefined) return [D.cropScale[0], D.cropScale[1]];
+  const parts = text.split(",").map(Number);
+  if (parts.length !== 2 || !(parts[0] > 0 && parts[0] <= parts[1] && parts[1] <= 1)) {
+    throw new UsageError(`--crop-scale must be "lo,hi" with 0 < lo <= hi <= 1, got "${text}"`);
+  }
+  return [parts[0], parts[1]];
+}
+
 /** Options of one CLI run, after parsing. */
 export interface ClassifierCliConfig {
   data: string;
@@ -113,10 +175,14 @@ export interface ClassifierCliConfig {
   learningRate: number;
   patience: number;
   phantoms: number;
-  samples: "tiles" | "images";
+  samples: SampleMode;
   tileGrid: Vec3;
   minTargetVoxels: number;
+  cropSize: Vec3;
+  crops: { around: number; near: number; elsewhere: number };
+  cropScale: [number, number];
   window: IntensityWindow;
+  recalibration: number;
 }
 
 /**
@@ -145,6 +211,10 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
       samples: { type: "string" },
       "tile-grid": { type: "string" },
       "min-target-voxels": { type: "string" },
+      crops: { type: "string" },
+      "crop-size": { type: "string" },
+      "crop-scale": { type: "string" },
+      recalibration: { type: "string" },
       window: { type: "string" },
       help: { type: "boolean" },
     },
@@ -154,8 +224,10 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
   if (!BACKEND_NAMES.includes(backend)) {
     throw new UsageError(`--backend must be one of ${BACKEND_NAMES.join(", ")}`);
   }
-  const samples = (values.samples ?? D.samples) as "tiles" | "images";
-  if (samples !== "tiles" && samples !== "images") throw new UsageError(`--samples must be tiles or images`);
+  const samples = (values.samples ?? D.samples) as SampleMode;
+  if (samples !== "crops" && samples !== "tiles" && samples !== "images") {
+    throw new UsageError(`--samples must be crops, tiles or images`);
+  }
   const config: ClassifierCliConfig = {
     data: values.data ?? D.data,
     out: values.out ?? `runs/classifier-${new Date().toISOString().replace(/[:.]/g, "-")}`,
@@ -171,8 +243,14 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
     samples,
     tileGrid: values["tile-grid"] ? parseShape("tile-grid", values["tile-grid"]) : D.tileGrid,
     minTargetVoxels: parseNumber("min-target-voxels", values["min-target-voxels"], D.minTargetVoxels),
+    cropSize: values["crop-size"] ? parseShape("crop-size", values["crop-size"]) : D.cropSize,
+    crops: parseCrops(values.crops),
+    cropScale: parseCropScale(values["crop-scale"]),
     window: parseWindow(values.window),
+    recalibration: parseNumber("recalibration", values.recalibration, D.recalibration),
   };
+  if (config.minTargetVoxels < 1) throw new UsageError("--min-target-voxels must be >= 1");
+  if (config.recalibration < 0) throw new UsageError("--recalibration must be >= 0");
   for (
     const [name, v] of [["epochs", config.epochs], ["batch-size", config.batchSize], [
       "phantoms",
@@ -253,6 +331,9 @@ export async function runClassifierCli(args: string[]): Promise<number> {
       target: dataset.target,
       minTargetVoxels: config.minTargetVoxels,
       ambiguousBelow: config.minTargetVoxels,
+      cropSize: config.cropSize,
+      crops: config.crops,
+      cropScale: config.cropScale,
     };
     const load = async (split: "train" | "val") => {
       const part = dataset.split(split);
@@ -260,14 +341,15 @@ export async function runClassifierCli(args: string[]): Promise<number> {
         part.cases(),
         architecture.inputShape,
         config.window,
-        source,
+        // Distinct crop placements for the two splits.
+        { ...source, seed: config.seed + (split === "train" ? 0 : 1) },
         (done) =>
           Deno.stderr.writeSync(new TextEncoder().encode(`\rloading ${split}: ${done}/${part.refs.length}`)),
       );
       const r = result.report;
       console.error(
         `\r${split}: ${r.cases} cases -> ${r.samples} samples (${r.positives} positive, ${r.negatives} negative` +
-          `${r.dropped ? `, ${r.dropped} ambiguous tiles dropped` : ""})`,
+          `${r.dropped ? `, ${r.dropped} ${config.samples} dropped as ambiguous` : ""})`,
       );
       return result;
     };
@@ -284,6 +366,7 @@ export async function runClassifierCli(args: string[]): Promise<number> {
       learningRate: config.learningRate,
       seed: config.seed,
       patience: config.patience,
+      recalibrationSamples: config.recalibration,
       onBatch: (epoch, batch, batches, loss) =>
         Deno.stderr.writeSync(
           new TextEncoder().encode(progressLine(epoch, config.epochs, batch, batches, loss)),
