@@ -18,10 +18,13 @@ export async function requireDir(dir: string): Promise<void> {
   if (!info.isDirectory) throw new DatasetError(dir, "is not a folder", "a dataset folder");
 }
 
-/** True when `path` exists (file or folder); file-system errors other than "not found" are thrown. */
+/**
+ * True when `path` exists (file, folder, or a link, even a dangling one: so that a run folder is
+ * never overwritten through a link); file-system errors other than "not found" are thrown.
+ */
 export async function exists(path: string): Promise<boolean> {
   try {
-    await Deno.stat(path);
+    await Deno.lstat(path);
     return true;
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return false;

@@ -28,6 +28,7 @@ import { type EvaluationProgress, type EvaluationResult, runEvaluation } from ".
 import { dataNotes, readRunConfig, type RunConfigView } from "./run_config.ts";
 import type { MethodId } from "./method_results.ts";
 import type { AgentPair } from "./segment.ts";
+import { exists } from "../data/dataset_files.ts";
 
 /** Options of {@link evaluateRun}. Unset options come from the run's `config.json`, then defaults. */
 export interface EvaluateRunOptions {
@@ -126,16 +127,6 @@ export async function loadRunPolicy(
   const dir = options.dir ?? join(run, "policy");
   if (!(await exists(join(dir, "policy.json")))) return undefined;
   return await loadPolicyAgent(dir, { mode: options.mode ?? "greedy", seed: options.seed });
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 async function* firstCases(

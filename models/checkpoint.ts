@@ -20,6 +20,7 @@ import type { Vec3 } from "../data/types.ts";
 import "./batch_norm3d.ts";
 import { type ClassifierArchitecture, modelInputShape, resolveArchitecture } from "./classifier.ts";
 import { checkIntensityWindow, type IntensityWindow } from "./classifier_input.ts";
+import { exists } from "../data/dataset_files.ts";
 
 /** A checkpoint is missing, corrupt, or does not match what the caller expects. */
 export class CheckpointError extends SparsGymError {}
@@ -81,16 +82,6 @@ export async function weightsSha256(model: tfl.LayersModel): Promise<string> {
     offset += p.byteLength;
   }
   return await sha256Hex(bytes);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 function parentOf(dir: string): string {

@@ -19,6 +19,7 @@
 import { dirname, join } from "node:path";
 import { SparsGymError } from "../data/errors.ts";
 import { writeFileAtomic } from "../data/atomic_write.ts";
+import { exists } from "../data/dataset_files.ts";
 
 /** A run folder is missing, exists already, or holds something unexpected. */
 export class RunFolderError extends SparsGymError {}
@@ -42,16 +43,6 @@ function paths(dir: string): RunFolder {
     metricsPath: join(dir, "metrics.jsonl"),
     checkpointsDir: join(dir, "checkpoints"),
   };
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return false;
-    throw e;
-  }
 }
 
 /** Writes `value` as indented JSON to `path` atomically (temporary file + rename). */
