@@ -40,7 +40,11 @@ export interface ClassifierArchitecture {
   channels: readonly number[];
   /** Widths of the hidden fully connected layers (the sigmoid output layer comes after them). */
   hiddenUnits: readonly number[];
-  /** Batch-norm momentum (fraction of running statistics kept per step). */
+  /**
+   * Batch-norm momentum (fraction of running statistics kept per step). Training recomputes the
+   * running statistics after each epoch by default (`recalibrateBatchNorm`), which overrides them:
+   * the momentum then only matters with recalibration off.
+   */
   batchNormMomentum: number;
   /**
    * How the last feature map becomes a vector: "flatten" (position-specific, the reference's) or
