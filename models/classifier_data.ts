@@ -304,7 +304,8 @@ export async function samplesFromDataset(
       samples.push(...await samplesFromCases(tiles.cases, inputShape, window));
       dropped += tiles.dropped.length;
     } else samples.push(...await samplesFromCases([c], inputShape, window));
-    onCase?.(++count);
+    count++;
+    onCase?.(count);
   }
   for (const { c, size } of deferred) samples.push(...crops!.negativeCase(c, size));
   if (crops) dropped += crops.dropped;

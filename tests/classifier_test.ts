@@ -107,6 +107,7 @@ Deno.test("samples need image-level labels; tiles need voxel labels", async () =
     target: [2],
   });
   assert.equal(report.samples + report.dropped, 4);
+  assert.equal(report.cases, 1); // counted without a progress callback too
 });
 
 /** Target voxels of `mask` (shape z,y,x) in the box corner+size. */
