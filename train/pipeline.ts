@@ -105,14 +105,7 @@ async function trainPresenceClassifier(
     ambiguousBelow: D.minTargetVoxels,
   };
   const load = async (split: "train" | "val") => {
-    // A no-op progress callback: without one the report's case count stays 0.
-    const r = await samplesFromDataset(
-      dataset.split(split).cases(),
-      architecture.inputShape,
-      window,
-      source,
-      () => {},
-    );
+    const r = await samplesFromDataset(dataset.split(split).cases(), architecture.inputShape, window, source);
     log(
       `classifier ${split}: ${r.report.samples} samples (${r.report.positives} positive) from ${r.report.cases} cases`,
     );
