@@ -223,6 +223,8 @@ export class EpochSampler {
   readonly #next = [0, 0];
 
   /**
+   * A sampler over samples with these labels.
+   *
    * @param labels presence label per sample (0 or 1)
    * @param rng the seeded stream of every shuffle
    * @param balanced alternate classes (default true)
