@@ -103,6 +103,11 @@ async function trainPresenceClassifier(
     target: config.data.target ?? dataset.target,
     minTargetVoxels: D.minTargetVoxels,
     ambiguousBelow: D.minTargetVoxels,
+    // Crops the size of the game's window, so the classifier is trained at the scale it scores.
+    cropSize: config.env.window,
+    crops: D.crops,
+    cropScale: D.cropScale,
+    seed: config.seed,
   };
   const load = async (split: "train" | "val") => {
     const r = await samplesFromDataset(dataset.split(split).cases(), architecture.inputShape, window, source);
@@ -119,6 +124,7 @@ async function trainPresenceClassifier(
       batchSize: D.batchSize,
       seed: config.seed,
       patience: D.patience,
+      recalibrationSamples: D.recalibration,
       onEpoch: (m) =>
         log(
           `classifier epoch ${m.epoch}/${config.classifier.epochs}: train loss ${m.trainLoss.toFixed(3)}, ` +

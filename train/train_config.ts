@@ -98,7 +98,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
   preset: "default",
   data: { spec: "phantoms", count: 24, seed: 0, shape: [32, 64, 64], target: null },
   scorer: "classifier",
-  classifier: { checkpoint: null, epochs: 8, backend: "wasm", runtime: "tfjs", intensityWindow: [-200, 250] },
+  classifier: { checkpoint: null, epochs: 8, backend: "wasm", runtime: "tfjs", intensityWindow: [-50, 150] },
   backend: "cpu",
   env: {
     window: [16, 32, 32],
