@@ -6,6 +6,8 @@
  * @module
  */
 
+import { InvalidArgumentError } from "./errors.ts";
+
 /** The serialisable state of an {@link Rng}: four uint32 words. */
 export type RngState = readonly [number, number, number, number];
 
@@ -18,6 +20,25 @@ function splitmix32(seed: number): () => number {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
     return (z ^ (z >>> 16)) >>> 0;
   };
+}
+
+/**
+ * Checks a user-facing seed (Gymnasium's `reset(seed=...)`): `undefined` means "do not reseed";
+ * anything else must be a non-negative safe integer (0 <= seed <= 2^53 - 1).
+ * @param seed the value given
+ * @param source the argument or CLI flag named in the error (default `seed`)
+ * @throws {InvalidArgumentError} for null, NaN, strings, negative, fractional or unsafe numbers
+ */
+export function checkSeed(seed: unknown, source = "seed"): asserts seed is number | undefined {
+  if (seed === undefined) return;
+  if (typeof seed !== "number" || !Number.isSafeInteger(seed) || seed < 0) {
+    const shown = typeof seed === "string" ? `the string "${seed}"` : String(seed);
+    throw new InvalidArgumentError(
+      source,
+      `is ${shown}`,
+      "a non-negative safe integer (0 <= seed <= 2^53 - 1), or undefined to continue the current stream",
+    );
+  }
 }
 
 /** A deterministic sfc32 generator. Same seed, same sequence, on every platform. */

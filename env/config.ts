@@ -69,6 +69,34 @@ function checkVec(name: string, v: Vec3): void {
   }
 }
 
+const START_NAMES: readonly string[] = ["center", "random"];
+
+function checkStartRule(name: string, rule: unknown): void {
+  if (typeof rule === "string" && START_NAMES.includes(rule)) return;
+  if (
+    Array.isArray(rule) && rule.length === 3 &&
+    rule.every((d) => typeof d === "number" && Number.isInteger(d) && d >= 0)
+  ) return;
+  throw new InvalidArgumentError(
+    name,
+    `is ${JSON.stringify(rule) ?? String(rule)}`,
+    `${START_NAMES.map((n) => `'${n}'`).join(" or ")}, or a corner [z, y, x] of non-negative integers`,
+  );
+}
+
+function checkStart(start: unknown): void {
+  if (typeof start === "object" && start !== null && !Array.isArray(start)) {
+    const perAgent = start as Record<string, unknown>;
+    for (const key in perAgent) {
+      if (key !== "a" && key !== "b") {
+        throw new InvalidArgumentError(`start.${key}`, "is not an agent", "per-agent rules { a, b } only");
+      }
+    }
+    checkStartRule("start.a", perAgent.a);
+    checkStartRule("start.b", perAgent.b);
+  } else checkStartRule("start", start);
+}
+
 /**
  * Merges options over the defaults and validates them (volume-dependent checks, such as the window
  * fitting, happen at reset).
@@ -78,6 +106,7 @@ export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
   const c: SparsConfig = { ...DEFAULT_SPARS_CONFIG, ...options };
   checkVec("window", c.window);
   checkVec("observationShape", c.observationShape);
+  checkStart(c.start);
   if (!Number.isInteger(c.stride) || c.stride < 1) {
     throw new InvalidArgumentError("stride", `is ${c.stride}`, "a positive integer");
   }

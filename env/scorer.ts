@@ -50,35 +50,56 @@ export async function scoreRequests(
   const results = scorer.scoreBatch
     ? await scorer.scoreBatch(requests, size)
     : await Promise.all(requests.map((r) => scorer.score(r.volume, r.corners, size)));
-  if (results.length !== requests.length) {
+  if (!Array.isArray(results) || results.length !== requests.length) {
     throw new InvalidArgumentError(
       `scorer ${scorer.id}`,
-      `returned ${results.length} results`,
-      `${requests.length}`,
+      `scoreBatch returned ${describeResult(results)} for ${requests.length} requests`,
+      `an array of ${requests.length} Float32Arrays, one per request (fix the scorer's scoreBatch)`,
     );
   }
   results.forEach((scores, r) => checkScores(scorer.id, scores, requests[r].corners.length / 3));
   return results;
 }
 
+function describeResult(value: unknown): string {
+  if (value === null || value === undefined) return String(value);
+  const length = (value as { length?: unknown }).length;
+  const kind = (value as object).constructor?.name ?? typeof value;
+  const article = /^[AEIOU]/i.test(kind) ? "an" : "a";
+  return typeof length === "number" ? `${article} ${kind} of length ${length}` : `${typeof value} ${kind}`;
+}
+
 /**
- * Checks one scorer result: `n` values, each in [0, 1].
- * @throws {InvalidArgumentError} naming the scorer otherwise
+ * Checks one scorer result: an array-like of `n` numbers (a Float32Array by the contract), each in
+ * [0, 1] (so never NaN or infinite).
+ * @throws {InvalidArgumentError} naming the scorer otherwise (undefined, null, a non-array, a wrong
+ *   length, a non-number or an out-of-range score)
  */
-export function checkScores(scorerId: string, scores: Float32Array, n: number): void {
-  if (scores.length !== n) {
+export function checkScores(
+  scorerId: string,
+  scores: unknown,
+  n: number,
+): asserts scores is ArrayLike<number> {
+  const length = scores === null || scores === undefined
+    ? undefined
+    : (scores as { length?: unknown }).length;
+  if (typeof scores !== "object" || length !== n) {
     throw new InvalidArgumentError(
       `scorer ${scorerId}`,
-      `returned ${scores.length} scores for ${n} windows`,
-      "one score per window",
+      `returned ${describeResult(scores)} for ${n} window${n === 1 ? "" : "s"}`,
+      `a Float32Array of ${n} score${
+        n === 1 ? "" : "s"
+      } in [0, 1], one per window (fix the scorer's score())`,
     );
   }
+  const values = scores as ArrayLike<unknown>;
   for (let i = 0; i < n; i++) {
-    if (!(scores[i] >= 0 && scores[i] <= 1)) {
+    const v = values[i];
+    if (!(typeof v === "number" && v >= 0 && v <= 1)) {
       throw new InvalidArgumentError(
         `scorer ${scorerId}`,
-        `returned score ${scores[i]} for window ${i}`,
-        "a score in [0, 1]",
+        `returned score ${typeof v === "number" ? v : JSON.stringify(v) ?? String(v)} for window ${i}`,
+        "a finite score in [0, 1] for every window (fix the scorer's score())",
       );
     }
   }

@@ -6,7 +6,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
-import { Rng } from "../data/random.ts";
+import { checkSeed, Rng } from "../data/random.ts";
 import type { Case } from "../data/types.ts";
 import { CachedScorer } from "./cached_scorer.ts";
 import { resolveConfig, type SparsConfig } from "./config.ts";
@@ -36,7 +36,10 @@ export interface SparsEnvOptions extends Partial<SparsConfig> {
 
 /** Arguments of {@link SparsEnv.reset}, as Gymnasium/PettingZoo: a seed, and the case to play. */
 export interface ResetArgs {
-  /** Reseeds the env's generator (sfc32) before the reset; later resets without a seed continue the stream. */
+  /**
+   * Reseeds the env's generator (sfc32) before the reset: a non-negative safe integer. Undefined
+   * (the default) continues the stream.
+   */
   readonly seed?: number;
   /** `case`: the case to play (default: drawn from `cases`). */
   readonly options?: { readonly case?: Case };
@@ -134,8 +137,12 @@ export class SparsEnv {
     return this.#game.map;
   }
 
-  /** Starts an episode. */
+  /**
+   * Starts an episode.
+   * @throws {InvalidArgumentError} for a seed that is not undefined or a non-negative safe integer
+   */
   async reset(args: ResetArgs = {}): Promise<GameReset> {
+    checkSeed(args.seed, "seed");
     if (args.seed !== undefined) this.#rng.reseed(args.seed);
     const c = args.options?.case ?? this.#drawCase();
     const corners = this.#game.beginReset(c, this.#rng);

@@ -10,7 +10,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
-import { Rng } from "../data/random.ts";
+import { checkSeed, Rng } from "../data/random.ts";
 import type { Case } from "../data/types.ts";
 import type { AgentContext } from "./agent.ts";
 import { CachedScorer } from "./cached_scorer.ts";
@@ -111,6 +111,7 @@ export class VectorEnv {
 
   /** Resets every game. Game i's generator is seeded from (seed, i). */
   async reset(args: { seed?: number } = {}): Promise<VectorReset> {
+    checkSeed(args.seed, "seed");
     if (args.seed !== undefined) this.#rngs = this.#seededRngs(args.seed);
     const corners = this.#games.map((g, i) => g.beginReset(this.#draw(i), this.#rngs[i]));
     const scores = await this.#score(corners);
