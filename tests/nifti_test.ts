@@ -1,75 +1,11 @@
 import assert from "node:assert/strict";
 import { gunzipSync, gzipSync } from "node:zlib";
-import { type NiftiReadResult, readNifti, readNiftiLabels, readNiftiWithInfo } from "../data/nifti_read.ts";
+import { readNifti, readNiftiLabels, readNiftiWithInfo } from "../data/nifti_read.ts";
 import { encodeNifti, writeNifti } from "../data/nifti_write.ts";
 import { InvalidArgumentError, NiftiError, NonFiniteVoxelError, ShapeMismatchError } from "../data/errors.ts";
 import type { Labels, Volume } from "../data/types.ts";
-import { HAS_REAL_DATA, REAL_DATA, scratchDir } from "./_helpers.ts";
-
-// ---------- hand-built NIfTI-1 files (header written field by field here, independent of the writer)
-
-type Put = (v: DataView, offset: number, value: number, little: boolean) => void;
-const TYPES: Record<string, { code: number; bytes: number; put: Put }> = {
-  uint8: { code: 2, bytes: 1, put: (v, o, x) => v.setUint8(o, x) },
-  int8: { code: 256, bytes: 1, put: (v, o, x) => v.setInt8(o, x) },
-  int16: { code: 4, bytes: 2, put: (v, o, x, le) => v.setInt16(o, x, le) },
-  uint16: { code: 512, bytes: 2, put: (v, o, x, le) => v.setUint16(o, x, le) },
-  int32: { code: 8, bytes: 4, put: (v, o, x, le) => v.setInt32(o, x, le) },
-  uint32: { code: 768, bytes: 4, put: (v, o, x, le) => v.setUint32(o, x, le) },
-  float32: { code: 16, bytes: 4, put: (v, o, x, le) => v.setFloat32(o, x, le) },
-  float64: { code: 64, bytes: 8, put: (v, o, x, le) => v.setFloat64(o, x, le) },
-};
-
-interface Spec {
-  type: keyof typeof TYPES;
-  values: number[];
-  size?: [number, number, number]; // x,y,z
-  dim?: number[]; // full dim[0..7], overrides size
-  little?: boolean;
-  voxOffset?: number;
-  slope?: number;
-  inter?: number;
-  pixdim?: number[]; // pixdim[0..3]
-  code?: number; // datatype override
-  magic?: string;
-  qform?: { code: number; b: number; c: number; d: number; offset: [number, number, number] };
-  sform?: { code: number; rows: number[] };
-  extension?: Uint8Array; // bytes placed at 352 (flag byte 348 set to 1)
-}
-
-function build(s: Spec): Uint8Array {
-  const t = TYPES[s.type];
-  const le = s.little ?? true;
-  const voxOffset = s.voxOffset ?? 352;
-  const out = new Uint8Array(voxOffset + s.values.length * t.bytes);
-  const v = new DataView(out.buffer);
-  v.setInt32(0, 348, le);
-  const dim = s.dim ?? [3, ...(s.size ?? [s.values.length, 1, 1]), 1, 1, 1, 1];
-  dim.forEach((d, i) => v.setInt16(40 + 2 * i, d, le));
-  v.setInt16(70, s.code ?? t.code, le);
-  v.setInt16(72, t.bytes * 8, le);
-  (s.pixdim ?? [1, 1, 1, 1]).forEach((p, i) => v.setFloat32(76 + 4 * i, p, le));
-  v.setFloat32(108, voxOffset, le);
-  v.setFloat32(112, s.slope ?? 1, le);
-  v.setFloat32(116, s.inter ?? 0, le);
-  if (s.qform) {
-    v.setInt16(252, s.qform.code, le);
-    [s.qform.b, s.qform.c, s.qform.d, ...s.qform.offset].forEach((x, i) => v.setFloat32(256 + 4 * i, x, le));
-  }
-  if (s.sform) {
-    v.setInt16(254, s.sform.code, le);
-    s.sform.rows.forEach((x, i) => v.setFloat32(280 + 4 * i, x, le));
-  }
-  for (let i = 0; i < 4; i++) out[344 + i] = (s.magic ?? "n+1\0").charCodeAt(i);
-  if (s.extension) {
-    out[348] = 1;
-    out.set(s.extension, 352);
-  }
-  s.values.forEach((x, i) => t.put(v, voxOffset + i * t.bytes, x, le));
-  return out;
-}
-
-const f32 = (xs: number[]): number[] => xs.map(Math.fround);
+import { scratchDir } from "./_helpers.ts";
+import { assertClose, build, f32, qformFromHeader, type TypeName } from "./_nifti_build.ts";
 
 Deno.test("hand-built: int16 with scl_slope 2 / scl_inter -10, shape z,y,x and diagonal fallback affine", async () => {
   const bytes = build({
@@ -91,7 +27,7 @@ Deno.test("hand-built: int16 with scl_slope 2 / scl_inter -10, shape z,y,x and d
 });
 
 Deno.test("hand-built: uint16, int8, int32, uint32, float32, float64 decode exactly (as float32)", async () => {
-  const cases: [keyof typeof TYPES, number[]][] = [
+  const cases: [TypeName, number[]][] = [
     ["uint16", [0, 1, 40000, 65535]],
     ["int8", [-128, -1, 0, 127]],
     ["int32", [-2147483648, 0, 123456, 16777216]],
@@ -198,47 +134,6 @@ Deno.test("hand-built NIfTI-2, little- and big-endian: int64 dims, float64 sform
     assert.deepEqual(Array.from(volume.affine), [...rows, 0, 0, 0, 1]); // float64: exact
   }
 });
-
-/** Rotates vector v by unit quaternion (a,b,c,d) as q v q*: independent of the reader's matrix formula. */
-function rotate(q: number[], v: number[]): number[] {
-  const mul = (p: number[], r: number[]): number[] => [
-    p[0] * r[0] - p[1] * r[1] - p[2] * r[2] - p[3] * r[3],
-    p[0] * r[1] + p[1] * r[0] + p[2] * r[3] - p[3] * r[2],
-    p[0] * r[2] - p[1] * r[3] + p[2] * r[0] + p[3] * r[1],
-    p[0] * r[3] + p[1] * r[2] - p[2] * r[1] + p[3] * r[0],
-  ];
-  return mul(mul(q, [0, ...v]), [q[0], -q[1], -q[2], -q[3]]).slice(1);
-}
-
-/** Expected qform affine of a NIfTI-1 header, computed from its raw fields by quaternion rotation. */
-function qformFromHeader(bytes: Uint8Array): number[] {
-  const v = new DataView(bytes.buffer, bytes.byteOffset);
-  const le = v.getInt32(0, true) === 348;
-  const [b, c, d, qx, qy, qz] = [0, 1, 2, 3, 4, 5].map((i) => v.getFloat32(256 + 4 * i, le));
-  const pix = [0, 1, 2, 3].map((i) => v.getFloat32(76 + 4 * i, le));
-  const a = Math.sqrt(Math.max(0, 1 - b * b - c * c - d * d));
-  const zoom = [pix[1], pix[2], pix[3] * (pix[0] < 0 ? -1 : 1)];
-  const cols = [0, 1, 2].map((i) => rotate([a, b, c, d], [0, 1, 2].map((j) => (j === i ? zoom[i] : 0))));
-  const off = [qx, qy, qz];
-  return [0, 1, 2].flatMap((r) => [cols[0][r], cols[1][r], cols[2][r], off[r]]).concat([0, 0, 0, 1]);
-}
-
-function assertClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  rel: number,
-  what: string,
-): void {
-  assert.equal(actual.length, expected.length, what);
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
-  for (let i = 0; i < expected.length; i++) {
-    assert.ok(
-      Math.abs(actual[i] - expected[i]) <= rel * scale,
-      `${what}[${i}]: ${actual[i]} vs ${expected[i]}`,
-    );
-  }
-}
 
 Deno.test("hand-built: qform (90 deg about z, qfac -1) and sform beats a higher qform_code", async () => {
   const h = Math.SQRT1_2;
@@ -427,133 +322,4 @@ Deno.test("writer: header fields, explicit gzip option, and typed errors", async
     assert.ok(e instanceof NiftiError && e.message.startsWith(`${dir}/no/such/dir.nii: cannot write`));
     return true;
   });
-});
-
-// ---------- real files written by other tools (../shared/data/real), each decoded once
-
-const decoded = new Map<string, Promise<NiftiReadResult>>();
-const decodedLabels = new Map<string, Promise<Labels>>();
-const readTimesMs = new Map<string, number>();
-function real(rel: string): Promise<NiftiReadResult> {
-  if (!decoded.has(rel)) {
-    const t0 = performance.now();
-    decoded.set(
-      rel,
-      readNiftiWithInfo(REAL_DATA + rel).then((r) => (readTimesMs.set(rel, performance.now() - t0), r)),
-    );
-  }
-  return decoded.get(rel)!;
-}
-function realLabels(rel: string): Promise<Labels> {
-  if (!decodedLabels.has(rel)) decodedLabels.set(rel, readNiftiLabels(REAL_DATA + rel));
-  return decodedLabels.get(rel)!;
-}
-function counts(data: Uint8Array): Map<number, number> {
-  const histogram = new Float64Array(256);
-  for (let i = 0; i < data.length; i++) histogram[data[i]]++;
-  const c = new Map<number, number>();
-  histogram.forEach((n, value) => n > 0 && c.set(value, n));
-  return c;
-}
-function range(data: Float32Array): [number, number] {
-  let lo = Infinity, hi = -Infinity;
-  for (let i = 0; i < data.length; i++) {
-    const v = data[i];
-    if (v < lo) lo = v;
-    if (v > hi) hi = v;
-  }
-  return [lo, hi];
-}
-
-const BRATS = "brats2018/Brats18_2013_11_1/Brats18_2013_11_1";
-const SEG_FACTS: [string, string, number[], [number, number][]][] = [
-  [`${BRATS}_seg.nii.gz`, "int16", [155, 240, 240], [[0, 8788743], [1, 45839], [2, 73741], [4, 19677]]],
-  [
-    "brats2018/Brats18_CBICA_ABM_1/Brats18_CBICA_ABM_1_seg.nii.gz",
-    "uint8",
-    [155, 240, 240],
-    [[0, 8888228], [1, 3398], [2, 30215], [4, 6159]],
-  ],
-  ["sts_ct_mr_pet/STS_001/CT_mask.nii.gz", "uint8", [59, 202, 198], [[0, 2242619], [1, 117145]]],
-  ["sts_ct_mr_pet/STS_002/CT_mask.nii.gz", "uint8", [48, 143, 161], [[0, 1088014], [1, 17090]]],
-];
-
-Deno.test({
-  name: "real: label maps (BraTS int16/uint8 seg, STS masks) have the documented voxel counts",
-  ignore: !HAS_REAL_DATA,
-  fn: async () => {
-    for (const [rel, datatype, shape, expected] of SEG_FACTS) {
-      const [{ info }, labels] = await Promise.all([real(rel), realLabels(rel)]);
-      assert.equal(info.datatype, datatype, rel);
-      assert.deepEqual(labels.shape, shape, rel);
-      assert.deepEqual([...counts(labels.data)].sort((a, b) => a[0] - b[0]), expected, rel);
-    }
-    // The BraTS seg has a header extension too (vox_offset 2592, read with Python's struct).
-    assert.equal((await real(`${BRATS}_seg.nii.gz`)).info.voxOffset, 2592);
-  },
-});
-
-Deno.test({
-  name: "real: BraTS flair int16 0..497 at 1 mm, sform chosen (code 1), read well under a second",
-  ignore: !HAS_REAL_DATA,
-  fn: async () => {
-    const { volume, info } = await real(`${BRATS}_flair.nii.gz`);
-    assert.deepEqual([info.datatype, info.sformCode, info.qformCode, info.voxOffset], ["int16", 1, 2, 352]);
-    assert.deepEqual(volume.shape, [155, 240, 240]);
-    assert.deepEqual(volume.spacing, [1, 1, 1]);
-    assert.deepEqual(range(volume.data), [0, 497]);
-    // srow_x = (-1, 0, 0, 0), srow_y = (0, -1, 0, 239), srow_z = (0, 0, 1, 0).
-    assertClose(volume.affine, [-1, 0, 0, 0, 0, -1, 0, 239, 0, 0, 1, 0, 0, 0, 0, 1], 0, "brats sform");
-    const ms = readTimesMs.get(`${BRATS}_flair.nii.gz`)!;
-    console.log(`read 240x240x155 int16 .nii.gz: ${ms.toFixed(0)} ms`);
-    assert.ok(ms < 3000, `${ms} ms`); // loose: the CI box is shared; typically ~100 ms
-  },
-});
-
-Deno.test({
-  name: "real: STS_001 CT float32 HU, qform-only affine equals the hand-computed quaternion matrix",
-  ignore: !HAS_REAL_DATA,
-  fn: async () => {
-    const rel = "sts_ct_mr_pet/STS_001/CT_image.nii.gz";
-    const { volume, info } = await real(rel);
-    assert.deepEqual([info.datatype, info.sformCode, info.qformCode], ["float32", 0, 1]);
-    assert.deepEqual(volume.shape, [59, 202, 198]);
-    assertClose(volume.spacing, [3.27, 0.9766, 0.9766], 1e-4, "spacing");
-    assert.deepEqual(range(volume.data), [-1000, 1397]);
-    const header = gunzipSync(await Deno.readFile(REAL_DATA + rel));
-    const expected = qformFromHeader(header);
-    assertClose(volume.affine, expected, 1e-6, "qform");
-    // Columns are orthogonal with norms = spacing x,y,z; quaternion (0,0,1) is 180 deg about z.
-    const col = (j: number) => [0, 1, 2].map((i) => volume.affine[i * 4 + j]);
-    for (let j = 0; j < 3; j++) {
-      assert.ok(Math.abs(Math.hypot(...col(j)) - volume.spacing[2 - j]) < 1e-6);
-      for (let k = j + 1; k < 3; k++) {
-        assert.ok(Math.abs(col(j).reduce((s, x, i) => s + x * col(k)[i], 0)) < 1e-9);
-      }
-    }
-    assertClose(
-      [volume.affine[0], volume.affine[5], volume.affine[10]],
-      [-0.976562, -0.976562, 3.27],
-      1e-6,
-      "diag",
-    );
-  },
-});
-
-Deno.test({
-  name: "real: abdominal CT int16 3 mm and its seg with a header extension (vox_offset 13168)",
-  ignore: !HAS_REAL_DATA,
-  fn: async () => {
-    const ct = await real("abdominal_ct_small/example_ct_sm.nii.gz");
-    assert.deepEqual([ct.info.datatype, ct.info.voxOffset], ["int16", 352]);
-    assert.deepEqual(ct.volume.shape, [30, 101, 122]);
-    assert.deepEqual(ct.volume.spacing, [3, 3, 3]);
-    const rel = "abdominal_ct_small/example_seg.nii.gz";
-    const [{ info }, seg] = await Promise.all([real(rel), realLabels(rel)]);
-    assert.deepEqual([info.datatype, info.voxOffset], ["uint8", 13168]);
-    assert.equal(seg.id, "example_seg");
-    const c = counts(seg.data);
-    assert.deepEqual([c.get(5), c.get(0), c.size], [38634, 259435, 42]);
-    assertClose(seg.affine, ct.volume.affine, 0, "seg and CT share the affine");
-  },
 });
