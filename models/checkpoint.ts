@@ -5,7 +5,8 @@
  *   `tf.loadLayersModel` anywhere once `BatchNorm3d` is registered (import `batch_norm3d.ts`);
  * - `weights.bin`: the weights, float32 little-endian, in manifest order;
  * - `classifier.json`: what the network needs around it (input shape z,y,x, intensity window,
- *   architecture, weight size and SHA-256, version).
+ *   architecture, weight size and SHA-256, version) and the supervision level of its training data
+ *   (`supervision`, see {@link ClassifierSupervision}).
  *
  * Written atomically: the files go into a temporary sibling directory which is then renamed into
  * place. `loadClassifier` checks everything it reads and throws {@link CheckpointError} naming the
@@ -21,12 +22,35 @@ import "./batch_norm3d.ts";
 import { type ClassifierArchitecture, modelInputShape, resolveArchitecture } from "./classifier.ts";
 import { checkIntensityWindow, type IntensityWindow } from "./classifier_input.ts";
 import { exists } from "../data/dataset_files.ts";
+import { isSupervisionLevel, type SupervisionLevel } from "../data/supervision.ts";
 
 /** A checkpoint is missing, corrupt, or does not match what the caller expects. */
 export class CheckpointError extends SparsGymError {}
 
 /** Version of the `classifier.json` format written by this module. */
 export const CHECKPOINT_VERSION = 1;
+
+/**
+ * The supervision level a classifier was trained with, or `"unknown"` when nobody recorded it (a
+ * checkpoint written before the field existed and without `training.samples`, or a model saved
+ * without saying).
+ */
+export type ClassifierSupervision = SupervisionLevel | "unknown";
+
+/**
+ * The supervision level of a checkpoint written before `supervision` existed, from the sample mode
+ * its writer recorded in `training.samples` (the classifier CLI and the pipeline always did): `crops`
+ * were placed and labelled from voxel masks, `tiles` had labels derived from masks, `images` read the
+ * presence label only. Anything else is `"unknown"`: the default mode changed over time (tiles, then
+ * crops), so no default is assumed.
+ */
+export function legacySupervision(training: unknown): ClassifierSupervision {
+  const samples = (training as { samples?: unknown } | null | undefined)?.samples;
+  if (samples === "crops") return "crops labelled from voxel masks";
+  if (samples === "tiles") return "tile-level (derived from masks)";
+  if (samples === "images") return "image-level";
+  return "unknown";
+}
 
 /** What the caller supplies to {@link saveClassifier} besides the model. */
 export interface ClassifierMetaInput {
@@ -36,10 +60,20 @@ export interface ClassifierMetaInput {
   architecture: ClassifierArchitecture;
   /** Free-form training summary (epochs, metrics, data); stored as given. */
   training?: Record<string, unknown>;
+  /**
+   * How the training examples were labelled (what the data builder reports, e.g.
+   * `SampleReport.supervision`). Written as `"unknown"` when absent.
+   */
+  supervision?: ClassifierSupervision;
 }
 
 /** Contents of `classifier.json`. */
 export interface ClassifierMeta extends ClassifierMetaInput {
+  /**
+   * Supervision level of the training data. Checkpoints written before the field existed read as
+   * {@link legacySupervision} of their `training`.
+   */
+  supervision: ClassifierSupervision;
   /** Always "spars-gym-classifier". */
   format: "spars-gym-classifier";
   /** {@link CHECKPOINT_VERSION} at writing time. */
@@ -95,10 +129,10 @@ function parentOf(dir: string): string {
  *
  * @param model the classifier
  * @param dir checkpoint directory
- * @param meta intensity window, architecture and optional training summary
+ * @param meta intensity window, architecture, supervision level and optional training summary
  * @returns the `classifier.json` written
- * @throws {CheckpointError} when `dir` exists and `overwrite` is not set, or when the model's input
- *   shape differs from `meta.architecture.inputShape`
+ * @throws {CheckpointError} when `dir` exists and `overwrite` is not set, when the model's input
+ *   shape differs from `meta.architecture.inputShape`, or when `meta.supervision` is not a level
  */
 export async function saveClassifier(
   model: tfl.LayersModel,
@@ -108,6 +142,14 @@ export async function saveClassifier(
 ): Promise<ClassifierMeta> {
   const architecture = resolveArchitecture(meta.architecture);
   checkIntensityWindow(meta.intensityWindow, "meta.intensityWindow");
+  const supervision = meta.supervision ?? "unknown";
+  if (supervision !== "unknown" && !isSupervisionLevel(supervision)) {
+    throw new CheckpointError(
+      "meta.supervision",
+      `is ${JSON.stringify(supervision)}`,
+      'a SupervisionLevel (data/supervision.ts) or "unknown"',
+    );
+  }
   const inputShape = modelInputShape(model);
   if (inputShape.join("x") !== architecture.inputShape.join("x")) {
     throw new CheckpointError(
@@ -134,6 +176,7 @@ export async function saveClassifier(
     inputShape: architecture.inputShape,
     intensityWindow: meta.intensityWindow,
     architecture,
+    supervision,
     weights: { file: "weights.bin", bytes: weights.byteLength, sha256: await sha256Hex(weights) },
     createdAt: new Date().toISOString(),
     ...(meta.training ? { training: meta.training } : {}),
@@ -215,6 +258,12 @@ function checkMeta(path: string, raw: Record<string, unknown>): ClassifierMeta {
   ) {
     fail(`has weights ${JSON.stringify(w)}`, '{file: "weights.bin", bytes, sha256}');
   }
+  if (raw.supervision === undefined) {
+    return { ...raw, supervision: legacySupervision(raw.training) } as ClassifierMeta;
+  }
+  if (raw.supervision !== "unknown" && !isSupervisionLevel(raw.supervision)) {
+    fail(`has supervision ${JSON.stringify(raw.supervision)}`, 'a supervision level or "unknown"');
+  }
   return raw as unknown as ClassifierMeta;
 }
 
@@ -223,7 +272,8 @@ const DTYPE_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 /**
  * Loads and validates a checkpoint written by {@link saveClassifier}.
  *
- * Checks: `classifier.json` (format, version, input shape, window, architecture), `model.json`
+ * Checks: `classifier.json` (format, version, input shape, window, architecture, supervision level;
+ * a checkpoint without `supervision` reads as {@link legacySupervision}), `model.json`
  * (one weights group in `weights.bin`), the size of `weights.bin` against the manifest and
  * `classifier.json`, its SHA-256, and that the model's input shape equals `classifier.json`'s
  * (and `expectedInputShape` when given).

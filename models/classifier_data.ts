@@ -24,11 +24,16 @@
  *
  * Samples are converted one case at a time, so only the resampled inputs stay in memory.
  *
+ * Every report names the supervision level of its samples ({@link sampleSupervision}): only
+ * "images" is image-level; "tiles" and "crops" read the voxel masks. The true image-level path that
+ * makes a window scorer is multiple-instance training on whole volumes (`mil_data.ts`).
+ *
  * @module
  */
 import { DatasetError, InvalidArgumentError } from "../data/errors.ts";
 import { Rng } from "../data/random.ts";
 import { targetMask, tileCase } from "../data/tile.ts";
+import type { SupervisionLevel } from "../data/supervision.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 import { DEFAULT_SPARS_CONFIG } from "../env/config.ts";
 import { type IntensityWindow, writeClassifierInput } from "./classifier_input.ts";
@@ -90,6 +95,21 @@ export interface SampleReport {
   positives: number;
   /** Negative samples. */
   negatives: number;
+  /** How the samples were labelled ({@link sampleSupervision} of the mode). */
+  supervision: SupervisionLevel;
+}
+
+/**
+ * The supervision level of a sample mode: "images" reads the presence label only ("image-level");
+ * "tiles" derives tile labels from the voxel masks ("tile-level (derived from masks)"); "crops" places
+ * and labels crops from the voxel masks ("crops labelled from voxel masks").
+ */
+export function sampleSupervision(mode: SampleSource["mode"]): SupervisionLevel {
+  return mode === "images"
+    ? "image-level"
+    : mode === "tiles"
+    ? "tile-level (derived from masks)"
+    : "crops labelled from voxel masks";
 }
 
 const ATTEMPTS = 32;
@@ -319,6 +339,7 @@ export async function samplesFromDataset(
       dropped,
       positives,
       negatives: samples.length - positives,
+      supervision: sampleSupervision(source.mode),
     },
   };
 }

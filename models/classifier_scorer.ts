@@ -12,12 +12,23 @@ import type { Vec3, Volume } from "../data/types.ts";
 import type { Scorer } from "../env/scorer.ts";
 import { modelInputShape } from "./classifier.ts";
 import { checkIntensityWindow, type IntensityWindow, writeClassifierInput } from "./classifier_input.ts";
-import { type ClassifierMeta, loadClassifier, weightsSha256 } from "./checkpoint.ts";
+import {
+  type ClassifierMeta,
+  type ClassifierSupervision,
+  loadClassifier,
+  weightsSha256,
+} from "./checkpoint.ts";
 
 /** Options of {@link ClassifierScorer}. */
 export interface ClassifierScorerOptions {
   /** Windows per network call (default 16). */
   batchSize?: number;
+}
+
+/** Options of {@link ClassifierScorer.fromModel}: an unsaved model also needs its supervision level. */
+export interface ClassifierScorerModelOptions extends ClassifierScorerOptions {
+  /** How the model's training examples were labelled (default "unknown"). */
+  supervision?: ClassifierSupervision;
 }
 
 /** What a scorer needs to know about its model besides the model itself. */
@@ -26,6 +37,8 @@ export interface ClassifierScorerSpec {
   intensityWindow: IntensityWindow;
   /** Identifies the weights (e.g. a checkpoint's SHA-256): part of the scorer id and cache keys. */
   weightsId: string;
+  /** How the model's training examples were labelled (default "unknown"; a checkpoint's `supervision`). */
+  supervision?: ClassifierSupervision;
 }
 
 /**
@@ -42,6 +55,11 @@ export class ClassifierScorer implements Scorer {
   readonly intensityWindow: IntensityWindow;
   /** Windows per network call. */
   readonly batchSize: number;
+  /**
+   * Supervision level of the model's training data (from the checkpoint, or as given): what a
+   * result scored with it may claim, e.g. "image-level" only for a multiple-instance classifier.
+   */
+  readonly supervision: ClassifierSupervision;
   readonly #model: tfl.LayersModel;
   readonly #buffer: Float32Array;
   readonly #voxels: number;
@@ -67,6 +85,7 @@ export class ClassifierScorer implements Scorer {
     this.inputShape = modelInputShape(model);
     this.intensityWindow = spec.intensityWindow;
     this.batchSize = batchSize;
+    this.supervision = spec.supervision ?? "unknown";
     this.id = `classifier:${spec.weightsId.slice(0, 12)}`;
     this.#voxels = this.inputShape[0] * this.inputShape[1] * this.inputShape[2];
     this.#buffer = new Float32Array(batchSize * this.#voxels);
@@ -87,16 +106,25 @@ export class ClassifierScorer implements Scorer {
     return new ClassifierScorer(model, {
       intensityWindow: meta.intensityWindow,
       weightsId: meta.weights.sha256,
+      supervision: meta.supervision,
     }, options);
   }
 
-  /** A scorer over an unsaved model: the weights id is the SHA-256 of its current weights. */
+  /**
+   * A scorer over an unsaved model: the weights id is the SHA-256 of its current weights; its
+   * supervision level is `options.supervision` ("unknown" when not given).
+   */
   static async fromModel(
     model: tfl.LayersModel,
     intensityWindow: IntensityWindow,
-    options: ClassifierScorerOptions = {},
+    options: ClassifierScorerModelOptions = {},
   ): Promise<ClassifierScorer> {
-    return new ClassifierScorer(model, { intensityWindow, weightsId: await weightsSha256(model) }, options);
+    const { supervision, ...rest } = options;
+    return new ClassifierScorer(
+      model,
+      { intensityWindow, weightsId: await weightsSha256(model), supervision },
+      rest,
+    );
   }
 
   /**

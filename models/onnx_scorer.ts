@@ -14,7 +14,12 @@ import type { Scorer, ScoreRequest } from "../env/scorer.ts";
 import { modelInputShape } from "./classifier.ts";
 import { checkIntensityWindow, type IntensityWindow, writeClassifierInput } from "./classifier_input.ts";
 import type { ClassifierScorerSpec } from "./classifier_scorer.ts";
-import { type ClassifierMeta, loadClassifier, weightsSha256 } from "./checkpoint.ts";
+import {
+  type ClassifierMeta,
+  type ClassifierSupervision,
+  loadClassifier,
+  weightsSha256,
+} from "./checkpoint.ts";
 import { exportClassifierToOnnx, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, type OnnxLayout } from "./onnx_export.ts";
 import { BackendError } from "./backend.ts";
 import { loadOnnxRuntime, type OnnxRuntime, type OnnxSession, type OnnxTensor } from "./onnx_runtime.ts";
@@ -55,6 +60,8 @@ export class OnnxClassifierScorer implements Scorer {
   readonly intensityWindow: IntensityWindow;
   /** Windows per network call. */
   readonly batchSize: number;
+  /** Supervision level of the model's training data (the checkpoint's, or "unknown"). */
+  readonly supervision: ClassifierSupervision;
   readonly #runtime: OnnxRuntime;
   readonly #session: OnnxSession;
   readonly #buffer: Float32Array;
@@ -72,6 +79,7 @@ export class OnnxClassifierScorer implements Scorer {
     this.inputShape = [spec.inputShape[0], spec.inputShape[1], spec.inputShape[2]];
     this.intensityWindow = spec.intensityWindow;
     this.batchSize = batchSize;
+    this.supervision = spec.supervision ?? "unknown";
     this.id = `classifier-onnx:${spec.weightsId.slice(0, 12)}`;
     this.#voxels = this.inputShape[0] * this.inputShape[1] * this.inputShape[2];
     this.#buffer = new Float32Array(batchSize * this.#voxels);
@@ -148,6 +156,7 @@ export class OnnxClassifierScorer implements Scorer {
       inputShape: meta.inputShape,
       intensityWindow: meta.intensityWindow,
       weightsId: meta.weights.sha256,
+      supervision: meta.supervision,
     };
     return await OnnxClassifierScorer.fromOnnx(
       await exportClassifierToOnnx(model, { layout: options.layout }),

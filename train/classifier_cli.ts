@@ -29,6 +29,7 @@ import { parseArgs } from "node:util";
 import { openDataset, phantomDataset } from "../data/dataset.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { SparsGymError } from "../data/errors.ts";
+import { describeSupervision } from "../data/supervision.ts";
 import type { Vec3 } from "../data/types.ts";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../models/backend.ts";
 import { buildClassifier, DEFAULT_ARCHITECTURE, resolveArchitecture } from "../models/classifier.ts";
@@ -77,7 +78,7 @@ const D = CLASSIFIER_CLI_DEFAULTS;
 
 /** The `--help` text. */
 export const CLASSIFIER_CLI_HELP: string =
-  `Train the SPARS object-presence classifier on weak labels (crops, tiles or whole images).
+  `Train the SPARS object-presence classifier (crops or tiles labelled from voxel masks, or whole images).
 
 Usage: deno task train:classifier [options]
 
@@ -115,6 +116,9 @@ Usage: deno task train:classifier [options]
 
 Trains on the "train" split, validates on "val" (the "test" split is never read). Batches are
 class-balanced. Crops and tiles need voxel labels (used only to place crops and derive their labels).
+The supervision level is printed, stored in the checkpoint (classifier.json "supervision") and in
+summary.json: crops -> "crops labelled from voxel masks" (the default: NOT image-level), tiles ->
+"tile-level (derived from masks)", images -> "image-level".
 `;
 
 class UsageError extends Error {}
@@ -377,6 +381,8 @@ export async function runClassifierCli(args: string[]): Promise<number> {
       return result;
     };
     const train = await load("train"), val = await load("val");
+    const supervision = train.report.supervision;
+    console.error(`supervision: ${describeSupervision(supervision)}`);
     if (train.report.positives === 0 || train.report.negatives === 0) {
       console.error(
         "warning: the training samples hold a single class; the classifier cannot learn to separate",
@@ -404,6 +410,7 @@ export async function runClassifierCli(args: string[]): Promise<number> {
       bestEpoch: history.bestEpoch,
       epochsRun: history.epochs.length,
       stoppedEarly: history.stoppedEarly,
+      supervision,
       validation: best?.validation,
       balance: { train: train.report, validation: val.report },
       seconds: (performance.now() - started) / 1000,
@@ -412,6 +419,7 @@ export async function runClassifierCli(args: string[]): Promise<number> {
     const meta = await saveClassifier(model, `${config.out}/classifier`, {
       intensityWindow: config.window,
       architecture,
+      supervision,
       training: { data: config.data, samples: config.samples, ...summary },
     }, { overwrite: config.force });
     model.dispose();
@@ -424,7 +432,9 @@ export async function runClassifierCli(args: string[]): Promise<number> {
         `sens ${fmt(best?.validation.sensitivity ?? NaN)}, spec ${
           fmt(best?.validation.specificity ?? NaN)
         }; ` +
-        `${summary.seconds.toFixed(0)} s; checkpoint ${summary.checkpoint} (sha256 ${
+        `${
+          summary.seconds.toFixed(0)
+        } s; supervision ${supervision}; checkpoint ${summary.checkpoint} (sha256 ${
           meta.weights.sha256.slice(0, 12)
         })`,
     );

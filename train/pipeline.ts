@@ -1,13 +1,15 @@
 /**
- * The main job behind `deno task train`: data -> presence classifier (image-level labels only) ->
- * self-play PPO with the classifier as reward model -> final policy, learning curve -> evaluation
- * (eval/) -> a printed list of what was written where.
+ * The main job behind `deno task train`: data -> presence classifier -> self-play PPO with the
+ * classifier as reward model -> final policy, learning curve -> evaluation (eval/) -> a printed list
+ * of what was written where.
  *
- * The classifier is trained from the training split's image-level labels (as sub-volume tiles with
- * derived weak labels, the classifier CLI's default) and saved to `<run>/classifier`, or a given
- * checkpoint is copied there, so a run folder is self-contained (`deno task eval --run <run>` finds
- * everything). With `scorer: "oracle"` the windows are scored from VOXEL LABELS instead, which every
- * printed line and `config.json` say.
+ * The classifier is trained on the training split with the classifier CLI's default protocol,
+ * window-sized crops placed and labelled from the VOXEL MASKS (supervision level "crops labelled from
+ * voxel masks", not image-level), and saved to `<run>/classifier` with that level in its
+ * `classifier.json`; or a given checkpoint is copied there, so a run folder is self-contained
+ * (`deno task eval --run <run>` finds everything). The level is printed with the scorer. With
+ * `scorer: "oracle"` the windows are scored from VOXEL LABELS instead, which every printed line and
+ * `config.json` say.
  *
  * `classifier.runtime: "onnx"` scores the windows of rollouts and evaluation with the checkpoint
  * exported to ONNX (`OnnxClassifierScorer`) instead of tfjs. onnxruntime is loaded before anything
@@ -24,7 +26,7 @@ import type { Scorer } from "../env/scorer.ts";
 import { savePolicy } from "../agents/policy_io.ts";
 import { initBackend } from "../models/backend.ts";
 import { buildClassifier, resolveArchitecture } from "../models/classifier.ts";
-import { samplesFromDataset } from "../models/classifier_data.ts";
+import { samplesFromDataset, sampleSupervision } from "../models/classifier_data.ts";
 import { saveClassifier } from "../models/checkpoint.ts";
 import { ClassifierScorer } from "../models/classifier_scorer.ts";
 import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
@@ -136,6 +138,7 @@ async function trainPresenceClassifier(
     await saveClassifier(model, dir, {
       intensityWindow: window,
       architecture,
+      supervision: train.report.supervision,
       training: {
         data: config.data,
         samples: D.samples,
@@ -199,7 +202,10 @@ export async function runPipeline(
         await copyDir(config.classifier.checkpoint, classifierDir);
         log(`classifier: copied ${config.classifier.checkpoint} to ${classifierDir}`);
       } else {
-        log(`classifier: training on image-level labels (${config.classifier.epochs} epochs)...`);
+        log(
+          `classifier: training on ${sampleSupervision(CLASSIFIER_CLI_DEFAULTS.samples)} ` +
+            `(${config.classifier.epochs} epochs)...`,
+        );
         await trainPresenceClassifier(config, dataset, classifierDir, log);
       }
     }
@@ -212,6 +218,7 @@ export async function runPipeline(
       classifierScorer = await ClassifierScorer.load(classifierDir, { batchSize: 16 });
       scorer = new BackendScorer(classifierScorer, config.classifier.backend);
     }
+    log(`classifier supervision: ${classifierScorer.supervision}`);
   }
   await initBackend(config.backend);
 

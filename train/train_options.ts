@@ -186,7 +186,7 @@ export function trainHelp(): string {
   const lines = [
     "deno task train [options]",
     "",
-    "Trains SPARS agents end to end: data -> presence classifier (image-level labels only) ->",
+    "Trains SPARS agents end to end: data -> presence classifier (crops labelled from voxel masks) ->",
     "self-play PPO -> evaluation (eval/) on the test split. With no options: the embedded phantoms,",
     "a few minutes on a 2-core CPU. Everything goes into the run folder, printed at the end.",
     "",
