@@ -5,7 +5,8 @@
  *
  * 1. normalise the minibatch advantages (mean 0, unbiased sd 1; skipped for one sample),
  * 2. clipped surrogate: `max(-A r, -A clip(r, 1-c, 1+c))` with `r = pi_new(a|s) / pi_old(a|s)`,
- * 3. value loss `0.5 (V - R)^2`, clipped around the old values as CleanRL when `clipValueLoss`,
+ * 3. value loss `0.5 (V - R)^2` (CleanRL; `(V - R)^2` as SB3 when `valueLossHalf` is false), clipped
+ *    around the old values as CleanRL when `clipValueLoss`,
  * 4. `loss = policy - entCoef * entropy + vfCoef * value`,
  * 5. gradients clipped to a global L2 norm of `maxGradNorm`, one Adam step (eps 1e-5),
  * 6. stop the epochs early when the mean approx KL of an epoch exceeds `targetKl` (if set).
@@ -51,6 +52,12 @@ export interface PpoOptions {
   readonly entCoef: number;
   /** Value loss coefficient. Default 0.5. */
   readonly vfCoef: number;
+  /**
+   * The value loss is `0.5 * mean((V - R)^2)` before `vfCoef` (CleanRL: true, so vfCoef 0.5 weighs
+   * the squared error by 0.25) or the plain mean squared error (SB3's `F.mse_loss`: false, so vf_coef
+   * 0.5 weighs it by 0.5). Default true.
+   */
+  readonly valueLossHalf: boolean;
   /** Global gradient-norm clip. Default 0.5. */
   readonly maxGradNorm: number;
   /** Early stop of the epochs above this mean approx KL; null disables. Default null. */
@@ -73,12 +80,16 @@ export const DEFAULT_PPO_OPTIONS: PpoOptions = {
   clipValueLoss: true,
   entCoef: 0.01,
   vfCoef: 0.5,
+  valueLossHalf: true,
   maxGradNorm: 0.5,
   targetKl: null,
   adamEpsilon: 1e-5,
 };
 
-/** The SPARS reference's settings (SB3 PPO defaults with n_steps 32, batch 8, 1 epoch). */
+/**
+ * The SPARS reference's settings: SB3 PPO defaults (constant learning rate, no value clipping, no
+ * entropy bonus, vf_coef 0.5 on the plain mean squared error) with n_steps 32, batch 8, 1 epoch.
+ */
 export const PAPER_PPO_OPTIONS: PpoOptions = {
   ...DEFAULT_PPO_OPTIONS,
   annealLearningRate: false,
@@ -86,6 +97,7 @@ export const PAPER_PPO_OPTIONS: PpoOptions = {
   minibatchSize: 8,
   updateEpochs: 1,
   clipValueLoss: false,
+  valueLossHalf: false,
   entCoef: 0,
 };
 
@@ -105,6 +117,7 @@ export function resolvePpoOptions(options: Partial<PpoOptions> = {}): PpoOptions
     ["clipCoef", o.clipCoef > 0 && Number.isFinite(o.clipCoef), "a finite number > 0"],
     ["entCoef", Number.isFinite(o.entCoef), "a finite number"],
     ["vfCoef", o.vfCoef >= 0 && Number.isFinite(o.vfCoef), "a finite number >= 0"],
+    ["valueLossHalf", typeof o.valueLossHalf === "boolean", "true or false"],
     ["maxGradNorm", o.maxGradNorm > 0, "a number > 0 (Infinity disables clipping)"],
     ["targetKl", o.targetKl === null || o.targetKl > 0, "null or a number > 0"],
     ["adamEpsilon", o.adamEpsilon > 0, "a number > 0"],
@@ -139,7 +152,7 @@ export interface PpoLossTerms {
   readonly loss: tf.Scalar;
   /** Clipped surrogate loss. */
   readonly policyLoss: tf.Scalar;
-  /** (Clipped) value loss, with CleanRL's factor 0.5. */
+  /** (Clipped) value loss, with CleanRL's factor 0.5 when `valueLossHalf`. */
   readonly valueLoss: tf.Scalar;
   /** Mean entropy of the current policy. */
   readonly entropy: tf.Scalar;
@@ -155,7 +168,10 @@ export interface PpoLossTerms {
  */
 export function ppoLoss(
   x: PpoLossInputs,
-  o: Pick<PpoOptions, "clipCoef" | "clipValueLoss" | "entCoef" | "vfCoef" | "normalizeAdvantages">,
+  o: Pick<
+    PpoOptions,
+    "clipCoef" | "clipValueLoss" | "entCoef" | "vfCoef" | "valueLossHalf" | "normalizeAdvantages"
+  >,
 ): PpoLossTerms {
   const n = x.actions.shape[0];
   const logProbAll = tf.logSoftmax(x.logits);
@@ -178,6 +194,7 @@ export function ppoLoss(
   const policyLoss = tf.mean(tf.maximum(unclipped, clipped)) as tf.Scalar;
 
   let valueLoss: tf.Scalar;
+  const half = o.valueLossHalf ? 0.5 : 1;
   const valueError = tf.square(tf.sub(x.values, x.returns));
   if (o.clipValueLoss) {
     const valueClipped = tf.add(
@@ -185,9 +202,9 @@ export function ppoLoss(
       tf.clipByValue(tf.sub(x.values, x.oldValues), -o.clipCoef, o.clipCoef),
     );
     const clippedError = tf.square(tf.sub(valueClipped, x.returns));
-    valueLoss = tf.mul(0.5, tf.mean(tf.maximum(valueError, clippedError))) as tf.Scalar;
+    valueLoss = tf.mul(half, tf.mean(tf.maximum(valueError, clippedError))) as tf.Scalar;
   } else {
-    valueLoss = tf.mul(0.5, tf.mean(valueError)) as tf.Scalar;
+    valueLoss = tf.mul(half, tf.mean(valueError)) as tf.Scalar;
   }
 
   const entropy = tf.mean(tf.neg(tf.sum(tf.mul(tf.exp(logProbAll), logProbAll), 1))) as tf.Scalar;

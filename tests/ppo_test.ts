@@ -5,7 +5,15 @@ import { Adam } from "../agents/adam.ts";
 import { orthogonalMatrix } from "../agents/orthogonal_init.ts";
 import { chooseActions, PolicyAgent } from "../agents/policy_agent.ts";
 import { addChannelBias, PolicyNetwork } from "../agents/policy_network.ts";
-import { clipByGlobalNorm, type PpoBatch, PpoLearner, ppoLoss, resolvePpoOptions } from "../agents/ppo.ts";
+import {
+  clipByGlobalNorm,
+  DEFAULT_PPO_OPTIONS,
+  PAPER_PPO_OPTIONS,
+  type PpoBatch,
+  PpoLearner,
+  ppoLoss,
+  resolvePpoOptions,
+} from "../agents/ppo.ts";
 import { initBackend } from "../models/backend.ts";
 
 await initBackend("cpu", { quiet: true });
@@ -14,7 +22,12 @@ const near = (a: number, b: number, tol = 1e-5, what = "") =>
   assert.ok(Math.abs(a - b) <= tol, `${what} ${a} vs ${b}`);
 
 /** The 5-sample minibatch of the hand computation (2 actions, uniform current policy). */
-function toyLoss(normalizeAdvantages: boolean, clipValueLoss: boolean, advantages: number[]) {
+function toyLoss(
+  normalizeAdvantages: boolean,
+  clipValueLoss: boolean,
+  advantages: number[],
+  valueLossHalf = true,
+) {
   const ratios = [1, 1.5, 0.5, 1.5, 0.5];
   const lnHalf = Math.log(0.5);
   return tf.tidy(() => {
@@ -26,7 +39,14 @@ function toyLoss(normalizeAdvantages: boolean, clipValueLoss: boolean, advantage
       oldValues: tf.tensor1d([0.4, 0.3, 1.0, 1.0, -1.0]),
       advantages: tf.tensor1d(advantages),
       returns: tf.tensor1d([1.0, 0.0, 0.5, 1.0, 0.0]),
-    }, { clipCoef: 0.2, clipValueLoss, entCoef: 0.01, vfCoef: 0.5, normalizeAdvantages });
+    }, {
+      clipCoef: 0.2,
+      clipValueLoss,
+      entCoef: 0.01,
+      vfCoef: 0.5,
+      valueLossHalf,
+      normalizeAdvantages,
+    });
     return [t.loss, t.policyLoss, t.valueLoss, t.entropy, t.approxKl, t.clipFraction].map((s) =>
       s.dataSync()[0]
     );
@@ -47,6 +67,21 @@ Deno.test("clipped PPO losses match hand-computed numbers on a 5-sample toy batc
   near(loss, -0.08 - 0.01 * Math.LN2 + 0.5 * 0.251, 1e-6, "total loss");
   // Without value clipping: 0.5 * mean(.25, 0, .25, 1, 1) = 0.25
   near(toyLoss(false, false, [1, 1, 1, -1, -1])[2], 0.25, 1e-6, "unclipped value loss");
+});
+
+Deno.test("value loss form: CleanRL halves the squared error before vfCoef, SB3 (the paper preset) does not", () => {
+  // SB3: loss = policy + ent_coef * entropy_loss + vf_coef * mean((R - V)^2); the same toy batch has
+  // squared errors .25, 0, .25, 1, 1 (mean 0.5) unclipped, and .502 with CleanRL's value clipping.
+  const [loss, policy, value, entropy] = toyLoss(false, false, [1, 1, 1, -1, -1], false);
+  near(value, 0.5, 1e-6, "SB3 value loss");
+  near(loss, policy - 0.01 * entropy + 0.5 * 0.5, 1e-6, "SB3 total loss");
+  near(toyLoss(false, true, [1, 1, 1, -1, -1], false)[2], 0.502, 1e-6, "unhalved clipped value loss");
+  assert.equal(PAPER_PPO_OPTIONS.valueLossHalf, false, "the paper preset follows SB3");
+  assert.equal(PAPER_PPO_OPTIONS.clipValueLoss, false);
+  assert.equal(PAPER_PPO_OPTIONS.vfCoef, 0.5);
+  assert.equal(DEFAULT_PPO_OPTIONS.valueLossHalf, true, "the default follows CleanRL");
+  assert.equal(resolvePpoOptions({}).valueLossHalf, true, "configs written before the option: CleanRL");
+  assert.throws(() => resolvePpoOptions({ valueLossHalf: "no" as unknown as boolean }), /valueLossHalf/);
 });
 
 Deno.test("advantages are normalised per minibatch with the unbiased standard deviation", () => {

@@ -175,15 +175,21 @@ Deno.test("PPO update = one Adam step (with its epsilon) on the global-norm-clip
   // eps = 0.5 makes the step depend on the gradient's scale: lr g / (|g| + eps) differs whether g is
   // clipped or raw, and whether eps is 0.5 or Adam's default 1e-5.
   const cases = [
-    { maxGradNorm: 0.05, eps: 0.5, lr: 0.1 }, // clipping active (raw norm ~0.9, see below)
+    { maxGradNorm: 0.05, eps: 0.5, lr: 0.1 }, // clipping active (the raw norm is checked to exceed 0.5)
     { maxGradNorm: 100, eps: 0.5, lr: 0.1 }, // clipping inactive: the raw gradient
     { maxGradNorm: 0.05, eps: 1e-5, lr: 0.01 }, // the default epsilon: the step is about lr * sign(g)
+    { maxGradNorm: 100, eps: 0.5, lr: 0.1, valueHalf: false }, // SB3's value loss (the paper preset)
   ];
   for (const c of cases) {
     const { net, batch } = setup();
-    const learner = new PpoLearner(net, { ...BASE, maxGradNorm: c.maxGradNorm, adamEpsilon: c.eps }, 1);
+    const valueLossHalf = c.valueHalf ?? true;
+    const learner = new PpoLearner(
+      net,
+      { ...BASE, maxGradNorm: c.maxGradNorm, adamEpsilon: c.eps, valueLossHalf },
+      1,
+    );
     const stats = await learner.update(batch, c.lr);
-    const o = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, valueHalf: true, ...c };
+    const o = { clipCoef: 0.2, entCoef: 0.01, vfCoef: 0.5, ...c, valueHalf: valueLossHalf };
     const expected = referenceStep(INITIAL, o);
     assert.ok(expected.norm > 0.5, `the raw norm ${expected.norm} must exceed the clip of the first case`);
     assert.ok(Math.abs(stats.gradNorm - expected.norm) <= 1e-4 * expected.norm, `norm ${stats.gradNorm}`);

@@ -67,6 +67,10 @@ Deno.test("--help lists every option with its default (and the paper preset's wh
   assert.match(help, /--competitor-update-every N\s+updates between opponent refreshes \[32\]/);
   assert.match(help, /--window ZxYxX\s+window size z,y,x in voxels \[16x32x32; paper 24x48x48\]/);
   assert.match(help, /--conv-channels A,B,\.\.\s+channels of the convolutions \[8,16,32\]/);
+  assert.match(
+    help,
+    /--\[no-\]vloss-half\s+value loss 0\.5\*MSE before vf-coef \(CleanRL\) .*\[true; paper false\]/,
+  );
 });
 
 Deno.test("presets and explicit options: defaults < preset < options", () => {
@@ -82,6 +86,11 @@ Deno.test("presets and explicit options: defaults < preset < options", () => {
   assert.equal(c.selfPlay.competitorUpdateEvery, 32);
   assert.equal(c.selfPlay.pool.rule, "latest");
   assert.equal(c.totalSteps / (c.numEnvs * c.ppo.numSteps), 10_000, "10,000 iterations");
+  // SB3's loss: vf_coef 0.5 on the plain mean squared error, no value clipping, no entropy bonus.
+  assert.equal(c.ppo.valueLossHalf, false);
+  assert.equal(c.ppo.vfCoef, 0.5);
+  assert.equal(c.ppo.clipValueLoss, false);
+  assert.equal(c.ppo.entCoef, 0);
   const mixed = parseTrainArgs(
     ["--preset", "paper", "--tau", "0.4", "--no-anneal-lr", "--target-kl", "0.02"],
     "r",
@@ -94,6 +103,9 @@ Deno.test("presets and explicit options: defaults < preset < options", () => {
   const d = (parseTrainArgs([], "runs/default") as { config: TrainConfig }).config;
   assert.equal(d.run, "runs/default");
   assert.equal(d.scorer, "classifier");
+  assert.equal(d.ppo.valueLossHalf, true, "the default preset keeps CleanRL's 0.5 * MSE");
+  const sb3 = (parseTrainArgs(["--no-vloss-half"], "r") as { config: TrainConfig }).config;
+  assert.equal(sb3.ppo.valueLossHalf, false);
   assert.throws(() => parseTrainArgs(["--window", "24x48"], "r"), /--window/);
   assert.throws(() => parseTrainArgs(["--opponent-rule", "best"], "r"), /latest \| uniform \| pfsp/);
   assert.throws(() => parseTrainArgs(["--bogus"], "r"), /bogus/);
