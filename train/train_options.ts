@@ -119,6 +119,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   o("clip-vloss", "bool", "ppo.clipValueLoss", "clip the value loss around the old values"),
   o("ent-coef", "number", "ppo.entCoef", "entropy bonus coefficient"),
   o("vf-coef", "number", "ppo.vfCoef", "value loss coefficient"),
+  o(
+    "vloss-half",
+    "bool",
+    "ppo.valueLossHalf",
+    "value loss 0.5*MSE before vf-coef (CleanRL) instead of MSE (SB3)",
+  ),
   o("max-grad-norm", "number", "ppo.maxGradNorm", "global gradient-norm clip"),
   o("target-kl", "kl", "ppo.targetKl", "stop an update's epochs above this approx KL, or none"),
   o("adam-eps", "number", "ppo.adamEpsilon", "Adam epsilon"),
