@@ -20,12 +20,20 @@ export interface SparsConfig {
   readonly start: StartRule | { readonly a: StartRule; readonly b: StartRule };
   /** Termination threshold: the episode terminates when a window's score is >= tau. Default 0.3. */
   readonly tau: number;
+  /**
+   * `"tau"` (default, the paper): the episode terminates on the first step (never at reset) on which
+   * a window's score is >= tau. `"none"`: it never terminates and always runs `maxSteps` (a fixed
+   * horizon; its end is a truncation). tau is still reported and used by evaluation sweeps.
+   */
+  readonly termination: "tau" | "none";
   /** Truncation: the episode is truncated after this many steps. Default 128. */
   readonly maxSteps: number;
   /** Reward scheme (name or function). Default `"adversarial"`. */
   readonly reward: RewardSchemeName | RewardFunction;
   /** Tie rule of the adversarial scheme. Default `"zero"`. */
   readonly ties: TieRule;
+  /** Weight of the own score in the `adversarial+score` scheme. Default 1. */
+  readonly shapingWeight: number;
   /**
    * Added to the reward of each agent whose window reached tau on the terminating step. Default 0
    * (the paper). With per-step adversarial rewards, the leading agent otherwise gains by never
@@ -52,9 +60,11 @@ export const DEFAULT_SPARS_CONFIG: SparsConfig = {
   stride: 4,
   start: "center",
   tau: 0.3,
+  termination: "tau",
   maxSteps: 128,
   reward: "adversarial",
   ties: "zero",
+  shapingWeight: 1,
   terminationBonus: 0,
   mapMode: "sum",
   maskThreshold: 0.5,
@@ -111,6 +121,9 @@ export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
     throw new InvalidArgumentError("stride", `is ${c.stride}`, "a positive integer");
   }
   if (!(c.tau >= 0 && c.tau <= 1)) throw new InvalidArgumentError("tau", `is ${c.tau}`, "a value in [0, 1]");
+  if (c.termination !== "tau" && c.termination !== "none") {
+    throw new InvalidArgumentError("termination", `is '${c.termination}'`, "'tau' or 'none'");
+  }
   if (!Number.isInteger(c.maxSteps) || c.maxSteps < 1) {
     throw new InvalidArgumentError("maxSteps", `is ${c.maxSteps}`, "a positive integer");
   }
@@ -127,6 +140,6 @@ export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
     throw new InvalidArgumentError("intensityRange", `is ${c.intensityRange.join("..")}`, "lo < hi");
   }
   observationChannels(c.observation);
-  rewardFunction(c.reward, c.ties);
+  rewardFunction(c.reward, { ties: c.ties, shapingWeight: c.shapingWeight });
   return c;
 }

@@ -90,7 +90,7 @@ export class SparsGame {
    * @param encoderFor returns the observation encoder of a case (shared across games on one volume) */
   constructor(config: SparsConfig, encoderFor: (c: Case) => ObservationEncoder) {
     this.config = config;
-    this.#reward = rewardFunction(config.reward, config.ties);
+    this.#reward = rewardFunction(config.reward, { ties: config.ties, shapingWeight: config.shapingWeight });
     this.#encoderFor = encoderFor;
   }
 
@@ -187,23 +187,30 @@ export class SparsGame {
     const [sa, sb] = [scores[0], scores[1]];
     this.#scores = [sa, sb];
     this.#step++;
+    const map = this.#map!;
+    const newA = map.visits(this.#corners[0]) === 0, newB = map.visits(this.#corners[1]) === 0;
     // Each agent's OWN score goes into its OWN window.
-    this.#map!.add(this.#corners[0], sa);
-    this.#map!.add(this.#corners[1], sb);
+    map.add(this.#corners[0], sa);
+    map.add(this.#corners[1], sb);
     const [ra, rb] = this.#reward({
       scoreA: sa,
       scoreB: sb,
       cornerA: this.#corners[0],
       cornerB: this.#corners[1],
       step: this.#step,
+      newA,
+      newB,
     });
     const { tau, terminationBonus } = this.config;
-    const terminated = sa >= tau || sb >= tau;
+    const terminated = this.config.termination === "tau" && (sa >= tau || sb >= tau);
     const truncated = !terminated && this.#step >= this.config.maxSteps;
     this.#phase = terminated || truncated ? "done" : "ready";
     return {
       observations: this.#observe(),
-      rewards: { a: ra + (sa >= tau ? terminationBonus : 0), b: rb + (sb >= tau ? terminationBonus : 0) },
+      rewards: {
+        a: ra + (terminated && sa >= tau ? terminationBonus : 0),
+        b: rb + (terminated && sb >= tau ? terminationBonus : 0),
+      },
       terminations: { a: terminated, b: terminated },
       truncations: { a: truncated, b: truncated },
       infos: this.#infos(),

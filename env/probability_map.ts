@@ -72,6 +72,13 @@ export class ProbabilityMap {
     return this.#scoreSum;
   }
 
+  /** Number of scores added for the window at `corner` since the last reset (0 when never added). */
+  visits(corner: Vec3): number {
+    const [, sy, sx] = this.shape;
+    const i = this.#index.get((corner[0] * sy + corner[1]) * sx + corner[2]);
+    return i === undefined ? 0 : this.#counts[i];
+  }
+
   /** Forgets every score. */
   reset(): void {
     this.#index.clear();

@@ -9,14 +9,28 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3 } from "../data/types.ts";
 import type { SparsConfig } from "../env/config.ts";
 
+/**
+ * The file in a run folder holding the calibrated termination threshold (written by training when
+ * tau is calibrated; see tau_calibration.ts). When present, its `tau` replaces the config's.
+ */
+export const CALIBRATION_FILE = "calibration.json";
+
 /** The parts of a run's `config.json` that evaluation reuses (all optional). */
 export interface RunConfigView {
   /** Game options. */
   readonly game: Partial<Omit<SparsConfig, "maskThreshold">>;
   /** Data spec (`phantoms` or a folder). */
   readonly data?: string;
-  /** Phantom options. */
-  readonly phantoms?: { count?: number; seed?: number; shape?: Vec3 };
+  /** Phantom options (tumours per positive case, tumour radius range in mm). */
+  readonly phantoms?: {
+    count?: number;
+    seed?: number;
+    shape?: Vec3;
+    tumours?: [number, number];
+    tumourRadiusMm?: [number, number];
+  };
+  /** Split fractions [train, val, test] the run used (absent in old configs: 0.7, 0.15, 0.15). */
+  readonly fractions?: [number, number, number];
   /** Target labels. */
   readonly target?: number[];
   /** Seed. */
@@ -28,11 +42,36 @@ const GAME_KEYS = [
   "stride",
   "start",
   "tau",
+  "termination",
   "maxSteps",
   "mapMode",
   "observation",
   "observationShape",
 ];
+
+async function readCalibratedTau(path: string): Promise<number | undefined> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return undefined;
+    throw e;
+  }
+  let tau: unknown;
+  try {
+    tau = JSON.parse(text)?.tau;
+  } catch {
+    tau = undefined;
+  }
+  if (typeof tau !== "number" || !(tau >= 0 && tau <= 1)) {
+    throw new InvalidArgumentError(
+      path,
+      `holds tau ${JSON.stringify(tau)}`,
+      "a calibration with tau in [0, 1]",
+    );
+  }
+  return tau;
+}
 
 /**
  * Reads what evaluation needs from `<run>/config.json` (missing file: empty view). Game options are
@@ -57,9 +96,11 @@ export async function readRunConfig(run: string): Promise<RunConfigView> {
     throw new InvalidArgumentError(path, `is not a JSON object (${(e as Error).message})`, "a run config");
   }
   const section = (raw.env ?? raw.game ?? raw) as Record<string, unknown>;
-  const game = Object.fromEntries(
+  const game: Record<string, unknown> = Object.fromEntries(
     GAME_KEYS.filter((k) => section[k] !== undefined).map((k) => [k, section[k]]),
   );
+  const calibrated = await readCalibratedTau(join(run, CALIBRATION_FILE));
+  if (calibrated !== undefined) game.tau = calibrated;
   const d = raw.data as Record<string, unknown> | string | undefined;
   const dataObject = typeof d === "object" && d ? d : {};
   const data = typeof d === "string"
@@ -69,12 +110,16 @@ export async function readRunConfig(run: string): Promise<RunConfigView> {
     count: (dataObject.count ?? dataObject.phantoms) as number | undefined,
     seed: dataObject.seed as number | undefined,
     shape: dataObject.shape as Vec3 | undefined,
+    tumours: dataObject.tumours as [number, number] | undefined,
+    tumourRadiusMm: dataObject.tumourRadiusMm as [number, number] | undefined,
   };
+  const fractions = dataObject.fractions as [number, number, number] | undefined;
   const target = (dataObject.target ?? raw.target) as number | number[] | undefined;
   return {
     game,
     data,
     phantoms,
+    fractions,
     target: target === undefined ? undefined : typeof target === "number" ? [target] : target,
     seed: typeof raw.seed === "number" ? raw.seed : undefined,
   };

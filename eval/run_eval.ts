@@ -142,6 +142,10 @@ async function* firstCases(
   }
 }
 
+function splitFractions([train, val, test]: readonly number[]): { train: number; val: number; test: number } {
+  return { train, val, test };
+}
+
 /** Opens the dataset of a run: in memory, phantoms, or a folder (see {@link EvaluateRunOptions}). */
 async function openRunData(
   options: EvaluateRunOptions,
@@ -155,6 +159,9 @@ async function openRunData(
       count: p?.count ?? c?.count ?? 24,
       seed: p?.seed ?? c?.seed ?? cfg.seed ?? 0,
       shape: p?.shape ?? c?.shape ?? [48, 96, 96],
+      ...(c?.tumours ? { tumours: c.tumours } : {}),
+      ...(c?.tumourRadiusMm ? { tumourRadiusMm: c.tumourRadiusMm } : {}),
+      ...(cfg.fractions ? { fractions: splitFractions(cfg.fractions) } : {}),
     });
     return { data, dataset };
   }

@@ -228,7 +228,8 @@ export async function segment(c: Case, options: SegmentOptions): Promise<Segment
   const trajectories: Trajectory[] = games.map((g, i) => {
     const steps = g.step;
     const last = records[i].scores.slice(-2);
-    const terminated = steps > 0 && (last[0] >= config.tau || last[1] >= config.tau);
+    const terminated = config.termination === "tau" && steps > 0 &&
+      (last[0] >= config.tau || last[1] >= config.tau);
     return {
       start: i,
       steps,

@@ -33,12 +33,15 @@ import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
 import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { trainClassifier } from "../models/classifier_training.ts";
 import { evaluateRun } from "../eval/run_eval.ts";
+import { CALIBRATION_FILE } from "../eval/run_config.ts";
+import { calibrateTau, type TauCalibration } from "../eval/tau_calibration.ts";
+import { Rng } from "../data/random.ts";
 import { BackendScorer } from "./backend_scorer.ts";
 import { listCheckpoints } from "./checkpoint.ts";
 import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli.ts";
 import { writeLearningCurve } from "./learning_curve.ts";
 import { formatDuration, ProgressBar } from "./progress.ts";
-import { createRunFolder, openRunFolder, type RunFolder, writeJsonAtomic } from "./run_folder.ts";
+import { createRunFolder, openRunFolder, readJson, type RunFolder, writeJsonAtomic } from "./run_folder.ts";
 import { trainSelfPlay } from "./self_play.ts";
 import type { TrainConfig } from "./train_config.ts";
 
@@ -75,8 +78,19 @@ async function exists(path: string): Promise<boolean> {
 
 function openData(config: TrainConfig): Promise<Dataset> | Dataset {
   const d = config.data;
-  if (d.spec === "phantoms") return phantomDataset({ count: d.count, seed: d.seed, shape: d.shape });
-  return openDataset(d.spec, { seed: d.seed, ...(d.target ? { target: d.target } : {}) });
+  const [train, val, test] = d.fractions ?? [0.7, 0.15, 0.15];
+  const fractions = { train, val, test };
+  if (d.spec === "phantoms") {
+    return phantomDataset({
+      count: d.count,
+      seed: d.seed,
+      shape: d.shape,
+      tumours: d.tumours,
+      tumourRadiusMm: d.tumourRadiusMm,
+      fractions,
+    });
+  }
+  return openDataset(d.spec, { seed: d.seed, fractions, ...(d.target ? { target: d.target } : {}) });
 }
 
 async function copyDir(from: string, to: string): Promise<void> {
@@ -153,6 +167,43 @@ async function trainPresenceClassifier(
 }
 
 /**
+ * The game settings of the run: `config.env`, with tau replaced by the calibrated one when
+ * `config.calibration.tauQuantile` is set and the scorer is a classifier. The calibration is
+ * written to `<run>/calibration.json` once; a resumed run reads it back instead of recomputing.
+ */
+async function gameSettings(
+  config: TrainConfig,
+  dataset: Dataset,
+  scorer: Scorer,
+  run: RunFolder,
+  log: (line: string) => void,
+): Promise<TrainConfig["env"]> {
+  const quantile = config.calibration?.tauQuantile ?? null;
+  if (quantile === null || config.scorer === "oracle") return config.env;
+  const path = join(run.dir, CALIBRATION_FILE);
+  let calibration: TauCalibration;
+  if (await exists(path)) {
+    calibration = await readJson(path) as TauCalibration;
+  } else {
+    const valCases: Case[] = [];
+    for await (const c of dataset.split("val").cases()) if (c.presence === 0) valCases.push(c);
+    calibration = await calibrateTau(valCases, scorer, {
+      window: config.env.window,
+      stride: config.env.stride,
+      quantile,
+      windowsPerCase: config.calibration.windowsPerCase,
+      rng: new Rng(config.seed ^ 0x7a11),
+    });
+    await writeJsonAtomic(path, calibration);
+  }
+  log(
+    `tau: ${calibration.tau.toFixed(3)} = quantile ${quantile} of ${calibration.windows} window scores ` +
+      `of ${calibration.cases.length} tumour-free validation volumes (image-level labels only)`,
+  );
+  return { ...config.env, tau: calibration.tau };
+}
+
+/**
  * Runs the whole pipeline for `config` (see the module doc).
  * @throws the typed errors of every stage (run folder exists, bad data, backend, checkpoints)
  */
@@ -220,6 +271,7 @@ export async function runPipeline(
     }
     log(`classifier supervision: ${classifierScorer.supervision}`);
   }
+  const env = await gameSettings(config, dataset, scorer, run, log);
   await initBackend(config.backend);
 
   // --- self-play PPO ----------------------------------------------------------------------------
@@ -236,7 +288,7 @@ export async function runPipeline(
   const result = await trainSelfPlay({
     cases: trainCases,
     scorer,
-    env: config.env,
+    env,
     numEnvs: config.numEnvs,
     totalSteps: config.totalSteps,
     seed: config.seed,
@@ -258,7 +310,7 @@ export async function runPipeline(
       run: run.dir,
       updates: result.updates,
       globalStep: result.globalStep,
-      env: config.env,
+      env,
       scorer: config.scorer === "oracle" ? "oracle (voxel labels)" : scorer.id,
     });
   } finally {

@@ -32,8 +32,21 @@ export interface TrainConfig {
   preset: PresetName;
   /** The run folder. */
   run: string;
-  /** Data: `spec` is `phantoms` or a dataset folder; phantom count, seed, shape; target labels. */
-  data: { spec: string; count: number; seed: number; shape: Vec3; target: number[] | null };
+  /**
+   * Data: `spec` is `phantoms` or a dataset folder; phantom count, seed (also the split seed), shape,
+   * tumours per positive case [min, max], tumour radius range in mm, split fractions
+   * [train, val, test]; target labels. Configs written before a field existed read as the old value.
+   */
+  data: {
+    spec: string;
+    count: number;
+    seed: number;
+    shape: Vec3;
+    tumours: [number, number];
+    tumourRadiusMm: [number, number];
+    fractions: [number, number, number];
+    target: number[] | null;
+  };
   /** `classifier` (weak supervision) or `oracle` (scores from VOXEL LABELS: debugging only). */
   scorer: "classifier" | "oracle";
   /**
@@ -54,15 +67,24 @@ export interface TrainConfig {
     window: Vec3;
     stride: number;
     tau: number;
+    termination: "tau" | "none";
     maxSteps: number;
     reward: RewardSchemeName;
     ties: TieRule;
+    shapingWeight: number;
     terminationBonus: number;
     observation: ObservationMode;
     observationShape: Vec3;
     start: StartRule;
     mapMode: MapMode;
   };
+  /**
+   * Termination-threshold inference (eval/tau_calibration.ts): with `tauQuantile`, tau is the
+   * quantile of the classifier's scores on `windowsPerCase` windows of each tumour-free validation
+   * volume (image-level labels only), replacing `env.tau` for training and evaluation; null keeps
+   * `env.tau`. Ignored with the oracle scorer.
+   */
+  calibration: { tauQuantile: number | null; windowsPerCase: number };
   /** PPO hyper-parameters. */
   ppo: PpoOptions;
   /** Policy network (observation shape and channels come from `env`). */
@@ -96,7 +118,16 @@ export type PresetName = "default" | "paper";
 
 const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
   preset: "default",
-  data: { spec: "phantoms", count: 24, seed: 0, shape: [32, 64, 64], target: null },
+  data: {
+    spec: "phantoms",
+    count: 24,
+    seed: 0,
+    shape: [32, 64, 64],
+    tumours: [1, 3],
+    tumourRadiusMm: [5, 15],
+    fractions: [0.7, 0.15, 0.15],
+    target: null,
+  },
   scorer: "classifier",
   classifier: { checkpoint: null, epochs: 8, backend: "wasm", runtime: "tfjs", intensityWindow: [-50, 150] },
   backend: "cpu",
@@ -104,15 +135,18 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     window: [16, 32, 32],
     stride: 4,
     tau: 0.3,
+    termination: "tau",
     maxSteps: 128,
     reward: "adversarial",
     ties: "zero",
+    shapingWeight: 1,
     terminationBonus: 0,
     observation: "window",
     observationShape: [8, 16, 16],
     start: "center",
     mapMode: "sum",
   },
+  calibration: { tauQuantile: null, windowsPerCase: 256 },
   ppo: DEFAULT_PPO_OPTIONS,
   network: {
     convChannels: [...DEFAULT_POLICY_ARCHITECTURE.convChannels],

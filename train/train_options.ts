@@ -9,13 +9,26 @@ import { parseArgs } from "node:util";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { BACKEND_NAMES } from "../models/backend.ts";
 import { OPPONENT_RULES } from "../agents/opponent_pool.ts";
+import { REWARD_SCHEMES } from "../env/rewards.ts";
 import { type PresetName, PRESETS, SCORER_RUNTIMES, type TrainConfig } from "./train_config.ts";
 
 /**
  * How an option's text is read: an integer, a number, a string, `ZxYxX`, a comma list of
- * integers, a flag (`--x` / `--no-x`), an intensity window `lo,hi` or `none`, a KL bound or `none`.
+ * integers, a flag (`--x` / `--no-x`), an intensity window `lo,hi` or `none`, a KL bound or `none`,
+ * a range `lo,hi` of non-negative numbers with lo <= hi, three split fractions summing to 1.
  */
-export type OptionKind = "int" | "number" | "string" | "vec3" | "list" | "bool" | "window" | "kl";
+export type OptionKind =
+  | "int"
+  | "number"
+  | "string"
+  | "vec3"
+  | "list"
+  | "bool"
+  | "window"
+  | "kl"
+  | "range"
+  | "fractions"
+  | "quantile";
 
 /** One CLI option (a `#` name marks a group heading whose title is `help`). */
 export interface OptionSpec {
@@ -52,6 +65,9 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   o("phantoms", "int", "data.count", "phantom cases in the whole dataset (split 70/15/15)"),
   o("phantom-seed", "int", "data.seed", "phantom dataset and split seed"),
   o("phantom-shape", "vec3", "data.shape", "phantom volume shape z,y,x"),
+  o("phantom-tumours", "range", "data.tumours", "tumours per positive phantom, min,max"),
+  o("phantom-radius", "range", "data.tumourRadiusMm", "tumour radius range in mm, lo,hi"),
+  o("split", "fractions", "data.fractions", "train,val,test fractions of the dataset (sum 1)"),
   o("target", "list", "data.target", "target label values, e.g. 2 or 1,2,4 (default: the dataset's)"),
   o("#", "string", "", "Scorer and classifier"),
   o("scorer", "string", "scorer", "oracle scores windows from VOXEL LABELS (debugging only)", [
@@ -83,9 +99,21 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   o("#", "string", "", "Game"),
   o("window", "vec3", "env.window", "window size z,y,x in voxels"),
   o("stride", "int", "env.stride", "move length in voxels"),
-  o("tau", "number", "env.tau", "termination threshold on a window's score"),
+  o("tau", "number", "env.tau", "termination threshold on a window's score (see --tau-quantile)"),
+  o(
+    "tau-quantile",
+    "quantile",
+    "calibration.tauQuantile",
+    "tau = this quantile of classifier scores on tumour-free validation windows, or none (fixed --tau)",
+  ),
+  o("calibration-windows", "int", "calibration.windowsPerCase", "windows scored per tumour-free volume"),
+  o("termination", "string", "env.termination", "end episodes at tau, or never (fixed horizon)", [
+    "tau",
+    "none",
+  ]),
   o("max-steps", "int", "env.maxSteps", "step limit (truncation)"),
-  o("reward", "string", "env.reward", "reward scheme", ["adversarial", "margin", "absolute"]),
+  o("reward", "string", "env.reward", "reward scheme", REWARD_SCHEMES),
+  o("shaping-weight", "number", "env.shapingWeight", "own-score weight of adversarial+score"),
   o("ties", "string", "env.ties", "who wins a tie of the adversarial scheme", ["zero", "a", "b"]),
   o(
     "termination-bonus",
@@ -234,6 +262,12 @@ function kindHint(spec: OptionSpec): string {
       return "LO,HI";
     case "kl":
       return "X|none";
+    case "range":
+      return "LO,HI";
+    case "quantile":
+      return "Q|none";
+    case "fractions":
+      return "T,V,S";
     default:
       return spec.choices ? "NAME" : "VALUE";
   }
@@ -273,6 +307,24 @@ function parseValue(spec: OptionSpec, text: string): unknown {
       return parts.length === 2 && parts.every(Number.isFinite) && parts[0] < parts[1]
         ? parts
         : bad('"lo,hi" or none');
+    }
+    case "quantile": {
+      if (text === "none") return null;
+      const v = Number(text);
+      return text.trim() !== "" && v >= 0 && v <= 1 ? v : bad("a quantile in [0, 1] or none");
+    }
+    case "range": {
+      const parts = text.split(",").map(Number);
+      return parts.length === 2 && parts.every((v) => Number.isFinite(v) && v >= 0) && parts[0] <= parts[1]
+        ? parts
+        : bad('"lo,hi" with 0 <= lo <= hi');
+    }
+    case "fractions": {
+      const parts = text.split(",").map(Number);
+      return parts.length === 3 && parts.every((v) => Number.isFinite(v) && v >= 0) &&
+          Math.abs(parts[0] + parts[1] + parts[2] - 1) < 1e-9
+        ? parts
+        : bad('three fractions "train,val,test" >= 0 summing to 1');
     }
     case "kl": {
       if (text === "none") return null;
