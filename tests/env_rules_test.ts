@@ -20,6 +20,8 @@ const ctx = (scoreA: number, scoreB: number) => ({
   cornerA: [0, 0, 0] as const,
   cornerB: [0, 0, 0] as const,
   step: 1,
+  newA: true,
+  newB: true,
 });
 
 Deno.test("reward table of every scheme, ties included", () => {
