@@ -143,22 +143,39 @@ export class SparsEnv {
    */
   async reset(args: ResetArgs = {}): Promise<GameReset> {
     checkSeed(args.seed, "seed");
-    if (args.seed !== undefined) this.#rng.reseed(args.seed);
-    const c = args.options?.case ?? this.#drawCase();
-    const corners = this.#game.beginReset(c, this.#rng);
-    const result = this.#game.finishReset(await this.#score(c, corners));
+    const saved = this.#rng.getState();
+    let c: Case, scores: ArrayLike<number>;
+    try {
+      if (args.seed !== undefined) this.#rng.reseed(args.seed);
+      c = args.options?.case ?? this.#drawCase();
+      scores = await this.#score(c, this.#game.beginReset(c, this.#rng));
+    } catch (e) {
+      // Leave the env as it was (episode, generator): the same reset can be retried.
+      this.#game.cancel();
+      this.#rng.setState(saved);
+      throw e;
+    }
+    const result = this.#game.finishReset(scores);
     this.#agents = [...AGENTS];
     return result;
   }
 
   /**
    * Both agents move; returns observations, rewards, terminations, truncations and infos per agent.
+   * Nothing changes when it throws (a failed scorer call included): the step can be retried.
    * @throws {EnvStateError} before reset or after the episode ended
    * @throws {InvalidArgumentError} for a missing or invalid action
    */
   async step(actions: PerAgent<number>): Promise<GameStep> {
     const corners = this.#game.beginStep(actions);
-    const result = this.#game.finishStep(await this.#score(this.#game.case!, corners));
+    let scores: ArrayLike<number>;
+    try {
+      scores = await this.#score(this.#game.case!, corners);
+    } catch (e) {
+      this.#game.cancel();
+      throw e;
+    }
+    const result = this.#game.finishStep(scores);
     if (this.#game.done) this.#agents = [];
     return result;
   }
@@ -173,8 +190,8 @@ export class SparsEnv {
     this.#agents = [];
   }
 
-  async #score(c: Case, corners: Int32Array): Promise<Float32Array> {
-    const scores = await this.scorer.score(c.image, corners, this.config.window);
+  async #score(c: Case, corners: Int32Array): Promise<ArrayLike<number>> {
+    const scores: unknown = await this.scorer.score(c.image, corners, this.config.window);
     checkScores(this.scorer.id, scores, 2);
     return scores;
   }

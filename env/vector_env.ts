@@ -10,14 +10,16 @@
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
-import { checkSeed, Rng } from "../data/random.ts";
+import { checkSeed, Rng, type RngState } from "../data/random.ts";
 import type { Case } from "../data/types.ts";
 import type { AgentContext } from "./agent.ts";
 import { CachedScorer } from "./cached_scorer.ts";
 import { resolveConfig, type SparsConfig } from "./config.ts";
+import { EnvStateError } from "./errors.ts";
 import {
   type AgentId,
   type AgentInfo,
+  checkAction,
   type GameReset,
   type GameStep,
   type PerAgent,
@@ -25,9 +27,13 @@ import {
 } from "./game.ts";
 import { MOVE_COUNT } from "./geometry.ts";
 import { observationSpace } from "./observation.ts";
-import { type Scorer, scoreRequests } from "./scorer.ts";
+import { type Scorer, type ScoreRequest, scoreRequests } from "./scorer.ts";
 import { type Box, Discrete } from "./spaces.ts";
 import { encoderPool } from "./spars_env.ts";
+
+function isAction(x: number): boolean {
+  return Number.isInteger(x) && x >= 0 && x < MOVE_COUNT;
+}
 
 /** Options of {@link VectorEnv}. */
 export interface VectorEnvOptions extends Partial<SparsConfig> {
@@ -82,6 +88,7 @@ export class VectorEnv {
   readonly #games: SparsGame[];
   #rngs: Rng[];
   #latest?: PerAgent<AgentInfo[]>;
+  #busy = false;
 
   /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: VectorEnvOptions) {
@@ -109,22 +116,44 @@ export class VectorEnv {
     return this.#games;
   }
 
-  /** Resets every game. Game i's generator is seeded from (seed, i). */
+  /**
+   * Resets every game. Game i's generator is seeded from (seed, i). When it throws (a scorer
+   * error included) every game and generator is as before, so the reset can be retried.
+   * @throws {InvalidArgumentError} for a bad seed
+   */
   async reset(args: { seed?: number } = {}): Promise<VectorReset> {
     checkSeed(args.seed, "seed");
-    if (args.seed !== undefined) this.#rngs = this.#seededRngs(args.seed);
-    const corners = this.#games.map((g, i) => g.beginReset(this.#draw(i), this.#rngs[i]));
-    const scores = await this.#score(corners);
-    const results = this.#games.map((g, i) => g.finishReset(scores[i]));
-    return this.#collectReset(results);
+    this.#enter("reset");
+    const rngs = this.#rngs, saved = rngs.map((r) => r.getState());
+    try {
+      if (args.seed !== undefined) this.#rngs = this.#seededRngs(args.seed);
+      const requests = this.#games.map((g, i) => {
+        const c = this.#draw(i);
+        return { volume: c.image, corners: g.beginReset(c, this.#rngs[i]) };
+      });
+      const scores = await this.#score(requests);
+      const results = this.#games.map((g, i) => g.finishReset(scores[i]));
+      return this.#collectReset(results);
+    } catch (e) {
+      this.#rollback(rngs, saved);
+      throw e;
+    } finally {
+      this.#busy = false;
+    }
   }
 
   /**
    * Steps every game with `actions.a[i]`, `actions.b[i]` (Int32Array of length numEnvs each);
-   * games that ended at the previous step are reset instead (NEXT_STEP autoreset).
+   * games that ended at the previous step are reset instead (NEXT_STEP autoreset). Every action of
+   * every running game is checked before any game moves; when it throws (a scorer error included)
+   * every game is as before, so the step can be retried.
    * @throws {InvalidArgumentError} for wrong lengths or invalid actions of running games
+   * @throws {EnvStateError} before reset, or while another reset or step is in flight
    */
   async step(actions: PerAgent<Int32Array>): Promise<VectorStep> {
+    if (typeof actions !== "object" || actions === null) {
+      throw new InvalidArgumentError("actions", `is ${String(actions)}`, "an object { a, b } of Int32Arrays");
+    }
     for (const agent of ["a", "b"] as const) {
       if (actions[agent]?.length !== this.numEnvs) {
         throw new InvalidArgumentError(
@@ -134,13 +163,32 @@ export class VectorEnv {
         );
       }
     }
+    if (!this.#latest) throw new EnvStateError("step", "called before reset", "reset() first");
     const autoreset = Uint8Array.from(this.#games, (g) => (g.done ? 1 : 0));
-    const corners = this.#games.map((g, i) =>
-      autoreset[i]
-        ? g.beginReset(this.#draw(i), this.#rngs[i])
-        : g.beginStep({ a: actions.a[i], b: actions.b[i] })
-    );
-    const scores = await this.#score(corners);
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (autoreset[i]) continue; // NEXT_STEP: its actions are ignored
+      if (!isAction(actions.a[i])) checkAction(`actions.a[${i}]`, actions.a[i]);
+      if (!isAction(actions.b[i])) checkAction(`actions.b[${i}]`, actions.b[i]);
+    }
+    this.#enter("step");
+    const rngs = this.#rngs;
+    const saved = autoreset.includes(1) ? rngs.map((r) => r.getState()) : undefined;
+    let scores: Float32Array[];
+    try {
+      const requests = this.#games.map((g, i) => {
+        if (!autoreset[i]) {
+          return { volume: g.case!.image, corners: g.beginStep({ a: actions.a[i], b: actions.b[i] }) };
+        }
+        const c = this.#draw(i);
+        return { volume: c.image, corners: g.beginReset(c, rngs[i]) };
+      });
+      scores = await this.#score(requests);
+    } catch (e) {
+      this.#rollback(rngs, saved);
+      throw e;
+    } finally {
+      this.#busy = false;
+    }
     const n = this.numEnvs;
     const rewards = { a: new Float32Array(n), b: new Float32Array(n) };
     const terminations = { a: new Uint8Array(n), b: new Uint8Array(n) };
@@ -169,6 +217,20 @@ export class VectorEnv {
     }));
   }
 
+  #enter(method: string): void {
+    if (this.#busy) {
+      throw new EnvStateError(method, "called while another reset or step is in flight", "await it first");
+    }
+    this.#busy = true;
+  }
+
+  /** Undoes a failed reset or step: drops every begun game and restores the generators. */
+  #rollback(rngs: Rng[], saved: readonly RngState[] | undefined): void {
+    for (const g of this.#games) g.cancel();
+    this.#rngs = rngs;
+    if (saved) rngs.forEach((r, i) => r.setState(saved[i]));
+  }
+
   #collectReset(results: readonly GameReset[]): VectorReset {
     const observations = { a: results.map((r) => r.observations.a), b: results.map((r) => r.observations.b) };
     const infos = { a: results.map((r) => r.infos.a), b: results.map((r) => r.infos.b) };
@@ -176,8 +238,7 @@ export class VectorEnv {
     return { observations, infos };
   }
 
-  async #score(corners: readonly Int32Array[]): Promise<Float32Array[]> {
-    const requests = corners.map((c, i) => ({ volume: this.#games[i].case!.image, corners: c }));
+  async #score(requests: readonly ScoreRequest[]): Promise<Float32Array[]> {
     return await scoreRequests(this.scorer, requests, this.config.window);
   }
 
