@@ -89,6 +89,22 @@ export function checkAction(source: string, action: unknown): void {
   }
 }
 
+/**
+ * Checks that a per-agent record has no key besides `a` and `b` (a third agent is a caller bug).
+ * @throws {InvalidArgumentError} naming the extra key
+ */
+export function checkAgentKeys(actions: object, source = "actions"): void {
+  for (const key in actions) {
+    if (key !== "a" && key !== "b") {
+      throw new InvalidArgumentError(
+        `${source}.${key}`,
+        "is not an agent of this game",
+        "actions for exactly the agents 'a' and 'b' (remove the extra key)",
+      );
+    }
+  }
+}
+
 /** A begun reset or step: what `finishReset`/`finishStep` commits and `cancel` drops. */
 type Pending =
   | {
@@ -224,6 +240,7 @@ export class SparsGame {
     if (typeof actions !== "object" || actions === null) {
       throw new InvalidArgumentError("actions", `is ${String(actions)}`, "an object { a, b } of actions");
     }
+    checkAgentKeys(actions);
     checkAction("actions.a", actions.a);
     checkAction("actions.b", actions.b);
     const g = this.#geometry!;

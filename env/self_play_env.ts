@@ -101,6 +101,9 @@ export class SelfPlayEnv {
    */
   async step(action: number): Promise<SingleStep> {
     const game = this.env.game;
+    if (this.env.closed) {
+      throw new EnvStateError("step", "called after close()", "a new env: close() is final");
+    }
     checkAction("action", action);
     if (game.pending) {
       throw new EnvStateError("step", "called while a step is still being scored", "await the previous call");
@@ -147,7 +150,7 @@ export class SelfPlayEnv {
     return this.env.render();
   }
 
-  /** Closes the env. */
+  /** Closes the env for good: `reset` and `step` then throw {@link EnvStateError}. */
   close(): void {
     this.env.close();
   }

@@ -86,6 +86,7 @@ export class SparsEnv {
   readonly #actionSpace = new Discrete(MOVE_COUNT);
   readonly #renderOptions: RenderOptions;
   #agents: AgentId[] = [];
+  #closed = false;
 
   /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: SparsEnvOptions) {
@@ -143,6 +144,7 @@ export class SparsEnv {
    */
   async reset(args: ResetArgs = {}): Promise<GameReset> {
     checkSeed(args.seed, "seed");
+    this.#checkOpen("reset");
     const saved = this.#rng.getState();
     let c: Case, scores: ArrayLike<number>;
     try {
@@ -163,10 +165,11 @@ export class SparsEnv {
   /**
    * Both agents move; returns observations, rewards, terminations, truncations and infos per agent.
    * Nothing changes when it throws (a failed scorer call included): the step can be retried.
-   * @throws {EnvStateError} before reset or after the episode ended
-   * @throws {InvalidArgumentError} for a missing or invalid action
+   * @throws {EnvStateError} before reset, after the episode ended, or after close
+   * @throws {InvalidArgumentError} for a missing or invalid action, or a key besides `a` and `b`
    */
   async step(actions: PerAgent<number>): Promise<GameStep> {
+    this.#checkOpen("step");
     const corners = this.#game.beginStep(actions);
     let scores: ArrayLike<number>;
     try {
@@ -185,15 +188,30 @@ export class SparsEnv {
     return this.renderMode === "ansi" ? renderAnsi(this.#game) : renderRgb(this.#game, this.#renderOptions);
   }
 
-  /** Releases nothing (no native resources); present for API familiarity. */
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Ends the env for good (it holds no native resources): `agents` becomes empty and `reset` and
+   * `step` then throw {@link EnvStateError}. Calling it again does nothing.
+   */
   close(): void {
     this.#agents = [];
+    this.#closed = true;
   }
 
   async #score(c: Case, corners: Int32Array): Promise<ArrayLike<number>> {
     const scores: unknown = await this.scorer.score(c.image, corners, this.config.window);
     checkScores(this.scorer.id, scores, 2);
     return scores;
+  }
+
+  #checkOpen(method: string): void {
+    if (this.#closed) {
+      throw new EnvStateError(method, "called after close()", "a new env: close() is final");
+    }
   }
 
   #drawCase(): Case {

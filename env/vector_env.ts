@@ -20,6 +20,7 @@ import {
   type AgentId,
   type AgentInfo,
   checkAction,
+  checkAgentKeys,
   type GameReset,
   type GameStep,
   type PerAgent,
@@ -45,6 +46,12 @@ export interface VectorEnvOptions extends Partial<SparsConfig> {
   readonly scorer: Scorer;
   /** Memoise scores per corner (default true). */
   readonly cache?: boolean;
+}
+
+/** Arguments of {@link VectorEnv.reset}. */
+export interface VectorResetArgs {
+  /** One seed for all games (game i's stream derives from (seed, i)), or one per game. */
+  readonly seed?: number | readonly (number | undefined)[];
 }
 
 /** Batched results of a vector reset. */
@@ -89,6 +96,7 @@ export class VectorEnv {
   #rngs: Rng[];
   #latest?: PerAgent<AgentInfo[]>;
   #busy = false;
+  #closed = false;
 
   /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: VectorEnvOptions) {
@@ -117,16 +125,33 @@ export class VectorEnv {
   }
 
   /**
-   * Resets every game. Game i's generator is seeded from (seed, i). When it throws (a scorer
-   * error included) every game and generator is as before, so the reset can be retried.
-   * @throws {InvalidArgumentError} for a bad seed
+   * Resets every game. `seed` (a non-negative safe integer) seeds game i's generator from
+   * (seed, i); an array of `numEnvs` seeds (as Gymnasium's list) seeds game i with `seed[i]`,
+   * exactly as `SparsEnv.reset({ seed: seed[i] })` on the same cases (an undefined entry continues
+   * that game's stream); no seed continues every stream. When it throws (a scorer error included)
+   * every game and generator is as before, so the reset can be retried.
+   * @throws {InvalidArgumentError} for a bad seed, or a seed array of the wrong length
+   * @throws {EnvStateError} after close, or while another reset or step is in flight
    */
-  async reset(args: { seed?: number } = {}): Promise<VectorReset> {
-    checkSeed(args.seed, "seed");
+  async reset(args: VectorResetArgs = {}): Promise<VectorReset> {
+    const seed = args.seed;
+    if (Array.isArray(seed)) {
+      if (seed.length !== this.numEnvs) {
+        throw new InvalidArgumentError(
+          "seed",
+          `is an array of ${seed.length} seeds`,
+          `one seed per game: an array of numEnvs = ${this.numEnvs}, or a single seed`,
+        );
+      }
+      seed.forEach((s, i) => checkSeed(s, `seed[${i}]`));
+    } else checkSeed(seed, "seed");
+    this.#checkOpen("reset");
     this.#enter("reset");
     const rngs = this.#rngs, saved = rngs.map((r) => r.getState());
     try {
-      if (args.seed !== undefined) this.#rngs = this.#seededRngs(args.seed);
+      if (Array.isArray(seed)) {
+        this.#rngs = rngs.map((r, i) => seed[i] === undefined ? r : new Rng(seed[i]));
+      } else if (seed !== undefined) this.#rngs = this.#seededRngs(seed);
       const requests = this.#games.map((g, i) => {
         const c = this.#draw(i);
         return { volume: c.image, corners: g.beginReset(c, this.#rngs[i]) };
@@ -147,13 +172,16 @@ export class VectorEnv {
    * games that ended at the previous step are reset instead (NEXT_STEP autoreset). Every action of
    * every running game is checked before any game moves; when it throws (a scorer error included)
    * every game is as before, so the step can be retried.
-   * @throws {InvalidArgumentError} for wrong lengths or invalid actions of running games
-   * @throws {EnvStateError} before reset, or while another reset or step is in flight
+   * @throws {InvalidArgumentError} for wrong lengths, invalid actions of running games, or a key
+   *   besides `a` and `b`
+   * @throws {EnvStateError} before reset, after close, or while another reset or step is in flight
    */
   async step(actions: PerAgent<Int32Array>): Promise<VectorStep> {
+    this.#checkOpen("step");
     if (typeof actions !== "object" || actions === null) {
       throw new InvalidArgumentError("actions", `is ${String(actions)}`, "an object { a, b } of Int32Arrays");
     }
+    checkAgentKeys(actions);
     for (const agent of ["a", "b"] as const) {
       if (actions[agent]?.length !== this.numEnvs) {
         throw new InvalidArgumentError(
@@ -215,6 +243,22 @@ export class VectorEnv {
       scorer: this.scorer,
       info: this.#latest![agent][i],
     }));
+  }
+
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Ends the env for good (no native resources): `reset` and `step` then throw {@link EnvStateError}. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  #checkOpen(method: string): void {
+    if (this.#closed) {
+      throw new EnvStateError(method, "called after close()", "a new env: close() is final");
+    }
   }
 
   #enter(method: string): void {
