@@ -46,7 +46,12 @@ export interface SelfPlayOptions {
   readonly env?: Partial<SparsConfig>;
   /** Parallel games. Default 8. */
   readonly numEnvs?: number;
-  /** Env steps in all (games x steps); updates = floor(totalSteps / (numEnvs * numSteps)), at least 1. */
+  /**
+   * Env steps in all (games x steps); updates = floor(totalSteps / (numEnvs * numSteps)), at least 1.
+   * A resume may change it, but the learning rate keeps the schedule the run started with (annealed
+   * over its original updates, recorded in the checkpoints): a shorter run stops above lr 0, and a
+   * longer one is refused while annealing (its extra updates would have learning rate 0).
+   */
   readonly totalSteps: number;
   /** Seed of everything (network init, sampling, shuffling, pool, env resets). Default 0. */
   readonly seed?: number;
@@ -198,10 +203,18 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
   const rollout = new SelfPlayRollout(env, learnerNet.observationLength, { numSteps, trainBothSides: both });
 
   let update = 0, elapsed = 0, opponentUpdate = options.opponent ? -1 : 0;
-  let resumedFrom = 0;
+  let resumedFrom = 0, scheduleUpdates = totalUpdates;
   let last: UpdateRecord | undefined;
   try {
     const restored = options.resume ? await loadLatestCheckpoint(options.run!.checkpointsDir) : undefined;
+    scheduleUpdates = restored?.scheduleUpdates ?? totalUpdates;
+    if (ppo.options.annealLearningRate && totalUpdates > scheduleUpdates) {
+      throw new InvalidArgumentError(
+        "totalSteps",
+        `gives ${totalUpdates} updates; the resumed run anneals its learning rate to 0 over ${scheduleUpdates}`,
+        `at most ${scheduleUpdates * stepsPerUpdate} steps (the run's schedule), or a new run`,
+      );
+    }
     if (restored) {
       learnerNet.setWeights(restored.learner);
       ppo.optimizer.setState(restored.optimizer);
@@ -255,7 +268,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
       });
       const updateStats = await ppo.update(
         batchFromRollout(b, gae, learnerNet),
-        ppo.learningRateAt(update, totalUpdates),
+        ppo.learningRateAt(update, scheduleUpdates),
       );
       const finished = performance.now();
       const seconds = (finished - started) / 1000;
@@ -326,6 +339,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
       opponent: opponentNet ? await opponentNet.getWeights() : [],
       opponentUpdate,
       pool: pool.snapshots,
+      scheduleUpdates,
       rngs: {
         learner: learner.getRngState(),
         opponent: frozen?.getRngState() ?? [0, 0, 0, 0],
