@@ -3,7 +3,8 @@
  *
  * ```
  * <run>/checkpoints/update-00000040/
- *   state.json      update, env steps, elapsed time, every generator state, Adam step, pool index
+ *   state.json      update, env steps, elapsed time, every generator state, Adam step, pool index,
+ *                   the learning-rate schedule's length
  *   learner.bin     the learner's weights
  *   optimizer.bin   Adam's first and second moments
  *   opponent.bin    the current (frozen) opponent's weights
@@ -63,6 +64,11 @@ export interface TrainerState {
   readonly pool: readonly PoolSnapshot[];
   /** Generator states. */
   readonly rngs: TrainerRngStates;
+  /**
+   * Updates over which the learning rate anneals: the run's total when it started, kept when a
+   * resume changes the total. Absent in checkpoints written before it was recorded.
+   */
+  readonly scheduleUpdates?: number;
 }
 
 /** Name of the checkpoint folder of an update. */
@@ -113,6 +119,7 @@ export async function saveCheckpoint(dir: string, state: TrainerState, keep = 2)
       opponentUpdate: state.opponentUpdate,
       pool: state.pool.map((s) => ({ update: s.update, tensors: s.weights.length })),
       rngs: state.rngs,
+      scheduleUpdates: state.scheduleUpdates ?? null,
       createdAt: new Date().toISOString(),
     });
     // A leftover of the same name (written before a resume from an older checkpoint) is replaced.
@@ -134,6 +141,19 @@ function rngState(value: unknown, source: string): RngState {
     throw new CheckpointFileError(source, `holds ${JSON.stringify(value)}`, "four uint32 words");
   }
   return [value[0], value[1], value[2], value[3]];
+}
+
+/** `scheduleUpdates` of a `state.json`: undefined when absent (or null), else an integer >= 1. */
+function scheduleValue(value: unknown, statePath: string): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!(typeof value === "number" && Number.isInteger(value) && value >= 1)) {
+    throw new CheckpointFileError(
+      statePath,
+      `holds scheduleUpdates ${JSON.stringify(value)}`,
+      "an integer >= 1",
+    );
+  }
+  return value;
 }
 
 /**
@@ -173,6 +193,7 @@ export async function loadCheckpoint(path: string): Promise<TrainerState> {
     );
   }
   const rngs = s.rngs as Record<string, unknown>;
+  const schedule = scheduleValue(s.scheduleUpdates, statePath);
   return {
     update: s.update as number,
     globalStep: s.globalStep as number,
@@ -192,7 +213,20 @@ export async function loadCheckpoint(path: string): Promise<TrainerState> {
       shuffle: rngState(rngs?.shuffle, `${statePath} rngs.shuffle`),
       pool: rngState(rngs?.pool, `${statePath} rngs.pool`),
     },
+    ...(schedule === undefined ? {} : { scheduleUpdates: schedule }),
   };
+}
+
+/**
+ * The learning-rate schedule recorded in the newest complete checkpoint of `dir` (its
+ * `state.json` only): undefined when there is no checkpoint or it predates the record.
+ * @throws {CheckpointFileError} when that `state.json` holds an invalid value
+ */
+export async function latestScheduleUpdates(dir: string): Promise<number | undefined> {
+  const newest = (await listCheckpoints(dir)).at(-1);
+  if (!newest) return undefined;
+  const statePath = join(newest.path, "state.json");
+  return scheduleValue((await readJson(statePath) as Record<string, unknown>)?.scheduleUpdates, statePath);
 }
 
 /**

@@ -8,6 +8,7 @@
  * @module
  */
 import { SparsGymError } from "../data/errors.ts";
+import { latestScheduleUpdates } from "./checkpoint.ts";
 import { runPipeline } from "./pipeline.ts";
 import { defaultRunDir, openRunFolder, readJson, RunFolderError } from "./run_folder.ts";
 import type { TrainConfig } from "./train_config.ts";
@@ -27,6 +28,39 @@ const STDIO: TrainCliIo = {
   out: (t) => console.log(t),
   err: (t) => console.error(t),
 };
+
+/**
+ * The learning-rate schedule of a resumed run whose total may have changed (`config` with the
+ * `--resume` overrides applied). The rate keeps annealing over the updates the run started with
+ * (`scheduleUpdates`, from its newest checkpoint): a shorter total only stops the run early, above
+ * lr 0, which the returned note says; a longer one is refused while annealing, since its extra
+ * updates would have learning rate 0. Undefined (nothing to say) when the totals agree, the rate
+ * is constant, or the checkpoint predates the record.
+ * @throws {UsageError} for a total past the schedule of an annealed run
+ */
+export function resumeScheduleNote(
+  config: TrainConfig,
+  scheduleUpdates: number | undefined,
+): string | undefined {
+  const stepsPerUpdate = config.numEnvs * config.ppo.numSteps;
+  const updates = Math.max(1, Math.floor(config.totalSteps / stepsPerUpdate));
+  if (scheduleUpdates === undefined || !config.ppo.annealLearningRate || updates === scheduleUpdates) {
+    return undefined;
+  }
+  const scheduleSteps = scheduleUpdates * stepsPerUpdate;
+  if (updates > scheduleUpdates) {
+    throw new UsageError(
+      "--total-steps",
+      `is ${config.totalSteps} (${updates} updates), past the learning-rate schedule of this run, which ` +
+        `anneals to 0 over its original ${scheduleUpdates} updates (${scheduleSteps} steps)`,
+      `at most ${scheduleSteps} steps, or a new run (a run with --no-anneal-lr may be extended)`,
+    );
+  }
+  const last = config.ppo.learningRate * (1 - (updates - 1) / scheduleUpdates);
+  return `note: the run now ends after ${updates} updates (${updates * stepsPerUpdate} steps); the ` +
+    `learning rate keeps its original schedule, annealing over ${scheduleUpdates} updates ` +
+    `(${scheduleSteps} steps), so its last update uses ${last.toPrecision(3)} rather than a rate near 0`;
+}
 
 /**
  * Runs the CLI.
@@ -52,6 +86,8 @@ export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDI
       const run = await openRunFolder(request.run);
       config = applyOverrides(await readJson(run.configPath) as TrainConfig, request.overrides);
       config.run = request.run;
+      const note = resumeScheduleNote(config, await latestScheduleUpdates(run.checkpointsDir));
+      if (note) io.err(note);
     } else {
       config = request.config;
     }

@@ -203,6 +203,8 @@ export function trainHelp(): string {
     "  --force                     overwrite an existing run folder",
     "  --resume DIR                continue a run from its last checkpoint; only these may change:",
     `                              ${RESUME_OPTIONS.map((n) => `--${n}`).join(", ")}`,
+    "                              (--total-steps keeps the learning-rate schedule of the run's original",
+    "                              total: a shorter run ends above lr 0, an annealed run cannot be extended)",
     "  --help                      this text",
   ];
   for (const spec of OPTION_SPECS) {
