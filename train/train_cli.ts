@@ -1,13 +1,16 @@
 /**
  * `deno task train`: the package's main job (see `pipeline.ts`). `--help` lists every option with
  * its default; `--preset paper` sets the SPARS settings; `--resume <run>` continues a run from its
- * last checkpoint; an existing run folder is never overwritten without `--force`.
+ * last checkpoint; an existing run folder is never overwritten without `--force`, and `--force`
+ * replaces only a training run folder this command wrote that no process is writing.
  *
- * Exit codes: 0 success, 1 a failure while running (data, backend, files), 2 a usage error.
+ * Exit codes: 0 success, 1 a failure while running (data, backend, files, a run folder in use by
+ * another process), 2 a usage error (bad option, an output path that may not be written).
  *
  * @module
  */
 import { SparsGymError } from "../data/errors.ts";
+import { OwnedFolderError } from "../data/owned_folder.ts";
 import { latestScheduleUpdates } from "./checkpoint.ts";
 import { runPipeline } from "./pipeline.ts";
 import { defaultRunDir, openRunFolder, readJson, RunFolderError } from "./run_folder.ts";
@@ -100,7 +103,7 @@ export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDI
     return 0;
   } catch (e) {
     if (
-      e instanceof UsageError ||
+      e instanceof UsageError || e instanceof OwnedFolderError ||
       (e instanceof RunFolderError && /already exists|not a run folder/.test(e.message))
     ) {
       io.err(`error: ${e.message}`);

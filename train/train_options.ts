@@ -200,7 +200,7 @@ export function trainHelp(): string {
     "  --preset NAME               default | paper (SPARS settings: 24x48x48, stride 4, tau 0.3, batch 8,",
     "                              competitor update 32, 10,000 iterations of 32 steps) [default]",
     "  --run DIR                   run folder [runs/train-<date>-<time>]",
-    "  --force                     overwrite an existing run folder",
+    "  --force                     replace a run folder this command wrote (never other folders)",
     "  --resume DIR                continue a run from its last checkpoint; only these may change:",
     `                              ${RESUME_OPTIONS.map((n) => `--${n}`).join(", ")}`,
     "                              (--total-steps keeps the learning-rate schedule of the run's original",
