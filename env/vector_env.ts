@@ -10,7 +10,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
-import { checkSeed, Rng, type RngState } from "../data/random.ts";
+import { checkSeed, deriveSeed, Rng, type RngState } from "../data/random.ts";
 import type { Case } from "../data/types.ts";
 import type { AgentContext } from "./agent.ts";
 import { CachedScorer } from "./cached_scorer.ts";
@@ -50,7 +50,7 @@ export interface VectorEnvOptions extends Partial<SparsConfig> {
 
 /** Arguments of {@link VectorEnv.reset}. */
 export interface VectorResetArgs {
-  /** One seed for all games (game i's stream derives from (seed, i)), or one per game. */
+  /** One seed for all games (game i's generator is seeded with `deriveSeed(seed, i)`), or one per game. */
   readonly seed?: number | readonly (number | undefined)[];
 }
 
@@ -125,8 +125,8 @@ export class VectorEnv {
   }
 
   /**
-   * Resets every game. `seed` (a non-negative safe integer) seeds game i's generator from
-   * (seed, i); an array of `numEnvs` seeds (as Gymnasium's list) seeds game i with `seed[i]`,
+   * Resets every game. `seed` (a non-negative safe integer) seeds game i's generator with
+   * `deriveSeed(seed, i)` (every bit of the seed counts); an array of `numEnvs` seeds (as Gymnasium's list) seeds game i with `seed[i]`,
    * exactly as `SparsEnv.reset({ seed: seed[i] })` on the same cases (an undefined entry continues
    * that game's stream); no seed continues every stream. When it throws (a scorer error included)
    * every game and generator is as before, so the reset can be retried.
@@ -293,7 +293,7 @@ export class VectorEnv {
   #seededRngs(seed: number): Rng[] {
     return Array.from(
       { length: this.numEnvs },
-      (_, i) => new Rng((seed * 0x9e3779b1 + i * 0x85ebca6b) >>> 0),
+      (_, i) => new Rng(deriveSeed(seed, i)),
     );
   }
 }
