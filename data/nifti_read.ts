@@ -10,7 +10,8 @@
  * @module
  */
 import { basename } from "node:path";
-import { NiftiError, NonFiniteVoxelError } from "./errors.ts";
+import { NiftiError } from "./errors.ts";
+import { applyNonFinitePolicy, type NonFinitePolicy } from "./finite.ts";
 import {
   checkNiftiExtensions,
   type NiftiHeaderInfo,
@@ -47,11 +48,11 @@ export interface NiftiLoadOptions {
 /** Options of {@link readNifti} and {@link readNiftiWithInfo}. */
 export interface ReadNiftiOptions extends NiftiLoadOptions {
   /**
-   * What to do with NaN or +-Infinity voxels (after scaling): `"error"` (default) throws
-   * {@link NonFiniteVoxelError}; `"zero"` replaces them with 0 (the count is returned by
-   * {@link readNiftiWithInfo}).
+   * What to do with NaN or +-Infinity voxels (after scaling), the policy of `data/finite.ts`:
+   * `"error"` (default) throws `NonFiniteVoxelError`; `"zero"` replaces them with 0 (the count is
+   * returned by {@link readNiftiWithInfo}).
    */
-  nonFinite?: "error" | "zero";
+  nonFinite?: NonFinitePolicy;
 }
 
 /** Result of {@link readNiftiWithInfo}. */
@@ -158,30 +159,12 @@ export async function readNiftiWithInfo(
     const { slope, inter } = scaling;
     for (let i = 0; i < n; i++) data[i] = raw[i] * slope + inter;
   }
-  let nonFiniteCount = 0;
   const canBeNonFinite = scaling !== null || parsed.info.datatype === "float32" ||
     parsed.info.datatype === "float64";
-  if (canBeNonFinite) {
-    for (let i = 0; i < n; i++) {
-      const v = data[i];
-      if (v - v !== 0) nonFiniteCount++;
-    }
-  }
-  if (nonFiniteCount > 0) {
-    if ((options.nonFinite ?? "error") === "error") {
-      throw new NonFiniteVoxelError(
-        name,
-        `${nonFiniteCount} of ${n} voxels are NaN or infinite`,
-        'finite intensities (or read with nonFinite: "zero")',
-      );
-    }
-    for (let i = 0; i < n; i++) {
-      const v = data[i];
-      if (v - v !== 0) data[i] = 0;
-    }
-  }
-  const volume: Volume = { id, shape, spacing, data, affine };
-  return { volume, info: parsed.info, nonFiniteCount };
+  const read: Volume = { id, shape, spacing, data, affine };
+  if (!canBeNonFinite) return { volume: read, info: parsed.info, nonFiniteCount: 0 };
+  const { volume, count } = applyNonFinitePolicy(read, name, options.nonFinite ?? "error");
+  return { volume, info: parsed.info, nonFiniteCount: count };
 }
 
 /**
