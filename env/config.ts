@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3 } from "../data/types.ts";
+import { DEFAULT_SCORE_CACHE_ENTRIES } from "./cached_scorer.ts";
 import type { StartRule } from "./geometry.ts";
 import { observationChannels, type ObservationMode } from "./observation.ts";
 import type { MapMode } from "./probability_map.ts";
@@ -44,6 +45,11 @@ export interface SparsConfig {
   readonly intensityRange?: readonly [number, number];
   /** Memory bound of the per-corner observation memo, bytes per volume. Default 32 MiB. */
   readonly observationCacheBytes: number;
+  /**
+   * Most window scores the env's score cache keeps (about 55 bytes each); beyond it the least
+   * recently used is evicted. Default 2^20 (about 58 MB). CLI `--score-cache-entries`.
+   */
+  readonly scoreCacheEntries: number;
 }
 
 /** The defaults (see each field). */
@@ -61,6 +67,7 @@ export const DEFAULT_SPARS_CONFIG: SparsConfig = {
   observation: "window",
   observationShape: [12, 24, 24],
   observationCacheBytes: 32 * 2 ** 20,
+  scoreCacheEntries: DEFAULT_SCORE_CACHE_ENTRIES,
 };
 
 function checkVec(name: string, v: Vec3): void {
@@ -116,6 +123,13 @@ export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
   }
   if (!Number.isFinite(c.terminationBonus)) {
     throw new InvalidArgumentError("terminationBonus", `is ${c.terminationBonus}`, "a finite number");
+  }
+  if (!(Number.isSafeInteger(c.scoreCacheEntries) && c.scoreCacheEntries >= 1)) {
+    throw new InvalidArgumentError(
+      "scoreCacheEntries",
+      `is ${c.scoreCacheEntries}`,
+      `a positive integer number of cached scores (default ${DEFAULT_SCORE_CACHE_ENTRIES}; CLI --score-cache-entries)`,
+    );
   }
   if (!Number.isFinite(c.maskThreshold)) {
     throw new InvalidArgumentError("maskThreshold", `is ${c.maskThreshold}`, "a finite number");

@@ -26,7 +26,7 @@ export interface SparsEnvOptions extends Partial<SparsConfig> {
   readonly scorer: Scorer;
   /** Cases to draw from at reset when `options.case` is not given (uniformly, with the env's rng). */
   readonly cases?: readonly Case[];
-  /** Memoise scores per corner (default true). */
+  /** Memoise scores per corner (default true), at most `scoreCacheEntries` of them (LRU). */
   readonly cache?: boolean;
   /** What `render()` returns (default `"ansi"`). */
   readonly renderMode?: RenderMode;
@@ -95,7 +95,9 @@ export class SparsEnv {
       throw new InvalidArgumentError("scorer", "is missing", "an object implementing Scorer");
     }
     this.config = resolveConfig(game);
-    this.scorer = cache === false ? scorer : new CachedScorer(scorer);
+    this.scorer = cache === false
+      ? scorer
+      : new CachedScorer(scorer, { maxEntries: this.config.scoreCacheEntries });
     this.#cases = cases ?? [];
     this.renderMode = renderMode ?? "ansi";
     if (!this.metadata.renderModes.includes(this.renderMode)) {

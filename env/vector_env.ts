@@ -44,7 +44,7 @@ export interface VectorEnvOptions extends Partial<SparsConfig> {
   readonly cases: readonly Case[];
   /** The scorer; wrapped in a {@link CachedScorer} unless `cache` is false. */
   readonly scorer: Scorer;
-  /** Memoise scores per corner (default true). */
+  /** Memoise scores per corner (default true), at most `scoreCacheEntries` of them (LRU). */
   readonly cache?: boolean;
 }
 
@@ -107,7 +107,9 @@ export class VectorEnv {
     if (!cases?.length) throw new InvalidArgumentError("cases", "is empty", "at least one case");
     this.numEnvs = numEnvs;
     this.config = resolveConfig(game);
-    this.scorer = cache === false ? scorer : new CachedScorer(scorer);
+    this.scorer = cache === false
+      ? scorer
+      : new CachedScorer(scorer, { maxEntries: this.config.scoreCacheEntries });
     this.#cases = cases;
     const encoders = encoderPool(this.config);
     this.#games = Array.from({ length: numEnvs }, () => new SparsGame(this.config, encoders));

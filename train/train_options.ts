@@ -106,6 +106,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   ),
   o("start", "string", "env.start", "start corner rule", ["center", "random"]),
   o("map-mode", "string", "env.mapMode", "probability map accumulation", ["sum", "mean", "max"]),
+  o(
+    "score-cache-entries",
+    "int",
+    "env.scoreCacheEntries",
+    "most window scores cached (least recently used evicted)",
+  ),
   o("#", "string", "", "PPO"),
   o("learning-rate", "number", "ppo.learningRate", "Adam learning rate"),
   o("anneal-lr", "bool", "ppo.annealLearningRate", "anneal the learning rate linearly to 0"),
