@@ -35,7 +35,11 @@ export interface SparsConfig {
   readonly terminationBonus: number;
   /** How scores combine in the probability map. Default `"sum"`. */
   readonly mapMode: MapMode;
-  /** The mask is `map > maskThreshold`. Default 0.5 (the reference). */
+  /**
+   * The env's segmentation is `map > maskThreshold`: the default threshold of `env.map.mask()`.
+   * Default 0.5 (the reference). Evaluation (`eval/segment.ts`) cuts its own merged map with its
+   * mask rule and records that rule's threshold here, in the config it returns.
+   */
   readonly maskThreshold: number;
   /** Observation mode. Default `"window"`. */
   readonly observation: ObservationMode;
@@ -106,11 +110,12 @@ function checkStart(start: unknown): void {
 
 /**
  * Merges options over the defaults and validates them (volume-dependent checks, such as the window
- * fitting, happen at reset).
+ * fitting, happen at reset). An option given as `undefined` takes its default.
  * @throws {InvalidArgumentError} naming the first bad option
  */
 export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
-  const c: SparsConfig = { ...DEFAULT_SPARS_CONFIG, ...options };
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const c: SparsConfig = { ...DEFAULT_SPARS_CONFIG, ...given };
   checkVec("window", c.window);
   checkVec("observationShape", c.observationShape);
   checkStart(c.start);

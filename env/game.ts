@@ -202,7 +202,12 @@ export class SparsGame {
     }
     this.#pending = undefined;
     if (this.#case?.image !== p.case.image || !this.#map) {
-      this.#map = new ProbabilityMap(p.case.image.shape, this.config.window, this.config.mapMode);
+      this.#map = new ProbabilityMap(
+        p.case.image.shape,
+        this.config.window,
+        this.config.mapMode,
+        this.config.maskThreshold,
+      );
       this.#encoder = this.#encoderFor(p.case);
     } else this.#map.reset();
     this.#case = p.case;

@@ -202,3 +202,41 @@ Deno.test("VectorEnv.reset({seed: [...]}) seeds game i as SparsEnv.reset({seed: 
   await rejectsNaming(() => vec.reset({ seed: [1, 2, NaN, 4] }), "seed[2]");
   await rejectsNaming(() => vec.reset({ seed: [1, 2, 3, -4] }), "seed[3]");
 });
+
+Deno.test("maskThreshold is the default threshold of env.map.mask()", async () => {
+  const constant: Scorer = {
+    id: "constant",
+    score: (_v, corners) => Promise.resolve(new Float32Array(corners.length / 3).fill(0.3)),
+  };
+  const start = { a: [0, 0, 0] as Vec3, b: [2, 2, 2] as Vec3 };
+  const play = async (maskThreshold?: number) => {
+    const env = new SparsEnv({ scorer: constant, cases, ...game, start, maskThreshold });
+    await env.reset({ options: { case: cases[0] } });
+    await env.step({ a: 0, b: 0 }); // a to z=2, b to z=4: windows overlap
+    return env;
+  };
+  // Independently: a voxel holds 0.3 per window covering it; mask = value > threshold.
+  const env = await play(0.25);
+  const [nz, ny, nx] = cases[0].image.shape, [wz, wy, wx] = game.window;
+  const [ca, cb] = env.game.corners;
+  const covered = (c: Vec3, z: number, y: number, x: number) =>
+    z >= c[0] && z < c[0] + wz && y >= c[1] && y < c[1] + wy && x >= c[2] && x < c[2] + wx ? 1 : 0;
+  const either = new Uint8Array(nz * ny * nx), both = new Uint8Array(nz * ny * nx);
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++) {
+        const n = covered(ca, z, y, x) + covered(cb, z, y, x);
+        either[(z * ny + y) * nx + x] = n >= 1 ? 1 : 0;
+        both[(z * ny + y) * nx + x] = n === 2 ? 1 : 0;
+      }
+    }
+  }
+  assert.ok(both.some((v) => v) && either.reduce((s, v) => s + v, 0) > both.reduce((s, v) => s + v, 0));
+  assert.deepEqual(env.map.mask(), either); // 0.3 > 0.25
+  assert.deepEqual(env.map.mask(0.5), both); // an explicit threshold still wins
+  assert.deepEqual((await play()).map.mask(), both); // default 0.5
+  assert.throws(
+    () => new SparsEnv({ scorer: constant, cases, ...game, maskThreshold: NaN }),
+    (e: unknown) => e instanceof InvalidArgumentError && e.source === "maskThreshold",
+  );
+});
