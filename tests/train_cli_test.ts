@@ -173,7 +173,7 @@ Deno.test("end to end (oracle scorer): run folder, checkpoints, policy, curve, e
   }
   assert.deepEqual((await listCheckpoints(join(run, "checkpoints"))).map((c) => c.update), [2, 4]);
   const png = decodePng(await Deno.readFile(join(run, "learning_curve.png")));
-  assert.deepEqual([png.width, png.height], [640, 640]);
+  assert.deepEqual([png.width, png.height], [1280, 1600]);
   const agent = await loadPolicyAgent(join(run, "policy"));
   assert.deepEqual(agent.network.architecture.observationShape, [4, 8, 8]);
   agent.network.dispose();
