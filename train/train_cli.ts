@@ -15,6 +15,7 @@ import { latestScheduleUpdates } from "./checkpoint.ts";
 import { runPipeline } from "./pipeline.ts";
 import { defaultRunDir, openRunFolder, readJson, RunFolderError } from "./run_folder.ts";
 import type { TrainConfig } from "./train_config.ts";
+import { dataVolumeShape, validateTrainConfig } from "./train_validate.ts";
 import { applyOverrides, parseTrainArgs, trainHelp, UsageError } from "./train_options.ts";
 
 /** Where the CLI writes (injectable for tests). */
@@ -94,6 +95,8 @@ export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDI
     } else {
       config = request.config;
     }
+    // Every option is checked before anything is written (the window against the data's volumes too).
+    validateTrainConfig(config, await dataVolumeShape(config));
     await runPipeline(config, {
       resume: request.kind === "resume",
       force: request.kind === "train" && request.force,
