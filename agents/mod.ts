@@ -16,6 +16,7 @@ export * from "./policy_agent.ts";
 export * from "./policy_io.ts";
 export * from "./policy_network.ts";
 export * from "./ppo.ts";
+export * from "./reference_match.ts";
 export * from "./rollout.ts";
 export * from "./rollout_buffer.ts";
 export * from "./snapshot.ts";

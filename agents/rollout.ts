@@ -14,7 +14,7 @@
  */
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { Agent } from "../env/agent.ts";
-import type { VectorEnv } from "../env/vector_env.ts";
+import type { VectorEnv, VectorReset, VectorStep } from "../env/vector_env.ts";
 import { PolicyAgent } from "./policy_agent.ts";
 import { RolloutBuffer } from "./rollout_buffer.ts";
 
@@ -46,12 +46,22 @@ export interface RolloutStats {
   readonly stepDraws: number;
 }
 
+/** Sees every reset and step result of a rollout (e.g. progress metrics); must not change them. */
+export interface RolloutObserver {
+  /** After {@link SelfPlayRollout.reset}. */
+  reset(result: VectorReset): void;
+  /** After every env step of {@link SelfPlayRollout.collect}. */
+  step(result: VectorStep): void;
+}
+
 /** Options of {@link SelfPlayRollout}. */
 export interface RolloutOptions {
   /** Env steps per rollout. */
   readonly numSteps: number;
   /** Store side b's transitions too (needs a PolicyAgent opponent). */
   readonly trainBothSides: boolean;
+  /** Told of every reset and step. */
+  readonly observer?: RolloutObserver;
 }
 
 /** Drives a vector env for rollouts, keeping the current observations between them. */
@@ -89,6 +99,7 @@ export class SelfPlayRollout {
     this.#caseIds = r.infos.a.map((info) => info.caseId);
     this.#returns.fill(0);
     this.#lengths.fill(0);
+    this.options.observer?.reset(r);
   }
 
   /**
@@ -123,6 +134,7 @@ export class SelfPlayRollout {
         theirs = { actions: await opponent.act(obs.b, this.env.contexts("b")) };
       }
       const r = await this.env.step({ a: mine.actions, b: theirs.actions });
+      this.options.observer?.step(r);
       for (let i = 0; i < n; i++) {
         const valid = r.autoreset[i] === 0;
         buffer.set(t, i, {

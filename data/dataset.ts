@@ -19,6 +19,7 @@ import {
   listMsdCases,
 } from "./dataset_layouts.ts";
 import { InvalidArgumentError } from "./errors.ts";
+import { applyNonFinitePolicy, type NonFinitePolicy } from "./finite.ts";
 import { readNifti, readNiftiLabels } from "./nifti_read.ts";
 import {
   generatePhantom,
@@ -79,8 +80,11 @@ export interface DatasetOptions {
   preprocess?: PreprocessOptions;
   /** On-disk cache of loaded, preprocessed cases (default: none). */
   cache?: CaseCache;
-  /** What to do with NaN/Inf voxels (passed to `readNifti`; its default is "error"). */
-  nonFinite?: "error" | "zero";
+  /**
+   * What to do with NaN/Inf voxels (default "error", see `data/finite.ts`): applied by `readNifti`,
+   * and again to every loaded case after preprocessing and on cache hits.
+   */
+  nonFinite?: NonFinitePolicy;
 }
 
 /** Options of {@link openFolderDataset}. */
@@ -124,6 +128,12 @@ function holdsTarget(labels: Labels, target: readonly number[]): 0 | 1 {
 
 function withPresence(c: Case, presence: 0 | 1 | undefined): Case {
   return presence === undefined ? c : { ...c, presence };
+}
+
+/** The case with the NaN/Inf policy of `data/finite.ts` applied to its image (default "error"). */
+function finiteCase(c: Case, source: string, policy: NonFinitePolicy | undefined): Case {
+  const { volume } = applyNonFinitePolicy(c.image, source, policy ?? "error");
+  return volume === c.image ? c : { ...c, image: volume };
 }
 
 type Loader = (ref: CaseRef) => Promise<Case>;
@@ -205,7 +215,7 @@ function fileLoader(options: DatasetOptions, target: readonly number[]): Loader 
         },
       });
       const hit = await cache.get(key);
-      if (hit) return withPresence(hit, ref.presence);
+      if (hit) return withPresence(finiteCase(hit, ref.imagePath, nonFinite), ref.presence);
     }
     const image = await readNifti(ref.imagePath, nonFinite ? { id: ref.id, nonFinite } : { id: ref.id });
     let c: Case = { id: ref.id, image };
@@ -215,7 +225,7 @@ function fileLoader(options: DatasetOptions, target: readonly number[]): Loader 
       // Presence from the original labels: preprocessing (nearest resampling, crops) may lose small targets.
       c = { id: ref.id, image, labels, presence: holdsTarget(labels, target) };
     }
-    if (preprocess) c = preprocessCase(c, preprocess);
+    if (preprocess) c = finiteCase(preprocessCase(c, preprocess), ref.imagePath, nonFinite);
     if (cache && key) await cache.put(key, c);
     return withPresence(c, ref.presence);
   };
@@ -315,7 +325,7 @@ export function phantomDataset(options: PhantomDatasetSpec): Dataset {
       );
     }
     const c = generatePhantom(phantom);
-    return await Promise.resolve(preprocess ? preprocessCase(c, preprocess) : c);
+    return await Promise.resolve(finiteCase(preprocess ? preprocessCase(c, preprocess) : c, ref.id, "error"));
   };
   return new RefDataset({ name: "phantoms", refs, target: [2], seed: options.seed, fractions, loader });
 }

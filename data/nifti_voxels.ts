@@ -95,7 +95,8 @@ export function voxelView(
   if (little === HOST_LITTLE_ENDIAN && start % spec.bytes === 0) {
     return spec.make(bytes.buffer, start, count);
   }
-  const copy = bytes.slice(offset, offset + count * spec.bytes);
+  // new Uint8Array(view) copies; slice() would not when `bytes` is a Node Buffer (swapped in place below).
+  const copy = new Uint8Array(bytes.subarray(offset, offset + count * spec.bytes));
   if (little !== HOST_LITTLE_ENDIAN) swapByteOrder(copy, spec.bytes);
   return spec.make(copy.buffer, 0, count);
 }

@@ -41,6 +41,32 @@ export function checkSeed(seed: unknown, source = "seed"): asserts seed is numbe
   }
 }
 
+/** murmur3's 32-bit finaliser: a bijection on uint32 in which every input bit flips every output bit. */
+export function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The seed of stream `index` derived from a user seed (game i of a vector env, random start i of
+ * inference). Every bit of the seed counts: its low and high 32-bit words are hashed separately
+ * with 32-bit integer arithmetic (`Math.imul`), so no precision is lost above 2^32 or 2^53 (a
+ * float product such as `seed * 0x9e3779b1` drops low bits there). For a fixed index the map from
+ * seeds below 2^32 is a bijection (no two such seeds share a stream); across indices and large
+ * seeds the values collide as rarely as random 32-bit numbers.
+ * @param seed a finite number (truncated; negative values use their two's-complement words)
+ * @param index the stream number, a non-negative integer
+ * @returns a uint32 seed for {@link Rng}
+ */
+export function deriveSeed(seed: number, index: number): number {
+  const t = Math.trunc(seed);
+  const lo = t >>> 0; // exact: ToUint32 reduces integers modulo 2^32
+  const hi = Math.floor(t / 4294967296) >>> 0;
+  const key = fmix32((fmix32(hi ^ 0x9e3779b9) + Math.imul(index, 0x85ebca6b)) >>> 0);
+  return fmix32((lo ^ key) >>> 0);
+}
+
 /** A deterministic sfc32 generator. Same seed, same sequence, on every platform. */
 export class Rng {
   #a = 0;

@@ -5,6 +5,7 @@
  */
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3 } from "../data/types.ts";
+import { DEFAULT_SCORE_CACHE_ENTRIES } from "./cached_scorer.ts";
 import type { StartRule } from "./geometry.ts";
 import { observationChannels, type ObservationMode } from "./observation.ts";
 import type { MapMode } from "./probability_map.ts";
@@ -42,7 +43,11 @@ export interface SparsConfig {
   readonly terminationBonus: number;
   /** How scores combine in the probability map. Default `"sum"`. */
   readonly mapMode: MapMode;
-  /** The mask is `map > maskThreshold`. Default 0.5 (the reference). */
+  /**
+   * The env's segmentation is `map > maskThreshold`: the default threshold of `env.map.mask()`.
+   * Default 0.5 (the reference). Evaluation (`eval/segment.ts`) cuts its own merged map with its
+   * mask rule and records that rule's threshold here, in the config it returns.
+   */
   readonly maskThreshold: number;
   /** Observation mode. Default `"window"`. */
   readonly observation: ObservationMode;
@@ -52,6 +57,11 @@ export interface SparsConfig {
   readonly intensityRange?: readonly [number, number];
   /** Memory bound of the per-corner observation memo, bytes per volume. Default 32 MiB. */
   readonly observationCacheBytes: number;
+  /**
+   * Most window scores the env's score cache keeps (about 55 bytes each); beyond it the least
+   * recently used is evicted. Default 2^20 (about 58 MB). CLI `--score-cache-entries`.
+   */
+  readonly scoreCacheEntries: number;
 }
 
 /** The defaults (see each field). */
@@ -71,6 +81,7 @@ export const DEFAULT_SPARS_CONFIG: SparsConfig = {
   observation: "window",
   observationShape: [12, 24, 24],
   observationCacheBytes: 32 * 2 ** 20,
+  scoreCacheEntries: DEFAULT_SCORE_CACHE_ENTRIES,
 };
 
 function checkVec(name: string, v: Vec3): void {
@@ -109,11 +120,12 @@ function checkStart(start: unknown): void {
 
 /**
  * Merges options over the defaults and validates them (volume-dependent checks, such as the window
- * fitting, happen at reset).
+ * fitting, happen at reset). An option given as `undefined` takes its default.
  * @throws {InvalidArgumentError} naming the first bad option
  */
 export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
-  const c: SparsConfig = { ...DEFAULT_SPARS_CONFIG, ...options };
+  const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
+  const c: SparsConfig = { ...DEFAULT_SPARS_CONFIG, ...given };
   checkVec("window", c.window);
   checkVec("observationShape", c.observationShape);
   checkStart(c.start);
@@ -129,6 +141,13 @@ export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
   }
   if (!Number.isFinite(c.terminationBonus)) {
     throw new InvalidArgumentError("terminationBonus", `is ${c.terminationBonus}`, "a finite number");
+  }
+  if (!(Number.isSafeInteger(c.scoreCacheEntries) && c.scoreCacheEntries >= 1)) {
+    throw new InvalidArgumentError(
+      "scoreCacheEntries",
+      `is ${c.scoreCacheEntries}`,
+      `a positive integer number of cached scores (default ${DEFAULT_SCORE_CACHE_ENTRIES}; CLI --score-cache-entries)`,
+    );
   }
   if (!Number.isFinite(c.maskThreshold)) {
     throw new InvalidArgumentError("maskThreshold", `is ${c.maskThreshold}`, "a finite number");

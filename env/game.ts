@@ -64,13 +64,62 @@ export interface GameStep extends GameReset {
   readonly truncations: PerAgent<boolean>;
 }
 
+function packCorners([a, b]: readonly [Vec3, Vec3]): Int32Array {
+  return Int32Array.of(a[0], a[1], a[2], b[0], b[1], b[2]);
+}
+
 function perAgentStart(start: SparsConfig["start"]): PerAgent<StartRule> {
   return typeof start === "string" || Array.isArray(start)
     ? { a: start as StartRule, b: start as StartRule }
     : start as PerAgent<StartRule>;
 }
 
-/** The state machine of one episode at a time. */
+/**
+ * Checks one action: an integer in 0..5.
+ * @param source the argument named in the error, e.g. `actions.a` or `actions.b[3]`
+ * @throws {InvalidArgumentError} otherwise
+ */
+export function checkAction(source: string, action: unknown): void {
+  if (!(typeof action === "number" && Number.isInteger(action) && action >= 0 && action < MOVE_COUNT)) {
+    throw new InvalidArgumentError(
+      source,
+      `is ${typeof action === "string" ? `the string "${action}"` : String(action)}`,
+      `an integer action in 0..${MOVE_COUNT - 1} (one of the ${MOVE_COUNT} moves)`,
+    );
+  }
+}
+
+/**
+ * Checks that a per-agent record has no key besides `a` and `b` (a third agent is a caller bug).
+ * @throws {InvalidArgumentError} naming the extra key
+ */
+export function checkAgentKeys(actions: object, source = "actions"): void {
+  for (const key in actions) {
+    if (key !== "a" && key !== "b") {
+      throw new InvalidArgumentError(
+        `${source}.${key}`,
+        "is not an agent of this game",
+        "actions for exactly the agents 'a' and 'b' (remove the extra key)",
+      );
+    }
+  }
+}
+
+/** A begun reset or step: what `finishReset`/`finishStep` commits and `cancel` drops. */
+type Pending =
+  | {
+    readonly kind: "reset";
+    readonly case: Case;
+    readonly geometry: WindowGeometry;
+    readonly corners: [Vec3, Vec3];
+  }
+  | { readonly kind: "step"; readonly corners: [Vec3, Vec3] };
+
+/**
+ * The state machine of one episode at a time. `beginReset`/`beginStep` change nothing but a pending
+ * record; `finishReset`/`finishStep` commit it; `cancel` drops it (after a scorer failure), so the
+ * game stays exactly as it was and the same reset or step can be retried.
+ */
 export class SparsGame {
   /** The game's options. */
   readonly config: SparsConfig;
@@ -83,7 +132,8 @@ export class SparsGame {
   #corners: [Vec3, Vec3] = [[0, 0, 0], [0, 0, 0]];
   #scores: [number, number] = [0, 0];
   #step = 0;
-  #phase: "idle" | "resetting" | "ready" | "stepping" | "done" = "idle";
+  #phase: "idle" | "ready" | "done" = "idle";
+  #pending?: Pending;
 
   /**
    * Creates the instance; see the class documentation for the arguments.
@@ -127,35 +177,57 @@ export class SparsGame {
     return this.#map;
   }
 
-  /** Starts an episode on `c`; returns the two start corners to score (packed z,y,x). */
+  /** True while a reset or step is begun and neither finished nor cancelled. */
+  get pending(): boolean {
+    return this.#pending !== undefined;
+  }
+
+  /**
+   * Begins an episode on `c` (replacing any pending reset or step); returns the two start corners
+   * to score (packed z,y,x). Nothing but the pending record changes until {@link finishReset}.
+   */
   beginReset(c: Case, rng: Rng): Int32Array {
     const g = new WindowGeometry(c.image.shape, this.config.window, this.config.stride);
     const rules = perAgentStart(this.config.start);
-    this.#corners = [g.start(rules.a, rng), g.start(rules.b, rng)];
-    if (this.#case?.image !== c.image || !this.#map) {
-      this.#map = new ProbabilityMap(c.image.shape, this.config.window, this.config.mapMode);
-      this.#encoder = this.#encoderFor(c);
-    } else this.#map.reset();
-    this.#case = c;
-    this.#geometry = g;
-    this.#step = 0;
-    this.#phase = "resetting";
-    return this.#packCorners();
+    const corners: [Vec3, Vec3] = [g.start(rules.a, rng), g.start(rules.b, rng)];
+    this.#pending = { kind: "reset", case: c, geometry: g, corners };
+    return packCorners(corners);
   }
 
   /** Completes a reset with the start windows' scores `[a, b]`. */
   finishReset(scores: ArrayLike<number>): GameReset {
-    if (this.#phase !== "resetting") {
+    const p = this.#pending;
+    if (p?.kind !== "reset") {
       throw new EnvStateError("SparsGame", "finishReset without beginReset", "beginReset first");
     }
+    this.#pending = undefined;
+    if (this.#case?.image !== p.case.image || !this.#map) {
+      this.#map = new ProbabilityMap(
+        p.case.image.shape,
+        this.config.window,
+        this.config.mapMode,
+        this.config.maskThreshold,
+      );
+      this.#encoder = this.#encoderFor(p.case);
+    } else this.#map.reset();
+    this.#case = p.case;
+    this.#geometry = p.geometry;
+    this.#corners = p.corners;
+    this.#step = 0;
     this.#scores = [scores[0], scores[1]];
     this.#phase = "ready";
     return { observations: this.#observe(), infos: this.#infos() };
   }
 
+  /** Drops a begun reset or step (e.g. its scoring failed): the game is as before it began. */
+  cancel(): void {
+    this.#pending = undefined;
+  }
+
   /**
-   * Applies both moves; returns the two new corners to score.
-   * @throws {EnvStateError} before reset or after the episode ended
+   * Begins a step: checks both actions and returns the two new corners to score. Nothing but the
+   * pending record changes until {@link finishStep}.
+   * @throws {EnvStateError} before reset, after the episode ended, or while a step is pending
    * @throws {InvalidArgumentError} for an action outside 0..5
    */
   beginStep(actions: PerAgent<number>): Int32Array {
@@ -163,27 +235,33 @@ export class SparsGame {
       throw new EnvStateError("step", "called after the episode ended", "reset() first");
     }
     if (this.#phase !== "ready") throw new EnvStateError("step", "called before reset", "reset() first");
-    for (const agent of ["a", "b"] as const) {
-      const x = actions?.[agent];
-      if (!(Number.isInteger(x) && x >= 0 && x < MOVE_COUNT)) {
-        throw new InvalidArgumentError(
-          `actions.${agent}`,
-          `is ${x}`,
-          `an integer action in 0..${MOVE_COUNT - 1}`,
-        );
-      }
+    if (this.#pending) {
+      throw new EnvStateError(
+        "step",
+        `called while a ${this.#pending.kind} is still being scored`,
+        "await the previous call before stepping again",
+      );
     }
+    if (typeof actions !== "object" || actions === null) {
+      throw new InvalidArgumentError("actions", `is ${String(actions)}`, "an object { a, b } of actions");
+    }
+    checkAgentKeys(actions);
+    checkAction("actions.a", actions.a);
+    checkAction("actions.b", actions.b);
     const g = this.#geometry!;
-    this.#corners = [g.move(this.#corners[0], actions.a), g.move(this.#corners[1], actions.b)];
-    this.#phase = "stepping";
-    return this.#packCorners();
+    const corners: [Vec3, Vec3] = [g.move(this.#corners[0], actions.a), g.move(this.#corners[1], actions.b)];
+    this.#pending = { kind: "step", corners };
+    return packCorners(corners);
   }
 
   /** Completes a step with the new windows' scores `[a, b]`. */
   finishStep(scores: ArrayLike<number>): GameStep {
-    if (this.#phase !== "stepping") {
+    const p = this.#pending;
+    if (p?.kind !== "step") {
       throw new EnvStateError("SparsGame", "finishStep without beginStep", "beginStep first");
     }
+    this.#pending = undefined;
+    this.#corners = p.corners;
     const [sa, sb] = [scores[0], scores[1]];
     this.#scores = [sa, sb];
     this.#step++;
@@ -215,11 +293,6 @@ export class SparsGame {
       truncations: { a: truncated, b: truncated },
       infos: this.#infos(),
     };
-  }
-
-  #packCorners(): Int32Array {
-    const [a, b] = this.#corners;
-    return Int32Array.of(a[0], a[1], a[2], b[0], b[1], b[2]);
   }
 
   // Observations that depend only on the corner are built on first read (most of a step's cost is

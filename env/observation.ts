@@ -15,6 +15,7 @@
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
+import { applyNonFinitePolicy } from "../data/finite.ts";
 import { PhaseGrids } from "../data/phase_grids.ts";
 import { resampleBoxLinear } from "../data/resample.ts";
 import type { Vec3, Volume } from "../data/types.ts";
@@ -89,9 +90,11 @@ export class ObservationEncoder {
    * @param shape observation shape z,y,x
    * @param mode observation mode
    * @param cacheBytes memory bound of the per-corner memo (default 32 MiB; 0 disables it)
+   * @throws {NonFiniteVoxelError} naming the case when the volume holds NaN/Inf voxels
    */
   constructor(volume: Volume, window: Vec3, shape: Vec3, mode: ObservationMode, cacheBytes = 32 * 2 ** 20) {
     this.channels = observationChannels(mode);
+    applyNonFinitePolicy(volume, `case ${volume.id}`); // NaN/Inf would leave the observation space
     if (!shape.every((d) => Number.isInteger(d) && d >= 1)) {
       throw new InvalidArgumentError("observationShape", `is ${shape.join("x")}`, "three positive integers");
     }

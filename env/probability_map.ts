@@ -27,6 +27,8 @@ export class ProbabilityMap {
   readonly windowSize: Vec3;
   /** Combination rule. */
   readonly mode: MapMode;
+  /** The default threshold of {@link mask} (a game's `maskThreshold`). */
+  readonly maskThreshold: number;
   #index = new Map<number, number>();
   #corners = new Int32Array(3 * 64);
   #sums = new Float64Array(64);
@@ -38,8 +40,13 @@ export class ProbabilityMap {
 
   /**
    * Creates the instance; see the class documentation for the arguments.
-   * @throws {InvalidArgumentError} when the window does not fit or the mode is unknown */
-  constructor(shape: Vec3, windowSize: Vec3, mode: MapMode = "sum") {
+   * @param maskThreshold the default threshold of {@link mask} (default 0.5, the reference)
+   * @throws {InvalidArgumentError} when the window does not fit, the mode is unknown or the
+   *   threshold is not finite */
+  constructor(shape: Vec3, windowSize: Vec3, mode: MapMode = "sum", maskThreshold = 0.5) {
+    if (!Number.isFinite(maskThreshold)) {
+      throw new InvalidArgumentError("maskThreshold", `is ${maskThreshold}`, "a finite number (default 0.5)");
+    }
     if (!["sum", "mean", "max"].includes(mode)) {
       throw new InvalidArgumentError("mapMode", `is '${mode}'`, "'sum', 'mean' or 'max'");
     }
@@ -55,6 +62,7 @@ export class ProbabilityMap {
     this.shape = shape;
     this.windowSize = windowSize;
     this.mode = mode;
+    this.maskThreshold = maskThreshold;
   }
 
   /** Number of `add` calls since the last reset. */
@@ -158,9 +166,10 @@ export class ProbabilityMap {
 
   /**
    * The segmentation: 1 where the map is strictly greater than `threshold` (the reference uses
-   * `map > 0.5`), else 0.
+   * `map > 0.5`), else 0. Without an argument the threshold is {@link maskThreshold}: for an env's
+   * map, its config's `maskThreshold`.
    */
-  mask(threshold = 0.5): Uint8Array {
+  mask(threshold: number = this.maskThreshold): Uint8Array {
     const map = this.toArray();
     const out = new Uint8Array(map.length);
     for (let i = 0; i < map.length; i++) out[i] = map[i] > threshold ? 1 : 0;

@@ -8,7 +8,7 @@
 import { InvalidArgumentError } from "../data/errors.ts";
 import { EnvStateError } from "./errors.ts";
 import type { Agent, AgentContext } from "./agent.ts";
-import type { AgentId, AgentInfo } from "./game.ts";
+import { type AgentId, type AgentInfo, checkAction } from "./game.ts";
 import type { RgbaFrame } from "./png.ts";
 import { type ResetArgs, SparsEnv, type SparsEnvOptions } from "./spars_env.ts";
 import type { Box, Discrete } from "./spaces.ts";
@@ -53,6 +53,8 @@ export class SelfPlayEnv {
   #opponent: Agent | OpponentFunction;
   #opponentObservation?: Float32Array;
   #opponentInfo?: AgentInfo;
+  /** The opponent's move in the current state, kept when a step fails so that a retry replays it. */
+  #opponentAction?: number;
 
   /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: SelfPlayEnvOptions) {
@@ -79,18 +81,33 @@ export class SelfPlayEnv {
   /** Replaces the opponent (takes effect at the next step). */
   setOpponent(opponent: Agent | OpponentFunction): void {
     this.#opponent = opponent;
+    this.#opponentAction = undefined;
   }
 
   /** Starts an episode. */
   async reset(args: ResetArgs = {}): Promise<SingleReset> {
     const r = await this.env.reset(args);
+    this.#opponentAction = undefined;
     this.#remember(r.observations[this.opponentSide], r.infos[this.opponentSide]);
     return { observation: r.observations[this.learner], info: r.infos[this.learner] };
   }
 
-  /** The learner plays `action`; the opponent plays its own move; both windows are scored. */
+  /**
+   * The learner plays `action`; the opponent plays its own move; both windows are scored. When the
+   * step fails (a bad action, a scorer error) nothing changes, and the opponent's move is kept, so a
+   * retry gives the result the failed step would have given.
+   * @throws {EnvStateError} before reset, after the episode ended, or after close
+   * @throws {InvalidArgumentError} for a bad learner action, or a bad move returned by the opponent
+   */
   async step(action: number): Promise<SingleStep> {
     const game = this.env.game;
+    if (this.env.closed) {
+      throw new EnvStateError("step", "called after close()", "a new env: close() is final");
+    }
+    checkAction("action", action);
+    if (game.pending) {
+      throw new EnvStateError("step", "called while a step is still being scored", "await the previous call");
+    }
     if (!game.running) {
       throw new EnvStateError(
         "step",
@@ -105,13 +122,19 @@ export class SelfPlayEnv {
       info: this.#opponentInfo!,
     };
     const o = this.#opponent;
-    const opponentAction = typeof o === "function"
-      ? await o(this.#opponentObservation!, context)
-      : (await o.act([this.#opponentObservation!], [context]))[0];
+    let opponentAction = this.#opponentAction;
+    if (opponentAction === undefined) {
+      const chosen = typeof o === "function"
+        ? await o(this.#opponentObservation!, context)
+        : (await o.act([this.#opponentObservation!], [context]))?.[0];
+      checkAction(`opponent (side ${this.opponentSide})`, chosen);
+      opponentAction = this.#opponentAction = chosen;
+    }
     const actions = this.learner === "a"
       ? { a: action, b: opponentAction }
       : { a: opponentAction, b: action };
     const r = await this.env.step(actions);
+    this.#opponentAction = undefined;
     this.#remember(r.observations[this.opponentSide], r.infos[this.opponentSide]);
     return {
       observation: r.observations[this.learner],
@@ -127,7 +150,7 @@ export class SelfPlayEnv {
     return this.env.render();
   }
 
-  /** Closes the env. */
+  /** Closes the env for good: `reset` and `step` then throw {@link EnvStateError}. */
   close(): void {
     this.env.close();
   }

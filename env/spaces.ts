@@ -44,9 +44,37 @@ export class Discrete implements Space<number> {
     this.#rng.reseed(seed);
   }
 
-  /** A random member of the space. */
-  sample(): number {
-    return this.start + this.#rng.int(this.n);
+  /**
+   * A random member of the space. With `mask` (Gymnasium's action mask: a Uint8Array or Int8Array
+   * of length `n`, 1 = allowed, 0 = not allowed), a uniform member among the allowed values, or
+   * `start` when none is allowed (as Gymnasium). An all-ones mask draws what no mask draws.
+   * @throws {InvalidArgumentError} for a mask of another type or length, or values besides 0 and 1
+   */
+  sample(mask?: Uint8Array | Int8Array): number {
+    if (mask === undefined) return this.start + this.#rng.int(this.n);
+    if (!(mask instanceof Uint8Array || mask instanceof Int8Array) || mask.length !== this.n) {
+      const kind = (mask as object | null)?.constructor?.name ?? String(mask);
+      const length = (mask as { length?: unknown } | null)?.length;
+      throw new InvalidArgumentError(
+        "mask",
+        `is ${kind}${typeof length === "number" ? ` of length ${length}` : ""}`,
+        `a Uint8Array or Int8Array of length n = ${this.n} (1 = allowed, 0 = not), or no mask`,
+      );
+    }
+    let allowed = 0;
+    for (let i = 0; i < this.n; i++) {
+      const m = mask[i];
+      if (m !== 0 && m !== 1) {
+        throw new InvalidArgumentError("mask", `holds ${m} at ${i}`, "only 0 (not allowed) and 1 (allowed)");
+      }
+      allowed += m;
+    }
+    if (allowed === 0) return this.start;
+    let k = this.#rng.int(allowed);
+    for (let i = 0; i < this.n; i++) {
+      if (mask[i] === 1 && k-- === 0) return this.start + i;
+    }
+    return this.start; // unreachable: k < allowed
   }
 
   /** True when `value` is a member of the space. */

@@ -26,7 +26,7 @@ export interface SparsEnvOptions extends Partial<SparsConfig> {
   readonly scorer: Scorer;
   /** Cases to draw from at reset when `options.case` is not given (uniformly, with the env's rng). */
   readonly cases?: readonly Case[];
-  /** Memoise scores per corner (default true). */
+  /** Memoise scores per corner (default true), at most `scoreCacheEntries` of them (LRU). */
   readonly cache?: boolean;
   /** What `render()` returns (default `"ansi"`). */
   readonly renderMode?: RenderMode;
@@ -86,6 +86,7 @@ export class SparsEnv {
   readonly #actionSpace = new Discrete(MOVE_COUNT);
   readonly #renderOptions: RenderOptions;
   #agents: AgentId[] = [];
+  #closed = false;
 
   /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: SparsEnvOptions) {
@@ -94,7 +95,9 @@ export class SparsEnv {
       throw new InvalidArgumentError("scorer", "is missing", "an object implementing Scorer");
     }
     this.config = resolveConfig(game);
-    this.scorer = cache === false ? scorer : new CachedScorer(scorer);
+    this.scorer = cache === false
+      ? scorer
+      : new CachedScorer(scorer, { maxEntries: this.config.scoreCacheEntries });
     this.#cases = cases ?? [];
     this.renderMode = renderMode ?? "ansi";
     if (!this.metadata.renderModes.includes(this.renderMode)) {
@@ -143,22 +146,41 @@ export class SparsEnv {
    */
   async reset(args: ResetArgs = {}): Promise<GameReset> {
     checkSeed(args.seed, "seed");
-    if (args.seed !== undefined) this.#rng.reseed(args.seed);
-    const c = args.options?.case ?? this.#drawCase();
-    const corners = this.#game.beginReset(c, this.#rng);
-    const result = this.#game.finishReset(await this.#score(c, corners));
+    this.#checkOpen("reset");
+    const saved = this.#rng.getState();
+    let c: Case, scores: ArrayLike<number>;
+    try {
+      if (args.seed !== undefined) this.#rng.reseed(args.seed);
+      c = args.options?.case ?? this.#drawCase();
+      scores = await this.#score(c, this.#game.beginReset(c, this.#rng));
+    } catch (e) {
+      // Leave the env as it was (episode, generator): the same reset can be retried.
+      this.#game.cancel();
+      this.#rng.setState(saved);
+      throw e;
+    }
+    const result = this.#game.finishReset(scores);
     this.#agents = [...AGENTS];
     return result;
   }
 
   /**
    * Both agents move; returns observations, rewards, terminations, truncations and infos per agent.
-   * @throws {EnvStateError} before reset or after the episode ended
-   * @throws {InvalidArgumentError} for a missing or invalid action
+   * Nothing changes when it throws (a failed scorer call included): the step can be retried.
+   * @throws {EnvStateError} before reset, after the episode ended, or after close
+   * @throws {InvalidArgumentError} for a missing or invalid action, or a key besides `a` and `b`
    */
   async step(actions: PerAgent<number>): Promise<GameStep> {
+    this.#checkOpen("step");
     const corners = this.#game.beginStep(actions);
-    const result = this.#game.finishStep(await this.#score(this.#game.case!, corners));
+    let scores: ArrayLike<number>;
+    try {
+      scores = await this.#score(this.#game.case!, corners);
+    } catch (e) {
+      this.#game.cancel();
+      throw e;
+    }
+    const result = this.#game.finishStep(scores);
     if (this.#game.done) this.#agents = [];
     return result;
   }
@@ -168,15 +190,30 @@ export class SparsEnv {
     return this.renderMode === "ansi" ? renderAnsi(this.#game) : renderRgb(this.#game, this.#renderOptions);
   }
 
-  /** Releases nothing (no native resources); present for API familiarity. */
-  close(): void {
-    this.#agents = [];
+  /** True once {@link close} was called. */
+  get closed(): boolean {
+    return this.#closed;
   }
 
-  async #score(c: Case, corners: Int32Array): Promise<Float32Array> {
-    const scores = await this.scorer.score(c.image, corners, this.config.window);
+  /**
+   * Ends the env for good (it holds no native resources): `agents` becomes empty and `reset` and
+   * `step` then throw {@link EnvStateError}. Calling it again does nothing.
+   */
+  close(): void {
+    this.#agents = [];
+    this.#closed = true;
+  }
+
+  async #score(c: Case, corners: Int32Array): Promise<ArrayLike<number>> {
+    const scores: unknown = await this.scorer.score(c.image, corners, this.config.window);
     checkScores(this.scorer.id, scores, 2);
     return scores;
+  }
+
+  #checkOpen(method: string): void {
+    if (this.#closed) {
+      throw new EnvStateError(method, "called after close()", "a new env: close() is final");
+    }
   }
 
   #drawCase(): Case {

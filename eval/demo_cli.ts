@@ -3,10 +3,14 @@
  * scores from voxel labels: a debugging upper bound, not weak supervision), a random agent (a)
  * against a greedy agent (b). Prints one line per episode (steps, winner, end, Dice of the
  * thresholded map) and writes PNG frames of each episode's last step into the output folder.
+ * The folder is built in a temporary sibling and put in place at the end; `--force` replaces only a
+ * demo output folder this command wrote before (its marker file, `data/owned_folder.ts`).
  *
  * @module
  */
 import { parseArgs } from "node:util";
+import { SparsGymError } from "../data/errors.ts";
+import { checkOwnedTarget, commitOwnedFolder, prepareOwnedFolder } from "../data/owned_folder.ts";
 import { generatePhantom } from "../data/phantom.ts";
 import type { Vec3 } from "../data/types.ts";
 import { targetMask } from "../data/tile.ts";
@@ -29,7 +33,7 @@ Options (defaults in brackets):
   --tau X          termination threshold on a window score [0.3]
   --max-steps N    step limit [64]
   --out DIR        folder for PNG frames [runs/demo]
-  --force          overwrite an existing --out folder
+  --force          replace an --out folder this command wrote before (never anything else)
   --help           this text
 `;
 
@@ -76,16 +80,34 @@ export async function runDemo(args: string[]): Promise<number> {
   const tau = parseNumber("tau", values.tau, false);
   const maxSteps = parseNumber("max-steps", values["max-steps"], true);
   const out = values.out;
+  const target = { force: values.force, flag: "--out" };
   try {
-    await Deno.stat(out);
-    if (!values.force) {
-      console.error(`${out} exists: pass --force to overwrite it, or choose another --out`);
-      return 2;
-    }
+    await checkOwnedTarget(out, "demo-output", target);
   } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    if (!(e instanceof SparsGymError)) throw e;
+    console.error(`error: ${e.message}`);
+    return 2;
   }
-  await Deno.mkdir(out, { recursive: true });
+  const temp = await prepareOwnedFolder(out, "demo-output");
+  try {
+    await playEpisodes(temp, { episodes, seed, window, stride, tau, maxSteps });
+    await commitOwnedFolder(temp, out, "demo-output", target);
+  } catch (e) {
+    await Deno.remove(temp, { recursive: true }).catch(() => {});
+    if (!(e instanceof SparsGymError)) throw e;
+    console.error(`error: ${e.message}`);
+    return 1;
+  }
+  console.log(`PNG frames (last step of each episode) written to ${out}/`);
+  return 0;
+}
+
+/** Plays the episodes, printing one line each, and writes their last frames into `dir`. */
+async function playEpisodes(
+  dir: string,
+  o: { episodes: number; seed: number; window: Vec3; stride: number; tau: number; maxSteps: number },
+): Promise<void> {
+  const { episodes, seed, window, stride, tau, maxSteps } = o;
 
   const cases = Array.from(
     { length: episodes },
@@ -135,10 +157,8 @@ export async function runDemo(args: string[]): Promise<number> {
       }  ` +
         `${`${winsA}:${winsB}`.padStart(8)}  ${best.toFixed(3).padStart(10)}  ${d.toFixed(3).padStart(13)}`,
     );
-    await writePng(`${out}/episode-${e}.png`, env.render() as RgbaFrame);
+    await writePng(`${dir}/episode-${e}.png`, env.render() as RgbaFrame);
   }
-  console.log(`PNG frames (last step of each episode) written to ${out}/`);
-  return 0;
 }
 
 if (import.meta.main) Deno.exit(await runDemo(Deno.args));

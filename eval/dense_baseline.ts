@@ -12,7 +12,8 @@ import { DEFAULT_SPARS_CONFIG } from "../env/config.ts";
 import { latticeCorners } from "../env/geometry.ts";
 import { type MapMode, ProbabilityMap } from "../env/probability_map.ts";
 import { type Scorer, scoreRequests } from "../env/scorer.ts";
-import { thresholdMap } from "./trajectory_map.ts";
+import { applyMaskRule, checkMaskRule, type MaskRule } from "./mask_rule.ts";
+import { checkGate, isGated } from "./presence_gate.ts";
 
 /** Options of {@link denseBaseline}. */
 export interface DenseBaselineOptions {
@@ -29,6 +30,15 @@ export interface DenseBaselineOptions {
    * foreground when the mean score of the windows covering it exceeds tau).
    */
   readonly threshold?: number;
+  /**
+   * The mask rule (see mask_rule.ts); wins over `threshold`. Default `{kind: "absolute", value: threshold}`.
+   * A `visit` rule reads the mean score of the lattice windows covering each voxel.
+   */
+  readonly rule?: MaskRule;
+  /** Presence gate in [0, 1]: empty mask when the best lattice window score < gate. Default 0 (off). */
+  readonly gate?: number;
+  /** Also return `meanMap` (the mean-per-visit map) even when the rule does not need it. Default false. */
+  readonly keepMeanMap?: boolean;
   /** Used only for the default threshold (default 0.3, the game's tau). */
   readonly tau?: number;
   /** Windows per scorer call (default 512). */
@@ -41,10 +51,18 @@ export interface DenseBaselineOptions {
 export interface DenseBaselineResult {
   /** The probability map, z,y,x (x fastest). */
   readonly map: Float32Array;
-  /** `map > threshold` as 0/1. */
+  /** The mask of `rule` (empty when `gated`) as 0/1. */
   readonly mask: Uint8Array;
-  /** The threshold used. */
+  /** The rule's value (the threshold of an `absolute` rule). */
   readonly threshold: number;
+  /** The mask rule used. */
+  readonly rule: MaskRule;
+  /** The mean score of the lattice windows covering each voxel (z,y,x), when a `visit` rule or `keepMeanMap` asked for it. */
+  readonly meanMap?: Float32Array;
+  /** The best lattice window score (presence gate rule). */
+  readonly bestScore: number;
+  /** True when the presence gate emptied the mask. */
+  readonly gated: boolean;
   /** Number of lattice windows scored (every one, once). */
   readonly windowsScored: number;
   /** Lattice corners per axis, z,y,x. */
@@ -94,8 +112,13 @@ export async function denseBaseline(
   if (!Number.isFinite(threshold)) {
     throw new InvalidArgumentError("threshold", `is ${threshold}`, "a finite number");
   }
+  const rule = checkMaskRule(options.rule ?? { kind: "absolute", value: threshold }, "rule");
+  const gate = checkGate(options.gate ?? 0, "gate");
+  const wantMean = rule.kind === "visit" || options.keepMeanMap === true;
   const { corners, latticeShape } = latticeCorners(volume.shape, window, stride);
   const map = new ProbabilityMap(volume.shape, window, mode);
+  const means = wantMean ? new ProbabilityMap(volume.shape, window, "mean") : undefined;
+  let bestScore = 0;
   const total = corners.length / 3;
   let scorerMs = 0;
   for (let start = 0; start < total; start += batchSize) {
@@ -104,18 +127,27 @@ export async function denseBaseline(
     const [scores] = await scoreRequests(options.scorer, [{ volume, corners: batch }], window);
     scorerMs += performance.now() - s0;
     for (let i = 0; i < scores.length; i++) {
-      map.add([batch[3 * i], batch[3 * i + 1], batch[3 * i + 2]], scores[i]);
+      const corner: Vec3 = [batch[3 * i], batch[3 * i + 1], batch[3 * i + 2]];
+      map.add(corner, scores[i]);
+      means?.add(corner, scores[i]);
+      if (scores[i] > bestScore) bestScore = scores[i];
     }
     options.onProgress?.(start + scores.length, total);
   }
   const m0 = performance.now();
   const values = map.toArray();
-  const mask = thresholdMap(values, threshold);
+  const meanMap = means ? (mode === "mean" ? values : means.toArray()) : undefined;
+  const gated = isGated(bestScore, gate);
+  const mask = gated ? new Uint8Array(values.length) : applyMaskRule(rule, values, meanMap);
   const end = performance.now();
   return {
     map: values,
     mask,
-    threshold,
+    threshold: rule.value,
+    rule,
+    meanMap,
+    bestScore,
+    gated,
     windowsScored: total,
     latticeShape,
     timings: { scorerMs, mapMs: end - m0, totalMs: end - t0 },

@@ -55,7 +55,8 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --overlays N         cases with PNG overlays [3]
   --nifti WHAT         all | masks | none [all]
   --out DIR            output folder [<run>/eval]
-  --force              replace an existing output folder
+  --force              replace an existing output folder, only an evaluation report this
+                       command wrote (never a run, a file, or a folder it did not create)
   --help               this text
 `;
 

@@ -38,6 +38,8 @@ export interface PlotOptions {
   yLabel?: string;
   /** Y range [lo, hi] (finite, lo < hi); default: the finite y values' min..max. Lines are clipped to it. */
   yRange?: readonly [number, number];
+  /** X range [lo, hi] (finite, lo < hi), e.g. shared by several panels; default: the finite points' x min..max. */
+  xRange?: readonly [number, number];
 }
 
 /** Default series colours (matplotlib's tab10). */
@@ -176,9 +178,14 @@ function validate(series: readonly Series[], options: PlotOptions): void {
       throw new InvalidArgumentError(`plotLines(options.${name})`, `got ${v}`, "an integer in 64..16384");
     }
   }
-  const r = options.yRange;
-  if (r && !(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] < r[1])) {
-    throw new InvalidArgumentError("plotLines(options.yRange)", `got [${r}]`, "finite [lo, hi] with lo < hi");
+  for (const [name, r] of [["yRange", options.yRange], ["xRange", options.xRange]] as const) {
+    if (r && !(Number.isFinite(r[0]) && Number.isFinite(r[1]) && r[0] < r[1])) {
+      throw new InvalidArgumentError(
+        `plotLines(options.${name})`,
+        `got [${r}]`,
+        "finite [lo, hi] with lo < hi",
+      );
+    }
   }
   series.forEach((s, i) => {
     const source = `plotLines(series[${i}] "${s.name}")`;
@@ -216,17 +223,18 @@ function dataRange(series: readonly Series[], axis: "x" | "y"): [number, number]
  * Draws the series as polylines on a white frame (default 640x400) with a black axis box, min and
  * max tick values on both axes, optional title and axis labels, and a legend (colour swatch + name)
  * right of the box. Points with a non-finite x or y break their line; an isolated finite point is
- * drawn as a dot. The x range is the finite points' min..max; y uses `options.yRange` when given.
+ * drawn as a dot. The x range is the finite points' min..max unless `options.xRange` is given; y
+ * uses `options.yRange` when given.
  * A flat range is widened by 0.5 on each side; with no finite point the range is 0..1.
  *
- * Throws {@link InvalidArgumentError} for a bad size, colour or `yRange`, x and y of different
+ * Throws {@link InvalidArgumentError} for a bad size, colour, `xRange` or `yRange`, x and y of different
  * lengths, labels and legend leaving less than 16x16 pixels for the plot, or a legend taller than
  * the frame. A title wider than the frame is cut at the frame's edges.
  */
 export function plotLines(series: readonly Series[], options: PlotOptions = {}): RgbaFrame {
   validate(series, options);
   const { width = 640, height = 400, title, xLabel, yLabel } = options;
-  const [x0, x1] = dataRange(series, "x");
+  const [x0, x1] = options.xRange ?? dataRange(series, "x");
   const [y0, y1] = options.yRange ?? dataRange(series, "y");
   const yTicks = [formatTick(y0), formatTick(y1)], xTicks = [formatTick(x0), formatTick(x1)];
   const legendWidth = series.length === 0

@@ -3,12 +3,14 @@
  * call when it finishes. It opens the data and split, loads the classifier scorer and the policy of
  * the run (or takes them in memory), runs {@link runEvaluation} with a validation sweep, and writes
  * the report into `<run>/eval` atomically: everything goes into a temporary sibling folder that is
- * renamed into place at the end, so a killed evaluation never leaves a half-written report, and an
- * existing report is replaced only with `force`.
+ * renamed into place at the end, so a killed evaluation never leaves a half-written report. An
+ * existing output folder is replaced only with `force`, and only when it is an evaluation report
+ * this command wrote (its marker file, `data/owned_folder.ts`): never a file, the run itself, a
+ * folder inside or above a run, or another command's folder. The checks run before any work.
  *
  * @module
  */
-import { basename, dirname, join } from "node:path";
+import { basename, join } from "node:path";
 import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
@@ -29,6 +31,7 @@ import { dataNotes, readRunConfig, type RunConfigView } from "./run_config.ts";
 import type { MethodId } from "./method_results.ts";
 import type { AgentPair } from "./segment.ts";
 import { exists } from "../data/dataset_files.ts";
+import { checkOwnedTarget, commitOwnedFolder, prepareOwnedFolder } from "../data/owned_folder.ts";
 
 /** Options of {@link evaluateRun}. Unset options come from the run's `config.json`, then defaults. */
 export interface EvaluateRunOptions {
@@ -36,7 +39,10 @@ export interface EvaluateRunOptions {
   readonly run: string;
   /** Output folder (default `<run>/eval`). */
   readonly out?: string;
-  /** Replace an existing output folder (default false: an existing one is an error). */
+  /**
+   * Replace an existing output folder (default false: an existing one is an error); only an
+   * evaluation report folder this command wrote is ever replaced (see the module doc).
+   */
   readonly force?: boolean;
   /** The dataset, in memory (e.g. the training pipeline's); else opened from `data`. */
   readonly dataset?: Dataset;
@@ -146,8 +152,12 @@ function splitFractions([train, val, test]: readonly number[]): { train: number;
   return { train, val, test };
 }
 
-/** Opens the dataset of a run: in memory, phantoms, or a folder (see {@link EvaluateRunOptions}). */
-async function openRunData(
+/**
+ * Opens the dataset of a run: in memory, phantoms, or a folder (see {@link EvaluateRunOptions}),
+ * split with the seed training split it with: the run's `data.seed` (its `seed` when a config has
+ * none; 0 without a config), so that the test split holds no training case.
+ */
+export async function openRunData(
   options: EvaluateRunOptions,
   cfg: RunConfigView,
 ): Promise<{ data: string; dataset: Dataset }> {
@@ -166,7 +176,9 @@ async function openRunData(
     return { data, dataset };
   }
   const target = options.target ?? cfg.target;
-  return { data, dataset: await openDataset(data, target ? { target } : {}) };
+  const seed = cfg.phantoms?.seed ?? cfg.seed ?? 0;
+  const fractions = cfg.fractions ? { fractions: splitFractions(cfg.fractions) } : {};
+  return { data, dataset: await openDataset(data, { seed, ...fractions, ...(target ? { target } : {}) }) };
 }
 
 /** The scorer of a run: given, the oracle (labelled), or the run's classifier checkpoint (owned). */
@@ -244,10 +256,13 @@ async function runPolicy(
  * notes. Without a policy (none in memory, none in the run folder), the non-RL methods are
  * evaluated and the report says so. A classifier and policy loaded here are disposed at the end.
  *
- * @throws {InvalidArgumentError} when the run folder is missing, the output exists without `force`,
- *   no classifier checkpoint is found for a method needing a scorer, the policy does not fit the
- *   observation options, or options are inconsistent; plus the errors of dataset opening, checkpoint
- *   loading ({@link ClassifierScorer.load}, `loadPolicyAgent`) and {@link runEvaluation}
+ * @throws {InvalidArgumentError} when the run folder is missing, no classifier checkpoint is found
+ *   for a method needing a scorer, the policy does not fit the observation options, or options are
+ *   inconsistent; plus the errors of dataset opening, checkpoint loading
+ *   ({@link ClassifierScorer.load}, `loadPolicyAgent`) and {@link runEvaluation}
+ * @throws {OwnedFolderError} (before any work) when the output exists without `force`, or with
+ *   `force` is not an evaluation report folder this command wrote
+ * @throws {FolderLockedError} when a running process holds the output folder's lock
  * @throws {BackendError} (first, before any work) when `runtime` is `onnx` and onnxruntime cannot be
  *   loaded (no `--allow-ffi`, package unavailable)
  */
@@ -259,9 +274,8 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     throw new InvalidArgumentError("--run", `${run} is not a folder`, "an existing run folder");
   }
   const out = options.out ?? join(run, "eval");
-  if (!options.force && (await exists(out))) {
-    throw new InvalidArgumentError(out, "already exists", "--force to replace it, or another --out");
-  }
+  const outTarget = { force: options.force, flag: "--out" };
+  await checkOwnedTarget(out, "eval-report", outTarget);
   const cfg = await readRunConfig(run);
   const { data, dataset } = await openRunData(options, cfg);
   const split = options.split ?? "test";
@@ -276,7 +290,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
   if (sweep && !valSet!.refs.length) notes.push("The val split is empty: no sweep, default thresholds used.");
 
   const owned: { dispose(): void | Promise<void> }[] = []; // tfjs/onnx memory loaded here, released at the end
-  const temp = join(dirname(out), `.${basename(out)}.tmp-${crypto.randomUUID().slice(0, 8)}`);
+  const temp = await prepareOwnedFolder(out, "eval-report");
   try {
     const { scorer, oracle } = await runScorer(options, target, owned, onnx);
     if (oracle) {
@@ -313,14 +327,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
         title: `SPARS Gym evaluation of ${basename(run)}`,
       },
     });
-    if (await exists(out)) {
-      const old = join(dirname(out), `.${basename(out)}.old-${crypto.randomUUID().slice(0, 8)}`);
-      await Deno.rename(out, old);
-      await Deno.rename(temp, out);
-      await Deno.remove(old, { recursive: true });
-    } else {
-      await Deno.rename(temp, out);
-    }
+    await commitOwnedFolder(temp, out, "eval-report", outTarget);
     // eval.md says "Policy: none (...)" itself; the printed notes say it too.
     const policyNote = policy
       ? []

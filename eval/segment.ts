@@ -8,10 +8,14 @@
  * of the chosen `mapMode`. So `sum` gives the sum of the per-start maps, `mean` the mean over all
  * visits of all starts, `max` the maximum. With one start the merged map equals the env's map.
  *
+ * After the episodes (episode_map.ts): optional local dense refinement around the best occupied
+ * windows (refine.ts; its windows are added to the map and counted in `windowsScored`), the mask of a
+ * rule (`absolute`, `peak`, `visit`: mask_rule.ts), and the presence gate (presence_gate.ts).
+ *
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
-import { Rng } from "../data/random.ts";
+import { deriveSeed, Rng } from "../data/random.ts";
 import type { Case } from "../data/types.ts";
 import type { Agent, AgentContext } from "../env/agent.ts";
 import { CachedScorer } from "../env/cached_scorer.ts";
@@ -19,14 +23,12 @@ import { resolveConfig, type SparsConfig } from "../env/config.ts";
 import { type AgentId, type GameReset, SparsGame } from "../env/game.ts";
 import { type Scorer, scoreRequests } from "../env/scorer.ts";
 import { encoderPool } from "../env/spars_env.ts";
+import { episodeMap } from "./episode_map.ts";
+import { checkMaskRule, type MaskRule } from "./mask_rule.ts";
 import { MeteredScorer } from "./metered_scorer.ts";
-import {
-  thresholdBox,
-  thresholdMap,
-  type Trajectory,
-  trajectoryMapArray,
-  visitedBox,
-} from "./trajectory_map.ts";
+import { checkGate } from "./presence_gate.ts";
+import { checkRefine, DEFAULT_REFINE_RADIUS } from "./refine.ts";
+import type { Trajectory, WindowScores } from "./trajectory_map.ts";
 
 /** The agents of an inference run: one agent playing both sides, or one per side. */
 export type AgentPair = Agent | { readonly a: Agent; readonly b: Agent };
@@ -44,8 +46,19 @@ export interface SegmentOptions extends Partial<Omit<SparsConfig, "maskThreshold
   readonly agents: AgentPair;
   /** The reward model scoring windows. Wrapped in a fresh {@link CachedScorer} unless `cache` is false. */
   readonly scorer: Scorer;
-  /** The mask is `map > threshold` (default 0.5, the reference). Any finite number. */
+  /** The mask is `map > threshold` (default 0.5, the reference): an `absolute` rule. Any finite number. */
   readonly threshold?: number;
+  /** The mask rule (see mask_rule.ts); wins over `threshold`. Default `{kind: "absolute", value: threshold}`. */
+  readonly rule?: MaskRule;
+  /** Presence gate in [0, 1] (presence_gate.ts): empty mask when the best window score < gate. Default 0 (off). */
+  readonly gate?: number;
+  /**
+   * Local dense refinement (see refine.ts): strides per axis around each best occupied window.
+   * Default {@link DEFAULT_REFINE_RADIUS} (2); 0 = off. Acts only with `refineTop` > 0.
+   */
+  readonly refineRadius?: number;
+  /** Number of best occupied windows refined around. Default 0 (off here; the evaluation uses 1). */
+  readonly refineTop?: number;
   /** Number of starts: 1 = the configured `start` only; k > 1 adds k - 1 seeded random starts. Default 1. */
   readonly starts?: number;
   /** Seed of the random starts (start i >= 1 uses its own generator derived from (seed, i)). Default 0. */
@@ -72,19 +85,27 @@ export interface SegmentTimings {
 export interface SegmentResult {
   /** The merged probability map, z,y,x (x fastest), shape of the volume. */
   readonly map: Float32Array;
-  /** `map > threshold` as 0/1. */
+  /** The mask of `rule` (empty when `gated`) as 0/1. */
   readonly mask: Uint8Array;
+  /** The mask rule used. */
+  readonly rule: MaskRule;
+  /** The best window score (presence gate rule, see presence_gate.ts). */
+  readonly bestScore: number;
+  /** True when the presence gate emptied the mask. */
+  readonly gated: boolean;
+  /** Refinement windows added to the map after the episodes (empty when off). */
+  readonly refined: WindowScores;
   /** One trajectory per start, in start order. */
   readonly trajectories: readonly Trajectory[];
   /** Steps summed over the starts. */
   readonly steps: number;
-  /** Distinct windows the underlying scorer was asked for (cache misses): the compute spent. */
+  /** Distinct windows the underlying scorer was asked for (cache misses, refinement included): the compute. */
   readonly windowsScored: number;
   /** Timing split. */
   readonly timings: SegmentTimings;
   /** The resolved game options used (tau, window, mapMode, ...). */
   readonly config: SparsConfig;
-  /** The threshold used. */
+  /** The rule's value (the threshold of an `absolute` rule). */
   readonly threshold: number;
 }
 
@@ -101,9 +122,12 @@ function lazyObservations(n: number, get: (i: number) => Float32Array): Float32A
   return out;
 }
 
-/** The generator of random start `i` of a run seeded with `seed` (distinct streams per start). */
+/**
+ * The generator of random start `i` of a run seeded with `seed`: seeded with `deriveSeed(seed, i)`
+ * (distinct streams per start; every bit of the seed counts).
+ */
 export function startRng(seed: number, i: number): Rng {
-  return new Rng(((Math.trunc(seed) * 0x9e3779b1) ^ Math.imul(i, 0x85ebca6b)) >>> 0);
+  return new Rng(deriveSeed(seed, i));
 }
 
 /** Splits an {@link AgentPair} into its two sides (the same object twice for a single agent). */
@@ -133,7 +157,19 @@ interface Recorder {
  */
 export async function segment(c: Case, options: SegmentOptions): Promise<SegmentResult> {
   const t0 = performance.now();
-  const { agents, scorer, threshold = 0.5, starts = 1, seed = 0, cache = true, ...game } = options;
+  const {
+    agents,
+    scorer,
+    threshold = 0.5,
+    starts = 1,
+    seed = 0,
+    cache = true,
+    rule: givenRule,
+    gate = 0,
+    refineRadius = DEFAULT_REFINE_RADIUS,
+    refineTop = 0,
+    ...game
+  } = options;
   if (!(Number.isInteger(starts) && starts >= 1)) {
     throw new InvalidArgumentError("starts", `is ${starts}`, "a positive integer");
   }
@@ -141,11 +177,14 @@ export async function segment(c: Case, options: SegmentOptions): Promise<Segment
   if (!Number.isFinite(threshold)) {
     throw new InvalidArgumentError("threshold", `is ${threshold}`, "a finite number");
   }
+  const rule = checkMaskRule(givenRule ?? { kind: "absolute", value: threshold }, "rule");
+  checkGate(gate, "gate");
+  checkRefine(refineRadius, refineTop);
   if (!scorer || typeof scorer.score !== "function") {
     throw new InvalidArgumentError("scorer", "is missing", "an object implementing Scorer");
   }
   const sides = agentSides(agents);
-  const config = resolveConfig({ ...game, maskThreshold: threshold });
+  const config = resolveConfig({ ...game, maskThreshold: rule.kind === "absolute" ? rule.value : threshold });
   const inner = new MeteredScorer(scorer);
   const outer = new MeteredScorer(cache ? new CachedScorer(inner) : inner);
   const encoders = encoderPool(config);
@@ -240,18 +279,27 @@ export async function segment(c: Case, options: SegmentOptions): Promise<Segment
       truncated: !terminated,
     };
   });
-  const mapStart = performance.now();
-  const map = trajectoryMapArray(trajectories, c.image.shape, config.window, config.mapMode);
-  // Outside the visited box the map is 0, so a threshold >= 0 needs only the box.
-  const box = visitedBox(trajectories, config.window);
-  const mask = threshold < 0 || !box
-    ? thresholdMap(map, threshold)
-    : thresholdBox(map, c.image.shape, box, threshold);
+  const refineStart = performance.now(), scorerBefore = outer.ms;
+  const episode = await episodeMap(c.image, trajectories, {
+    window: config.window,
+    stride: config.stride,
+    mapMode: config.mapMode,
+    refineRadius,
+    refineTop,
+    scorer: outer,
+  });
+  const { mask, gated } = episode.mask(rule, gate);
+  // Refinement's scorer time counts as scorer time; the rest of this block is map time.
+  const mapStart = refineStart + (outer.ms - scorerBefore);
   const end = performance.now();
   const mapMs = end - mapStart, totalMs = end - t0;
   return {
-    map,
+    map: episode.map,
     mask,
+    rule,
+    bestScore: episode.bestScore,
+    gated,
+    refined: episode.refined,
     trajectories,
     steps: trajectories.reduce((s, t) => s + t.steps, 0),
     windowsScored: inner.windows,
@@ -263,6 +311,6 @@ export async function segment(c: Case, options: SegmentOptions): Promise<Segment
       totalMs,
     },
     config,
-    threshold,
+    threshold: rule.value,
   };
 }

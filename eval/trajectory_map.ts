@@ -9,6 +9,17 @@
 import type { Vec3 } from "../data/types.ts";
 import { type MapMode, ProbabilityMap } from "../env/probability_map.ts";
 
+/**
+ * Windows added to a map besides the trajectories' own (e.g. local dense refinement): `corners`
+ * packed z,y,x (n x 3, valid clamped corners), `scores` (n, each in [0, 1]).
+ */
+export interface WindowScores {
+  /** Corners, n x 3 packed z,y,x. */
+  readonly corners: Int32Array;
+  /** One score per corner. */
+  readonly scores: Float32Array;
+}
+
 /** One start's episode: corners, scores and actions per step. */
 export interface Trajectory {
   /** Index of the start: 0 = the configured start rule, i >= 1 = seeded random start i. */
@@ -45,7 +56,7 @@ export function stepsUnderTau(t: Trajectory, tau: number): number {
  * Replays trajectories into one {@link ProbabilityMap} (see the module doc for the merge rule).
  * With `tau`, each trajectory is cut at {@link stepsUnderTau}: for agents whose actions do not depend
  * on tau, this is exactly the map a run with that tau would give, if the trajectories were recorded
- * with a tau at least as large and the same maxSteps.
+ * with a tau at least as large and the same maxSteps. `extra` windows are added once each after them.
  * @throws {InvalidArgumentError} when a corner does not fit `shape` with `window`
  */
 export function mapFromTrajectories(
@@ -54,6 +65,7 @@ export function mapFromTrajectories(
   window: Vec3,
   mode: MapMode,
   tau?: number,
+  extra?: WindowScores,
 ): ProbabilityMap {
   const map = new ProbabilityMap(shape, window, mode);
   for (const t of trajectories) {
@@ -64,6 +76,8 @@ export function mapFromTrajectories(
       map.add([c[3], c[4], c[5]], t.scores[2 * s + 1]);
     }
   }
+  const e = extra?.corners ?? new Int32Array(0);
+  for (let i = 0; 3 * i < e.length; i++) map.add([e[3 * i], e[3 * i + 1], e[3 * i + 2]], extra!.scores[i]);
   return map;
 }
 
@@ -78,10 +92,11 @@ export function trajectoryMapArray(
   window: Vec3,
   mode: MapMode,
   tau?: number,
+  extra?: WindowScores,
 ): Float32Array {
-  const map = mapFromTrajectories(trajectories, shape, window, mode, tau);
+  const map = mapFromTrajectories(trajectories, shape, window, mode, tau, extra);
   const out = new Float32Array(shape[0] * shape[1] * shape[2]);
-  const visited = visitedBox(trajectories, window, tau);
+  const visited = visitedBox(trajectories, window, tau, extra);
   if (!visited) return out;
   const { lo, size } = visited;
   const box = map.region(lo, size);
@@ -96,12 +111,13 @@ export function trajectoryMapArray(
 
 /**
  * The bounding box (first voxel `lo` and `size`, z,y,x) of the windows the trajectories add to the map
- * (cut at tau when given); undefined when they add none.
+ * (cut at tau when given) and of the `extra` windows; undefined when they add none.
  */
 export function visitedBox(
   trajectories: readonly Trajectory[],
   window: Vec3,
   tau?: number,
+  extra?: WindowScores,
 ): { lo: Vec3; size: Vec3 } | undefined {
   const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
   for (const t of trajectories) {
@@ -111,6 +127,12 @@ export function visitedBox(
       lo[a] = Math.min(lo[a], t.corners[k]);
       hi[a] = Math.max(hi[a], t.corners[k] + window[a]);
     }
+  }
+  const e = extra?.corners ?? new Int32Array(0);
+  for (let k = 0; k < e.length; k++) {
+    const a = k % 3;
+    lo[a] = Math.min(lo[a], e[k]);
+    hi[a] = Math.max(hi[a], e[k] + window[a]);
   }
   if (!(lo[0] < hi[0])) return undefined;
   return { lo: [lo[0], lo[1], lo[2]], size: [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]] };

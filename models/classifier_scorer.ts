@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { InvalidArgumentError } from "../data/errors.ts";
+import { assertFiniteWindows } from "../data/finite.ts";
 import type { Vec3, Volume } from "../data/types.ts";
 import type { Scorer } from "../env/scorer.ts";
 import { modelInputShape } from "./classifier.ts";
@@ -133,6 +134,8 @@ export class ClassifierScorer implements Scorer {
    * @returns probabilities in [0, 1], one per corner, in order
    * @throws {InvalidArgumentError} when `corners.length` is not a multiple of 3 or a window does
    *   not fit inside the volume
+   * @throws {NonFiniteVoxelError} naming the case id when a window holds NaN/Inf voxels (clipping
+   *   by the intensity window would otherwise hide them)
    */
   async score(volume: Volume, corners: Int32Array, size: Vec3): Promise<Float32Array> {
     if (corners.length % 3 !== 0) {
@@ -142,6 +145,7 @@ export class ClassifierScorer implements Scorer {
         "a multiple of 3 (z,y,x triples)",
       );
     }
+    assertFiniteWindows(volume, corners, size, this.id);
     const count = corners.length / 3, out = new Float32Array(count), [d, h, w] = this.inputShape;
     for (let start = 0; start < count; start += this.batchSize) {
       const n = Math.min(this.batchSize, count - start);

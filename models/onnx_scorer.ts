@@ -9,6 +9,7 @@
  */
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { InvalidArgumentError } from "../data/errors.ts";
+import { assertFiniteWindows } from "../data/finite.ts";
 import type { Vec3, Volume } from "../data/types.ts";
 import type { Scorer, ScoreRequest } from "../env/scorer.ts";
 import { modelInputShape } from "./classifier.ts";
@@ -195,6 +196,7 @@ export class OnnxClassifierScorer implements Scorer {
    *
    * @returns one array of probabilities per request, in order
    * @throws {InvalidArgumentError} as {@link OnnxClassifierScorer.score}, naming the request
+   * @throws {NonFiniteVoxelError} naming the case id when a window holds NaN/Inf voxels
    */
   async scoreBatch(requests: readonly ScoreRequest[], size: Vec3): Promise<Float32Array[]> {
     requests.forEach((r, i) => {
@@ -205,6 +207,7 @@ export class OnnxClassifierScorer implements Scorer {
           "a multiple of 3 (z,y,x triples)",
         );
       }
+      assertFiniteWindows(r.volume, r.corners, size, this.id);
     });
     const result = this.#queue.then(() => this.#scoreAll(requests, size));
     this.#queue = result.catch(() => {});

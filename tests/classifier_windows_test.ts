@@ -172,8 +172,8 @@ Deno.test({
       assert.ok(w.tumour.length >= 24 && w.far.length >= 24 && w.negativeCases.length >= 8);
       assert.ok(windowAuc >= 0.85, `(b) window AUC ${windowAuc.toFixed(3)}`);
       assert.ok(
-        twinAuc >= 0.8,
-        `the tumour, not the liver, drives the score: twin AUC ${twinAuc.toFixed(3)}`,
+        twinAuc >= 0.85,
+        `the tumour, not the liver, drives the score: twin AUC ${twinAuc.toFixed(3)} (measured 0.901)`,
       );
       model.dispose();
     } finally {

@@ -71,7 +71,7 @@ Deno.test("each agent's OWN score goes into its OWN clamped window (reference bu
   const map = Array.from(env.map.toArray());
   assert.deepEqual(map, [0, 0, sa, sa, 0, 0, 0, 0, 0, 0, sb, sb]);
   assert.deepEqual(r.rewards, { a: -1, b: 1 });
-  // Next step: both at the same window -> both scores added there; adversarial tie -> 0/0.
+  // Next step: the windows approach each other; each score goes into its own window.
   const r2 = await env.step({ a: 4, b: 5 }); // a: 2 -> 4 (voxels 4,5); b: 10 -> 8 (voxels 8,9)
   assert.equal(r2.infos.a.score, 9 / 32);
   assert.equal(r2.infos.b.score, 17 / 32);
@@ -79,6 +79,31 @@ Deno.test("each agent's OWN score goes into its OWN clamped window (reference bu
   assert.deepEqual(map2, [0, 0, sa, sa, 9 / 32, 9 / 32, 0, 0, 17 / 32, 17 / 32, sb, sb]);
   assert.equal(r2.infos.a.mapEvents, 4);
   assert.equal(r2.infos.a.mapScoreSum, sa + sb + 9 / 32 + 17 / 32);
+  // Then both reach the SAME window (corner 6, voxels 6,7: score 13/32 each): both scores are added
+  // there, and the adversarial tie rule (default "zero") gives 0 / 0.
+  const r3 = await env.step({ a: 4, b: 5 }); // a: 4 -> 6; b: 8 -> 6
+  assert.deepEqual(r3.infos.a.corner, [0, 0, 6]);
+  assert.deepEqual(r3.infos.b.corner, [0, 0, 6]);
+  assert.equal(r3.infos.a.score, 13 / 32);
+  assert.equal(r3.infos.b.score, 13 / 32);
+  assert.deepEqual(r3.rewards, { a: 0, b: 0 });
+  const same = 2 * 13 / 32;
+  assert.deepEqual(Array.from(env.map.toArray()), [
+    0,
+    0,
+    sa,
+    sa,
+    9 / 32,
+    9 / 32,
+    same,
+    same,
+    17 / 32,
+    17 / 32,
+    sb,
+    sb,
+  ]);
+  assert.equal(r3.infos.a.mapEvents, 6);
+  assert.equal(r3.infos.a.mapScoreSum, sa + sb + 9 / 32 + 17 / 32 + same);
 });
 
 Deno.test("tau termination vs maxSteps truncation; errors before reset, after the end, on bad actions", async () => {

@@ -179,6 +179,7 @@ Deno.test("resume: N updates straight equal N/2, a kill, and a resume (bit-ident
       stepsPerSecond: _r,
       rolloutSeconds: _a,
       updateSeconds: _b,
+      evalSeconds: _e,
       scorerCacheHitRate: _c,
       tensors: _t,
       ...rest
@@ -210,4 +211,48 @@ Deno.test("training on both sides stores side b's transitions too", async () => 
   );
   assert.ok(tf.memory().numTensors > 0);
   r.network.dispose();
+});
+
+Deno.test("resume with a new total keeps the learning-rate schedule of the original total", async () => {
+  const root = await scratchDir("schedule");
+  const base = options({ totalSteps: 4 * 8 * 6, checkpointEvery: 2 }); // 6 updates of lr 1e-3, annealed
+  const run = await createRunFolder(join(root, "run"), {});
+  const kill = (r: UpdateRecord) => {
+    if (r.update === 2) throw new Error("simulated kill after update 2");
+  };
+  await assert.rejects(trainSelfPlay({ ...base, run, onUpdate: kill }), /simulated kill/);
+  // Shorter: 4 updates in all, the rate still annealing over 6 (it stops at 3/6 of lr, not 1/4).
+  const shorter = await trainSelfPlay({ ...base, totalSteps: 4 * 8 * 4, run, resume: true });
+  assert.equal(shorter.updates, 4);
+  shorter.network.dispose();
+  // Longer than the schedule: refused before anything is written (the extra updates would have lr 0).
+  await assert.rejects(
+    trainSelfPlay({ ...base, totalSteps: 4 * 8 * 8, run, resume: true }),
+    /totalSteps.* 6/,
+  );
+  assert.equal((await readMetrics(run)).length, 4);
+  // Back to the original total: updates 5 and 6 finish the original schedule.
+  const full = await trainSelfPlay({ ...base, run, resume: true });
+  assert.equal(full.resumedFrom, 4);
+  full.network.dispose();
+  // lr * (1 - (u - 1) / 6) for u = 1..6
+  const expected = [1, 5 / 6, 4 / 6, 3 / 6, 2 / 6, 1 / 6].map((f) => 1e-3 * f);
+  const rates = (await readMetrics(run)).map((r) => r.learningRate as number);
+  assert.equal(rates.length, 6);
+  rates.forEach((lr, k) => assert.ok(Math.abs(lr - expected[k]) < 1e-12, `update ${k + 1}: ${lr}`));
+
+  // Without annealing the rate is constant and a resume may extend the run.
+  const constant = await createRunFolder(join(root, "constant"), {});
+  const flat = {
+    ...base,
+    ppo: { ...base.ppo, annealLearningRate: false },
+    totalSteps: 4 * 8 * 1,
+    run: constant,
+  };
+  (await trainSelfPlay(flat)).network.dispose();
+  const longer = await trainSelfPlay({ ...flat, totalSteps: 4 * 8 * 2, resume: true });
+  assert.equal(longer.updates, 2);
+  longer.network.dispose();
+  assert.deepEqual((await readMetrics(constant)).map((r) => r.learningRate), [1e-3, 1e-3]);
+  await Deno.remove(root, { recursive: true });
 });

@@ -105,12 +105,41 @@ Deno.test("dense sweep and window-size ablation", async () => {
   });
   assert.equal(dense.taus.length, 1);
   assert.ok(Number.isNaN(dense.best.tau));
+  // Brute force: every 4x8x8 window on the lattice (z 0; y, x 0, 4, .., 24) adds its share of target
+  // voxels to each voxel it covers; Dice of map > t against the target box, voxel by voxel.
+  const [nz, ny, nx] = BOX.image.shape,
+    truth = targetMask(BOX.labels!, 2),
+    map = new Float64Array(nz * ny * nx);
+  const at = (z: number, y: number, x: number) => (z * ny + y) * nx + x;
+  for (let cy = 0; cy <= 24; cy += 4) {
+    for (let cx = 0; cx <= 24; cx += 4) {
+      let inside = 0;
+      for (let z = 0; z < 4; z++) {
+        for (let y = cy; y < cy + 8; y++) for (let x = cx; x < cx + 8; x++) inside += truth[at(z, y, x)];
+      }
+      for (let z = 0; z < 4; z++) {
+        for (let y = cy; y < cy + 8; y++) for (let x = cx; x < cx + 8; x++) map[at(z, y, x)] += inside / 256;
+      }
+    }
+  }
+  const bruteDice = thresholds.map((t) => {
+    let both = 0, predicted = 0, target = 0;
+    map.forEach((v, i) => {
+      predicted += v > t ? 1 : 0;
+      target += truth[i];
+      both += v > t && truth[i] ? 1 : 0;
+    });
+    return (2 * both) / (predicted + target);
+  });
   const values = dense.meanDice[0];
-  assert.equal(dense.best.dice, Math.max(...values));
-  assert.equal(dense.best.threshold, thresholds[values.indexOf(Math.max(...values))]);
-  // Dense 4x8x8 windows on the 4-voxel lattice: a voxel is covered by up to (8/4)^2 = 4 windows, so the
-  // map stays <= 4 and threshold 4 (strict >) is empty: Dice 0.
-  assert.equal(values[2], 0);
+  values.forEach((v, j) => assert.ok(Math.abs(v - bruteDice[j]) < 1e-12, `threshold ${thresholds[j]}: ${v}`));
+  const bestIndex = bruteDice.indexOf(Math.max(...bruteDice)); // the first of equal maxima
+  assert.ok(bruteDice.filter((d) => d === bruteDice[bestIndex]).length === 1, "a unique best threshold");
+  assert.equal(dense.best.threshold, thresholds[bestIndex]);
+  assert.equal(dense.best.dice, bruteDice[bestIndex]);
+  // A voxel is covered by up to (8/4)^2 = 4 windows, so the map stays <= 4: threshold 4 (strict >) is
+  // empty, Dice 0.
+  assert.equal(bruteDice[2], 0);
   assert.deepEqual(defaultThresholds("mean"), [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
   assert.equal(defaultThresholds("sum", 864)[0], Number((0.05 * 864).toPrecision(4)));
   assert.equal(defaultThresholds("sum").length, 17);

@@ -10,7 +10,7 @@ import { progressLine } from "../train/progress.ts";
 import { readMetrics } from "../train/run_folder.ts";
 import type { TrainConfig } from "../train/train_config.ts";
 import { OPTION_SPECS, parseTrainArgs } from "../train/train_options.ts";
-import { runTrainCli, type TrainCliIo } from "../train/train_cli.ts";
+import { resumeScheduleNote, runTrainCli, type TrainCliIo } from "../train/train_cli.ts";
 import { scratchDir } from "./_helpers.ts";
 
 function sink(): TrainCliIo & { text: () => string } {
@@ -137,7 +137,8 @@ Deno.test("end to end (oracle scorer): run folder, checkpoints, policy, curve, e
   const root = await scratchDir("cli-e2e");
   const run = join(root, "run");
   const io = sink();
-  assert.equal(await runTrainCli(["--run", run, ...TINY], io), 0, io.text());
+  // A constant learning rate, so that the resume below may extend the run (see the schedule test).
+  assert.equal(await runTrainCli(["--run", run, ...TINY, "--no-anneal-lr"], io), 0, io.text());
   const text = io.text();
   assert.match(text, /ORACLE - window scores come from VOXEL LABELS/);
   for (
@@ -172,7 +173,7 @@ Deno.test("end to end (oracle scorer): run folder, checkpoints, policy, curve, e
   }
   assert.deepEqual((await listCheckpoints(join(run, "checkpoints"))).map((c) => c.update), [2, 4]);
   const png = decodePng(await Deno.readFile(join(run, "learning_curve.png")));
-  assert.deepEqual([png.width, png.height], [640, 640]);
+  assert.deepEqual([png.width, png.height], [1280, 1600]);
   const agent = await loadPolicyAgent(join(run, "policy"));
   assert.deepEqual(agent.network.architecture.observationShape, [4, 8, 8]);
   agent.network.dispose();
@@ -186,6 +187,7 @@ Deno.test("end to end (oracle scorer): run folder, checkpoints, policy, curve, e
     checkpointsDir: "",
   });
   assert.deepEqual(resumed.map((r) => r.update), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(resumed.map((r) => r.learningRate), [3e-4, 3e-4, 3e-4, 3e-4, 3e-4, 3e-4]);
   assert.equal(JSON.parse(await Deno.readTextFile(join(run, "config.json"))).totalSteps, 192);
   assert.equal(await runTrainCli(["--resume", run, "--seed", "3"], sink()), 2);
   await Deno.remove(root, { recursive: true });
@@ -253,4 +255,42 @@ Deno.test("progress line: bar, rate, ETA", () => {
     progressLine({ label: "x", done: 0, total: 10, rate: NaN, unit: "steps", width: 4 }),
     /ETA \?/,
   );
+});
+
+Deno.test("--resume with another --total-steps keeps the learning-rate schedule: a note when shorter, refused when longer", async () => {
+  // TINY: 2 games x 16 steps = 32 steps per update, 128 steps = 4 updates, lr 3e-4 annealed.
+  const config = (parseTrainArgs(TINY, "r") as { config: TrainConfig }).config;
+  const withTotal = (totalSteps: number, anneal = true): TrainConfig => ({
+    ...config,
+    totalSteps,
+    ppo: { ...config.ppo, annealLearningRate: anneal },
+  });
+  assert.equal(resumeScheduleNote(withTotal(128), 4), undefined);
+  assert.equal(resumeScheduleNote(withTotal(64), undefined), undefined, "a checkpoint without the record");
+  // 2 of 4 updates: the last one uses 3e-4 * (1 - 1/4) = 2.25e-4
+  const note = resumeScheduleNote(withTotal(64), 4) ?? "";
+  assert.match(note, /ends after 2 updates \(64 steps\)/);
+  assert.match(note, /annealing over 4 updates \(128 steps\)/);
+  assert.ok(note.includes("0.000225"), note);
+  assert.throws(() => resumeScheduleNote(withTotal(192), 4), /--total-steps.*at most 128 steps/);
+  assert.equal(resumeScheduleNote(withTotal(192, false), 4), undefined, "a constant rate may be extended");
+  const help = sink();
+  await runTrainCli(["--help"], help);
+  assert.match(help.text(), /--total-steps keeps the learning-rate schedule of the run's original/);
+
+  // Through the CLI: a run folder whose newest checkpoint records a 4-update schedule. The refusal
+  // comes before any work: config.json keeps its total.
+  const root = await scratchDir("cli-schedule");
+  const run = join(root, "run");
+  await Deno.mkdir(join(run, "checkpoints", "update-00000004"), { recursive: true });
+  await Deno.writeTextFile(join(run, "config.json"), JSON.stringify({ ...config, run }));
+  await Deno.writeTextFile(
+    join(run, "checkpoints", "update-00000004", "state.json"),
+    JSON.stringify({ format: "spars-gym-train-checkpoint", version: 1, update: 4, scheduleUpdates: 4 }),
+  );
+  const io = sink();
+  assert.equal(await runTrainCli(["--resume", run, "--total-steps", "192"], io), 2);
+  assert.match(io.text(), /learning-rate schedule of this run/);
+  assert.equal(JSON.parse(await Deno.readTextFile(join(run, "config.json"))).totalSteps, 128);
+  await Deno.remove(root, { recursive: true });
 });

@@ -29,6 +29,7 @@ import { parseArgs } from "node:util";
 import { openDataset, phantomDataset } from "../data/dataset.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { SparsGymError } from "../data/errors.ts";
+import { createOwnedFolder, OwnedFolderError } from "../data/owned_folder.ts";
 import { describeSupervision } from "../data/supervision.ts";
 import type { Vec3 } from "../data/types.ts";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../models/backend.ts";
@@ -85,7 +86,8 @@ Usage: deno task train:classifier [options]
   --data <dir|phantoms>   dataset folder (LiTS, MSD or folder+CSV layout) or "phantoms" (default ${D.data})
   --out <run dir>         run folder to create (default runs/classifier-<date>); an existing one
                           is refused unless --force
-  --force                 overwrite an existing run folder
+  --force                 replace a classifier run folder this command wrote before (never
+                          another folder: a file, a folder without its marker, another run)
   --backend <name>        ${BACKEND_NAMES.join(" | ")} (default ${D.backend})
   --epochs <n>            maximum epochs (default ${D.epochs})
   --batch-size <n>        samples per batch (default ${D.batchSize})
@@ -340,15 +342,14 @@ export async function runClassifierCli(args: string[]): Promise<number> {
   }
   const started = performance.now();
   try {
-    const exists = await Deno.stat(config.out).then(() => true, () => false);
-    if (exists && !config.force) {
-      console.error(`error: run folder ${config.out} already exists (use --force to overwrite it)`);
-      return 2;
-    }
-    await Deno.mkdir(config.out, { recursive: true });
-    await writeJsonAtomic(`${config.out}/config.json`, config);
+    // A new folder (marker, config.json, metrics.jsonl) put in place in one step; --force replaces
+    // only a classifier run folder this command wrote (data/owned_folder.ts).
+    const fill = async (temp: string) => {
+      await writeJsonAtomic(`${temp}/config.json`, config);
+      await Deno.writeTextFile(`${temp}/metrics.jsonl`, "");
+    };
+    await createOwnedFolder(config.out, "classifier-run", { force: config.force, flag: "--out", fill });
     const metricsPath = `${config.out}/metrics.jsonl`;
-    await Deno.writeTextFile(metricsPath, "");
     await initBackend(config.backend);
     const architecture = resolveArchitecture({ inputShape: config.inputShape });
     const dataset = await openData(config);
@@ -421,7 +422,7 @@ export async function runClassifierCli(args: string[]): Promise<number> {
       architecture,
       supervision,
       training: { data: config.data, samples: config.samples, ...summary },
-    }, { overwrite: config.force });
+    });
     model.dispose();
     await writeJsonAtomic(`${config.out}/summary.json`, { ...summary, weightsSha256: meta.weights.sha256 });
     console.log(
@@ -442,7 +443,7 @@ export async function runClassifierCli(args: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof SparsGymError) {
       console.error(`\nerror: ${e.message}`);
-      return 1;
+      return e instanceof OwnedFolderError ? 2 : 1;
     }
     throw e;
   }

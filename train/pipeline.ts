@@ -32,6 +32,7 @@ import { ClassifierScorer } from "../models/classifier_scorer.ts";
 import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
 import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { trainClassifier } from "../models/classifier_training.ts";
+import type { FolderLock } from "../data/folder_lock.ts";
 import { evaluateRun } from "../eval/run_eval.ts";
 import { CALIBRATION_FILE } from "../eval/run_config.ts";
 import { calibrateTau, type TauCalibration } from "../eval/tau_calibration.ts";
@@ -41,7 +42,13 @@ import { listCheckpoints } from "./checkpoint.ts";
 import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli.ts";
 import { writeLearningCurve } from "./learning_curve.ts";
 import { formatDuration, ProgressBar } from "./progress.ts";
-import { createRunFolder, openRunFolder, readJson, type RunFolder, writeJsonAtomic } from "./run_folder.ts";
+import {
+  createRunFolder,
+  openRunFolderLocked,
+  readJson,
+  type RunFolder,
+  writeJsonAtomic,
+} from "./run_folder.ts";
 import { trainSelfPlay } from "./self_play.ts";
 import type { TrainConfig } from "./train_config.ts";
 
@@ -218,9 +225,11 @@ export async function runPipeline(
   const onnx: OnnxRuntime | undefined = config.scorer !== "oracle" && runtime === "onnx"
     ? await loadOnnxRuntime()
     : undefined;
-  const run: RunFolder = options.resume
-    ? await openRunFolder(config.run)
-    : await createRunFolder(config.run, config, { force: options.force });
+  // Locked for this process until the function ends (returns or throws): one writer per run.
+  const run: RunFolder & { lock?: FolderLock } = options.resume
+    ? await openRunFolderLocked(config.run)
+    : await createRunFolder(config.run, config, { force: options.force, lock: true });
+  await using _lock = run.lock;
   if (options.resume) await writeJsonAtomic(run.configPath, config); // records --resume overrides
   log(`run folder: ${run.dir}${options.resume ? " (resuming)" : ""}`);
   if (config.scorer === "oracle") {

@@ -9,17 +9,21 @@
  * <run>/learning_curve.png
  * ```
  *
- * A run folder is created atomically (a temporary sibling holding `config.json`, renamed into
- * place), so it either does not exist or has its config. An existing folder is never overwritten
- * without `force`, and even then only when it looks like a run folder (it holds `config.json`) or
- * is empty, so a mistyped path cannot delete unrelated files.
+ * A run folder is created atomically (a temporary sibling holding `config.json` and the marker of
+ * a training run, renamed into place: `data/owned_folder.ts`), so it either does not exist or has
+ * its config. An existing folder is never overwritten without `force`, and even then only when it
+ * is a training run folder this command wrote (it holds the marker) and no process holds its lock,
+ * so a mistyped path cannot delete unrelated files. A training process locks its run folder
+ * (`data/folder_lock.ts`): a second writer is refused.
  *
  * @module
  */
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { SparsGymError } from "../data/errors.ts";
 import { writeFileAtomic } from "../data/atomic_write.ts";
 import { exists } from "../data/dataset_files.ts";
+import { acquireFolderLock, type FolderLock } from "../data/folder_lock.ts";
+import { createOwnedFolder } from "../data/owned_folder.ts";
 
 /** A run folder is missing, exists already, or holds something unexpected. */
 export class RunFolderError extends SparsGymError {}
@@ -79,49 +83,42 @@ export function defaultRunDir(root: string, prefix: string, date: Date = new Dat
   return join(root, `${prefix}-${stamp}`);
 }
 
+/** What a training process writes into its run folder's lock file. */
+export const TRAIN_LOCK_COMMAND = "deno task train";
+
+/** A run folder with the lock this process holds on it (release it when done). */
+export interface LockedRunFolder extends RunFolder {
+  /** The lock; released by `await using` or {@link FolderLock.release}. */
+  readonly lock: FolderLock;
+}
+
 /**
- * Creates a run folder holding `config.json` (atomically, see the module doc) and an empty
- * `metrics.jsonl`.
+ * Creates a run folder holding `config.json`, an empty `metrics.jsonl` and the training-run
+ * marker (atomically, see the module doc).
  *
  * @param dir the folder to create (its parent is created when missing)
  * @param config written to `config.json`
- * @param options `force`: replace an existing run folder (or an empty folder)
- * @throws {RunFolderError} when `dir` exists without `force`, or exists with `force` but is
- *   neither a run folder nor empty
+ * @param options `force`: replace an existing training run folder (see the module doc); `lock`:
+ *   lock the new folder for this process before it appears (the result then has `lock`)
+ * @throws {OwnedFolderError} when `dir` exists without `force`, or with `force` is not a
+ *   replaceable training run folder (a file, a folder without marker, another command's folder)
+ * @throws {FolderLockedError} when a running process holds the folder being replaced
  */
 export async function createRunFolder(
   dir: string,
   config: unknown,
-  options: { force?: boolean } = {},
-): Promise<RunFolder> {
-  const p = paths(dir);
-  if (await exists(dir)) {
-    if (!options.force) {
-      throw new RunFolderError(dir, "already exists", "a new run folder, or --force to overwrite it");
-    }
-    const entries = [];
-    for await (const e of Deno.readDir(dir)) entries.push(e.name);
-    if (entries.length && !entries.includes("config.json")) {
-      throw new RunFolderError(
-        dir,
-        "exists and is not a run folder (no config.json); refusing to delete it",
-        "a run folder or an empty folder to overwrite",
-      );
-    }
-  }
-  await Deno.mkdir(dirname(dir), { recursive: true });
-  const tmp = `${dir}.tmp-${crypto.randomUUID()}`;
-  await Deno.mkdir(tmp);
-  try {
-    await writeJsonAtomic(join(tmp, "config.json"), config);
-    await Deno.writeTextFile(join(tmp, "metrics.jsonl"), "");
-    if (await exists(dir)) await Deno.remove(dir, { recursive: true });
-    await Deno.rename(tmp, dir);
-  } catch (e) {
-    await Deno.remove(tmp, { recursive: true }).catch(() => {});
-    throw e;
-  }
-  return p;
+  options: { force?: boolean; lock?: boolean } = {},
+): Promise<RunFolder & { lock?: FolderLock }> {
+  const lock = await createOwnedFolder(dir, "train-run", {
+    force: options.force,
+    flag: "--run",
+    lock: options.lock ? TRAIN_LOCK_COMMAND : undefined,
+    fill: async (temp) => {
+      await writeJsonAtomic(join(temp, "config.json"), config);
+      await Deno.writeTextFile(join(temp, "metrics.jsonl"), "");
+    },
+  });
+  return lock ? { ...paths(dir), lock } : paths(dir);
 }
 
 /**
@@ -134,6 +131,16 @@ export async function openRunFolder(dir: string): Promise<RunFolder> {
     throw new RunFolderError(dir, "has no config.json", "a run folder written by `deno task train`");
   }
   return p;
+}
+
+/**
+ * Opens an existing run folder for writing (`--resume`) and locks it for this process.
+ * @throws {RunFolderError} when it or its `config.json` is missing
+ * @throws {FolderLockedError} naming the folder and the pid of the process writing it
+ */
+export async function openRunFolderLocked(dir: string): Promise<LockedRunFolder> {
+  const p = await openRunFolder(dir);
+  return { ...p, lock: await acquireFolderLock(dir, TRAIN_LOCK_COMMAND) };
 }
 
 /** Appends one record as a JSON line to `metrics.jsonl` (NaN and Infinity become null). */

@@ -7,10 +7,13 @@
  *    checkpoint replays exactly what an uninterrupted run does (episodes in progress at a
  *    checkpoint boundary are cut; their last transition is bootstrapped like any rollout end);
  * 2. every `competitorUpdateEvery` updates the learner's weights are added to the pool and the
- *    opponent is redrawn from it (SPARS: every 32 updates, rule `latest`);
+ *    opponent is redrawn from it (SPARS: every 32 updates, rule `latest`; default `"auto"`:
+ *    ~8 refreshes per run, whatever its length);
  * 3. a rollout of `numSteps` steps per game, GAE, and the PPO epochs;
  * 4. a metrics record (returns, episode lengths, win rate against the pool, losses, KL, steps/s),
- *    appended to `metrics.jsonl` when a run folder is given;
+ *    and the progress measures of `train/progress_metrics.ts` (rollout measures, matches against
+ *    FIXED random and greedy agents every `referenceEvery` updates, validation every
+ *    `validateEvery` updates), appended to `metrics.jsonl` when a run folder is given;
  * 5. a checkpoint every `checkpointEvery` updates and at the end.
  *
  * A fixed `opponent` (any Agent, e.g. `RandomAgent`) replaces the pool: no refresh then.
@@ -34,10 +37,16 @@ import { batchFromRollout, PpoLearner, type PpoOptions, type PpoUpdateStats } fr
 import { SelfPlayRollout } from "../agents/rollout.ts";
 import { loadLatestCheckpoint, saveCheckpoint, type TrainerState } from "./checkpoint.ts";
 import type { ProgressBar } from "./progress.ts";
+import {
+  type Every,
+  ProgressMonitor,
+  type ProgressOptions,
+  type ProgressRecord,
+} from "./progress_metrics.ts";
 import { appendMetrics, type RunFolder, truncateMetrics } from "./run_folder.ts";
 
-/** Options of {@link trainSelfPlay}. */
-export interface SelfPlayOptions {
+/** Options of {@link trainSelfPlay}; the progress measures' options are {@link ProgressOptions}'s. */
+export interface SelfPlayOptions extends ProgressOptions {
   /** Training cases (each reset draws one). */
   readonly cases: readonly Case[];
   /** The reward model (wrapped in a CachedScorer by the env). */
@@ -46,7 +55,12 @@ export interface SelfPlayOptions {
   readonly env?: Partial<SparsConfig>;
   /** Parallel games. Default 8. */
   readonly numEnvs?: number;
-  /** Env steps in all (games x steps); updates = floor(totalSteps / (numEnvs * numSteps)), at least 1. */
+  /**
+   * Env steps in all (games x steps); updates = floor(totalSteps / (numEnvs * numSteps)), at least 1.
+   * A resume may change it, but the learning rate keeps the schedule the run started with (annealed
+   * over its original updates, recorded in the checkpoints): a shorter run stops above lr 0, and a
+   * longer one is refused while annealing (its extra updates would have learning rate 0).
+   */
   readonly totalSteps: number;
   /** Seed of everything (network init, sampling, shuffling, pool, env resets). Default 0. */
   readonly seed?: number;
@@ -56,8 +70,11 @@ export interface SelfPlayOptions {
   readonly ppo?: Partial<PpoOptions>;
   /** Opponent pool options. */
   readonly pool?: Partial<OpponentPoolOptions>;
-  /** Updates between opponent refreshes. Default 32 (SPARS). */
-  readonly competitorUpdateEvery?: number;
+  /**
+   * Updates between opponent refreshes (SPARS: 32), or `"auto"` = max(1, round(updates / 8)), so
+   * that any run refreshes ~8 times. Default `"auto"`. The resolved number is in every record.
+   */
+  readonly competitorUpdateEvery?: Every;
   /** Also learn from side b's transitions (needs the pool, not a fixed opponent). Default false. */
   readonly trainBothSides?: boolean;
   /** A fixed opponent instead of the pool. */
@@ -76,8 +93,16 @@ export interface SelfPlayOptions {
   readonly onUpdate?: (record: UpdateRecord, view: TrainerView) => void | Promise<void>;
 }
 
-/** One line of `metrics.jsonl`. NaN (e.g. no episode ended) is written as null. */
-export interface UpdateRecord extends PpoUpdateStats {
+/**
+ * One line of `metrics.jsonl`. NaN (e.g. no episode ended, no reference match at this update) is
+ * written as null. Besides the fields below and PPO's, every record holds the progress fields of
+ * {@link ProgressRecord}: from the rollouts `visitedScore`, `distinctWindows`,
+ * `terminatedSharePositive`, `terminatedShareNegative`, `validShare` and (evaluation only, voxel
+ * labels) `onTargetShareLabels`; against fixed agents `vsRandomWinRate`, `vsRandomDrawRate`,
+ * `vsRandomMargin`, `vsGreedyWinRate`, `vsGreedyDrawRate`, `vsGreedyMargin`; `validationDice`,
+ * `evalSeconds`; the resolved schedules `competitorUpdateEvery`, `referenceEvery`, `validateEvery`.
+ */
+export interface UpdateRecord extends PpoUpdateStats, ProgressRecord {
   /** Update number (1-based). */
   readonly update: number;
   /** Env steps so far (all games). */
@@ -160,12 +185,8 @@ const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.l
 export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayResult> {
   const seed = options.seed ?? 0;
   const numEnvs = options.numEnvs ?? 8;
-  const refreshEvery = options.competitorUpdateEvery ?? 32;
   const checkpointEvery = options.checkpointEvery ?? 25;
   const both = options.trainBothSides ?? false;
-  if (!(Number.isInteger(refreshEvery) && refreshEvery >= 1)) {
-    throw new InvalidArgumentError("competitorUpdateEvery", `is ${refreshEvery}`, "an integer >= 1");
-  }
   if (!(Number.isInteger(checkpointEvery) && checkpointEvery >= 0)) {
     throw new InvalidArgumentError("checkpointEvery", `is ${checkpointEvery}`, "an integer >= 0");
   }
@@ -195,13 +216,35 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
   const numSteps = ppo.options.numSteps;
   const stepsPerUpdate = numEnvs * numSteps;
   const totalUpdates = Math.max(1, Math.floor(options.totalSteps / stepsPerUpdate));
-  const rollout = new SelfPlayRollout(env, learnerNet.observationLength, { numSteps, trainBothSides: both });
+  const monitor = new ProgressMonitor(options, env, totalUpdates, subSeed(seed, 5000));
+  const refreshEvery = monitor.competitorUpdateEvery;
+  const rollout = new SelfPlayRollout(env, learnerNet.observationLength, {
+    numSteps,
+    trainBothSides: both,
+    observer: monitor.tracker,
+  });
 
   let update = 0, elapsed = 0, opponentUpdate = options.opponent ? -1 : 0;
-  let resumedFrom = 0;
+  let resumedFrom = 0, scheduleUpdates = totalUpdates;
   let last: UpdateRecord | undefined;
   try {
-    const restored = options.resume ? await loadLatestCheckpoint(options.run!.checkpointsDir) : undefined;
+    // The newest checkpoint that fits this run (an invalid newer one is skipped with a warning).
+    const restored = options.resume
+      ? await loadLatestCheckpoint(options.run!.checkpointsDir, {
+        stepsPerUpdate,
+        totalUpdates,
+        weights: await learnerNet.getWeights(),
+        opponent: opponentNet !== undefined,
+      })
+      : undefined;
+    scheduleUpdates = restored?.scheduleUpdates ?? totalUpdates;
+    if (ppo.options.annealLearningRate && totalUpdates > scheduleUpdates) {
+      throw new InvalidArgumentError(
+        "totalSteps",
+        `gives ${totalUpdates} updates; the resumed run anneals its learning rate to 0 over ${scheduleUpdates}`,
+        `at most ${scheduleUpdates * stepsPerUpdate} steps (the run's schedule), or a new run`,
+      );
+    }
     if (restored) {
       learnerNet.setWeights(restored.learner);
       ppo.optimizer.setState(restored.optimizer);
@@ -255,11 +298,12 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
       });
       const updateStats = await ppo.update(
         batchFromRollout(b, gae, learnerNet),
-        ppo.learningRateAt(update, totalUpdates),
+        ppo.learningRateAt(update, scheduleUpdates),
       );
       const finished = performance.now();
       const seconds = (finished - started) / 1000;
-      elapsed += seconds;
+      const measured = await monitor.measure(update, learnerNet);
+      elapsed += seconds + measured.evalSeconds;
 
       const episodes = stats.episodes;
       const cache = env.scorer instanceof CachedScorer ? env.scorer.stats : undefined;
@@ -283,6 +327,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
         scorerCacheHitRate: cache && cache.hits + cache.misses
           ? cache.hits / (cache.hits + cache.misses)
           : NaN,
+        ...measured,
         tensors: tf.memory().numTensors,
       };
       if (options.run) await appendMetrics(options.run, last as unknown as Record<string, unknown>);
@@ -326,6 +371,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
       opponent: opponentNet ? await opponentNet.getWeights() : [],
       opponentUpdate,
       pool: pool.snapshots,
+      scheduleUpdates,
       rngs: {
         learner: learner.getRngState(),
         opponent: frozen?.getRngState() ?? [0, 0, 0, 0],

@@ -1,16 +1,21 @@
 /**
  * `deno task train`: the package's main job (see `pipeline.ts`). `--help` lists every option with
  * its default; `--preset paper` sets the SPARS settings; `--resume <run>` continues a run from its
- * last checkpoint; an existing run folder is never overwritten without `--force`.
+ * last checkpoint; an existing run folder is never overwritten without `--force`, and `--force`
+ * replaces only a training run folder this command wrote that no process is writing.
  *
- * Exit codes: 0 success, 1 a failure while running (data, backend, files), 2 a usage error.
+ * Exit codes: 0 success, 1 a failure while running (data, backend, files, a run folder in use by
+ * another process), 2 a usage error (bad option, an output path that may not be written).
  *
  * @module
  */
 import { SparsGymError } from "../data/errors.ts";
+import { OwnedFolderError } from "../data/owned_folder.ts";
+import { latestScheduleUpdates } from "./checkpoint.ts";
 import { runPipeline } from "./pipeline.ts";
 import { defaultRunDir, openRunFolder, readJson, RunFolderError } from "./run_folder.ts";
 import type { TrainConfig } from "./train_config.ts";
+import { dataVolumeShape, validateTrainConfig } from "./train_validate.ts";
 import { applyOverrides, parseTrainArgs, trainHelp, UsageError } from "./train_options.ts";
 
 /** Where the CLI writes (injectable for tests). */
@@ -27,6 +32,39 @@ const STDIO: TrainCliIo = {
   out: (t) => console.log(t),
   err: (t) => console.error(t),
 };
+
+/**
+ * The learning-rate schedule of a resumed run whose total may have changed (`config` with the
+ * `--resume` overrides applied). The rate keeps annealing over the updates the run started with
+ * (`scheduleUpdates`, from its newest checkpoint): a shorter total only stops the run early, above
+ * lr 0, which the returned note says; a longer one is refused while annealing, since its extra
+ * updates would have learning rate 0. Undefined (nothing to say) when the totals agree, the rate
+ * is constant, or the checkpoint predates the record.
+ * @throws {UsageError} for a total past the schedule of an annealed run
+ */
+export function resumeScheduleNote(
+  config: TrainConfig,
+  scheduleUpdates: number | undefined,
+): string | undefined {
+  const stepsPerUpdate = config.numEnvs * config.ppo.numSteps;
+  const updates = Math.max(1, Math.floor(config.totalSteps / stepsPerUpdate));
+  if (scheduleUpdates === undefined || !config.ppo.annealLearningRate || updates === scheduleUpdates) {
+    return undefined;
+  }
+  const scheduleSteps = scheduleUpdates * stepsPerUpdate;
+  if (updates > scheduleUpdates) {
+    throw new UsageError(
+      "--total-steps",
+      `is ${config.totalSteps} (${updates} updates), past the learning-rate schedule of this run, which ` +
+        `anneals to 0 over its original ${scheduleUpdates} updates (${scheduleSteps} steps)`,
+      `at most ${scheduleSteps} steps, or a new run (a run with --no-anneal-lr may be extended)`,
+    );
+  }
+  const last = config.ppo.learningRate * (1 - (updates - 1) / scheduleUpdates);
+  return `note: the run now ends after ${updates} updates (${updates * stepsPerUpdate} steps); the ` +
+    `learning rate keeps its original schedule, annealing over ${scheduleUpdates} updates ` +
+    `(${scheduleSteps} steps), so its last update uses ${last.toPrecision(3)} rather than a rate near 0`;
+}
 
 /**
  * Runs the CLI.
@@ -52,9 +90,13 @@ export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDI
       const run = await openRunFolder(request.run);
       config = applyOverrides(await readJson(run.configPath) as TrainConfig, request.overrides);
       config.run = request.run;
+      const note = resumeScheduleNote(config, await latestScheduleUpdates(run.checkpointsDir));
+      if (note) io.err(note);
     } else {
       config = request.config;
     }
+    // Every option is checked before anything is written (the window against the data's volumes too).
+    validateTrainConfig(config, await dataVolumeShape(config));
     await runPipeline(config, {
       resume: request.kind === "resume",
       force: request.kind === "train" && request.force,
@@ -64,7 +106,7 @@ export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDI
     return 0;
   } catch (e) {
     if (
-      e instanceof UsageError ||
+      e instanceof UsageError || e instanceof OwnedFolderError ||
       (e instanceof RunFolderError && /already exists|not a run folder/.test(e.message))
     ) {
       io.err(`error: ${e.message}`);

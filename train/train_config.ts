@@ -7,6 +7,7 @@
  * @module
  */
 import type { Vec3 } from "../data/types.ts";
+import { DEFAULT_SCORE_CACHE_ENTRIES } from "../env/cached_scorer.ts";
 import type { StartRule } from "../env/geometry.ts";
 import type { ObservationMode } from "../env/observation.ts";
 import type { MapMode } from "../env/probability_map.ts";
@@ -77,6 +78,8 @@ export interface TrainConfig {
     observationShape: Vec3;
     start: StartRule;
     mapMode: MapMode;
+    /** Bound of the score cache (LRU); absent in configs written before it existed: the default. */
+    scoreCacheEntries: number;
   };
   /**
    * Termination-threshold inference (eval/tau_calibration.ts): with `tauQuantile`, tau is the
@@ -145,6 +148,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     observationShape: [8, 16, 16],
     start: "center",
     mapMode: "sum",
+    scoreCacheEntries: DEFAULT_SCORE_CACHE_ENTRIES,
   },
   calibration: { tauQuantile: null, windowsPerCase: 256 },
   ppo: DEFAULT_PPO_OPTIONS,

@@ -134,6 +134,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   ),
   o("start", "string", "env.start", "start corner rule", ["center", "random"]),
   o("map-mode", "string", "env.mapMode", "probability map accumulation", ["sum", "mean", "max"]),
+  o(
+    "score-cache-entries",
+    "int",
+    "env.scoreCacheEntries",
+    "most window scores cached (least recently used evicted)",
+  ),
   o("#", "string", "", "PPO"),
   o("learning-rate", "number", "ppo.learningRate", "Adam learning rate"),
   o("anneal-lr", "bool", "ppo.annealLearningRate", "anneal the learning rate linearly to 0"),
@@ -228,9 +234,11 @@ export function trainHelp(): string {
     "  --preset NAME               default | paper (SPARS settings: 24x48x48, stride 4, tau 0.3, batch 8,",
     "                              competitor update 32, 10,000 iterations of 32 steps) [default]",
     "  --run DIR                   run folder [runs/train-<date>-<time>]",
-    "  --force                     overwrite an existing run folder",
+    "  --force                     replace a run folder this command wrote (never other folders)",
     "  --resume DIR                continue a run from its last checkpoint; only these may change:",
     `                              ${RESUME_OPTIONS.map((n) => `--${n}`).join(", ")}`,
+    "                              (--total-steps keeps the learning-rate schedule of the run's original",
+    "                              total: a shorter run ends above lr 0, an annealed run cannot be extended)",
     "  --help                      this text",
   ];
   for (const spec of OPTION_SPECS) {

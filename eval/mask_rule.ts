@@ -1,0 +1,170 @@
+/**
+ * Mask rules: how a probability map becomes a segmentation.
+ * - `absolute` t: `map > t` (the paper; t on the map's own scale, which for a `sum` map grows with
+ *   the number of visits and the tumour size);
+ * - `peak` a: `map > a * max(map)`, a in (0, 1): relative to the map's peak, so scale-free; an
+ *   all-zero map gives an empty mask;
+ * - `visit` t: `mean > t`, where `mean` is the per-voxel mean score over the window additions that
+ *   covered the voxel (the `mean` map of the same windows, whatever the map mode; revisits count once
+ *   per addition); voxels never covered are 0, so for t >= 0 they are never in the mask.
+ *
+ * Text form (CLI): `kind:value`, e.g. `peak:0.5`, `visit:0.3`, `absolute:2`; a bare number is `absolute`.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../data/errors.ts";
+import type { Vec3 } from "../data/types.ts";
+import type { MapMode } from "../env/probability_map.ts";
+
+/** The kinds of mask rule (see the module doc). */
+export type MaskRuleKind = "absolute" | "peak" | "visit";
+
+/** Every mask rule kind, in report order. */
+export const MASK_RULE_KINDS: readonly MaskRuleKind[] = ["absolute", "peak", "visit"];
+
+/** A mask rule: a kind and its value (threshold t, or peak fraction a). */
+export interface MaskRule {
+  /** The kind. */
+  readonly kind: MaskRuleKind;
+  /** `absolute`/`visit`: the threshold t (finite); `peak`: the fraction a of the peak, in (0, 1). */
+  readonly value: number;
+}
+
+/**
+ * Checks a rule's kind and value.
+ * @param rule the rule
+ * @param source the option or CLI flag named in the error
+ * @returns the rule
+ * @throws {InvalidArgumentError} for an unknown kind, a non-finite value, or a peak fraction outside (0, 1)
+ */
+export function checkMaskRule(rule: MaskRule, source = "rule"): MaskRule {
+  if (!rule || !MASK_RULE_KINDS.includes(rule.kind)) {
+    throw new InvalidArgumentError(source, `has kind '${rule?.kind}'`, MASK_RULE_KINDS.join(" | "));
+  }
+  if (!Number.isFinite(rule.value)) {
+    throw new InvalidArgumentError(source, `has value ${rule.value}`, "a finite number");
+  }
+  if (rule.kind === "peak" && !(rule.value > 0 && rule.value < 1)) {
+    throw new InvalidArgumentError(source, `is peak:${rule.value}`, "a peak fraction in (0, 1)");
+  }
+  return rule;
+}
+
+/**
+ * Parses `kind:value` (or a bare number, meaning `absolute`).
+ * @param text e.g. `peak:0.5`
+ * @param source the option or CLI flag named in the error
+ * @throws {InvalidArgumentError} naming `source` for malformed text or a bad value
+ */
+export function parseMaskRule(text: string, source = "--mask-rule"): MaskRule {
+  const parts = text.trim().split(":");
+  const kind = parts.length === 2 ? parts[0].trim() : "absolute";
+  const valueText = (parts.length === 2 ? parts[1] : parts[0]).trim();
+  const value = Number(valueText);
+  if (parts.length > 2 || valueText === "" || !Number.isFinite(value)) {
+    throw new InvalidArgumentError(
+      source,
+      `is '${text}'`,
+      "kind:value, e.g. peak:0.5, visit:0.3, absolute:2",
+    );
+  }
+  return checkMaskRule({ kind: kind as MaskRuleKind, value }, source);
+}
+
+/** The text form `kind:value` (round-trips through {@link parseMaskRule}). */
+export function formatMaskRule(rule: MaskRule): string {
+  return `${rule.kind}:${Number(rule.value.toPrecision(6))}`;
+}
+
+/** A short human form for reports: `map > 2`, `map > 0.5 x peak`, `mean per visit > 0.3`. */
+export function describeMaskRule(rule: MaskRule): string {
+  const v = Number(rule.value.toPrecision(4));
+  return rule.kind === "absolute"
+    ? `map > ${v}`
+    : rule.kind === "peak"
+    ? `map > ${v} x peak`
+    : `mean per visit > ${v}`;
+}
+
+/**
+ * Default values swept per rule kind. `absolute`: the grid of the map mode (`sum` maps: 2^(k/2),
+ * k = -6..10, times `scale`; `mean`/`max`: 0.05, 0.1 .. 0.9); `peak`: 0.1 .. 0.9; `visit`:
+ * 0.05, 0.1 .. 0.9 (scores are in [0, 1]).
+ * @param kind the rule kind
+ * @param mode the map mode (for `absolute` only)
+ * @param scale multiplies the `absolute` grid (the dense `sum` map uses its window coverage)
+ */
+export function defaultRuleValues(kind: MaskRuleKind, mode: MapMode, scale = 1): number[] {
+  const scoreGrid = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+  if (kind === "peak") return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+  if (kind === "visit") return scoreGrid;
+  const base = mode === "sum" && scale === 1
+    ? Array.from({ length: 17 }, (_, k) => 2 ** ((k - 6) / 2))
+    : scoreGrid;
+  return base.map((t) => Number((t * scale).toPrecision(4)));
+}
+
+/** The largest value of a map (0 for an empty or all-negative map). */
+export function mapPeak(map: Float32Array): number {
+  let peak = 0;
+  for (let i = 0; i < map.length; i++) if (map[i] > peak) peak = map[i];
+  return peak;
+}
+
+/**
+ * The map a rule thresholds and its cut-offs for `values`: `absolute` -> (map, values); `peak` ->
+ * (map, a * peak); `visit` -> (meanMap, values).
+ * @throws {InvalidArgumentError} for `visit` without `meanMap`
+ */
+export function ruleCutoffs(
+  kind: MaskRuleKind,
+  values: readonly number[],
+  map: Float32Array,
+  meanMap?: Float32Array,
+): { source: Float32Array; cutoffs: number[] } {
+  if (kind === "visit") {
+    if (!meanMap) throw new InvalidArgumentError("meanMap", "is missing", "the mean map for a visit rule");
+    return { source: meanMap, cutoffs: [...values] };
+  }
+  if (kind === "peak") {
+    const peak = mapPeak(map);
+    return { source: map, cutoffs: values.map((a) => a * peak) };
+  }
+  return { source: map, cutoffs: [...values] };
+}
+
+/**
+ * The mask of a rule: 1 where the rule's source map is strictly above its cut-off (see the module
+ * doc). With `box` (first voxel and size, z,y,x, of the region outside which both maps are 0) and a
+ * cut-off >= 0, only the box is visited; the result is the same.
+ * @param rule the rule (checked)
+ * @param map the probability map, z,y,x
+ * @param meanMap the mean-per-visit map of the same windows (required by `visit`)
+ * @param shape volume shape z,y,x (needed with `box`)
+ * @param box the region where the maps may be non-zero
+ * @throws {InvalidArgumentError} for a bad rule, or `visit` without `meanMap`
+ */
+export function applyMaskRule(
+  rule: MaskRule,
+  map: Float32Array,
+  meanMap?: Float32Array,
+  shape?: Vec3,
+  box?: { readonly lo: Vec3; readonly size: Vec3 },
+): Uint8Array {
+  checkMaskRule(rule);
+  const { source, cutoffs } = ruleCutoffs(rule.kind, [rule.value], map, meanMap);
+  const cut = cutoffs[0];
+  const out = new Uint8Array(source.length);
+  if (!(shape && box && cut >= 0)) {
+    for (let i = 0; i < source.length; i++) out[i] = source[i] > cut ? 1 : 0;
+    return out;
+  }
+  const { lo, size } = box;
+  for (let z = lo[0]; z < lo[0] + size[0]; z++) {
+    for (let y = lo[1]; y < lo[1] + size[1]; y++) {
+      const row = (z * shape[1] + y) * shape[2];
+      for (let i = row + lo[2]; i < row + lo[2] + size[2]; i++) out[i] = source[i] > cut ? 1 : 0;
+    }
+  }
+  return out;
+}
