@@ -21,6 +21,7 @@
 import { join } from "node:path";
 import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
 import type { Case } from "../data/types.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
 import type { Scorer } from "../env/scorer.ts";
 import { savePolicy } from "../agents/policy_io.ts";
@@ -248,6 +249,17 @@ export async function runPipeline(
       trainCases.filter((c) => c.presence === 1).length
     } with target)`,
   );
+
+  if (
+    config.scorer !== "oracle" && (config.calibration?.tauQuantile ?? null) !== null &&
+    !dataset.split("val").refs.some((r) => r.presence === 0)
+  ) {
+    throw new InvalidArgumentError(
+      "--tau-quantile",
+      `needs a tumour-free validation case, and the val split of ${dataset.name} has none`,
+      "more cases (or a larger val fraction, --split), or --tau-quantile none with a fixed --tau",
+    );
+  }
 
   // --- the reward model -------------------------------------------------------------------------
   const classifierDir = join(run.dir, "classifier");

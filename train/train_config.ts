@@ -99,7 +99,7 @@ export interface TrainConfig {
     sharedTrunk: boolean;
   };
   /** Self-play. */
-  selfPlay: { competitorUpdateEvery: number; pool: OpponentPoolOptions; trainBothSides: boolean };
+  selfPlay: { competitorUpdateEvery: number | "auto"; pool: OpponentPoolOptions; trainBothSides: boolean };
   /** Parallel games. */
   numEnvs: number;
   /** Env steps in all. */
@@ -123,35 +123,35 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
   preset: "default",
   data: {
     spec: "phantoms",
-    count: 24,
+    count: 72,
     seed: 0,
-    shape: [32, 64, 64],
+    shape: [48, 96, 96],
     tumours: [1, 3],
-    tumourRadiusMm: [5, 15],
-    fractions: [0.7, 0.15, 0.15],
+    tumourRadiusMm: [10, 20],
+    fractions: [0.5, 0.25, 0.25],
     target: null,
   },
   scorer: "classifier",
-  classifier: { checkpoint: null, epochs: 8, backend: "wasm", runtime: "tfjs", intensityWindow: [-50, 150] },
+  classifier: { checkpoint: null, epochs: 5, backend: "wasm", runtime: "onnx", intensityWindow: [-50, 150] },
   backend: "cpu",
   env: {
-    window: [16, 32, 32],
+    window: [12, 24, 24],
     stride: 4,
     tau: 0.3,
-    termination: "tau",
-    maxSteps: 128,
-    reward: "adversarial",
+    termination: "none",
+    maxSteps: 32,
+    reward: "absolute",
     ties: "zero",
     shapingWeight: 1,
     terminationBonus: 0,
-    observation: "window",
+    observation: "window+position",
     observationShape: [8, 16, 16],
-    start: "center",
+    start: "random",
     mapMode: "sum",
     scoreCacheEntries: DEFAULT_SCORE_CACHE_ENTRIES,
   },
-  calibration: { tauQuantile: null, windowsPerCase: 256 },
-  ppo: DEFAULT_PPO_OPTIONS,
+  calibration: { tauQuantile: 0.99, windowsPerCase: 256 },
+  ppo: { ...DEFAULT_PPO_OPTIONS, learningRate: 1e-3 },
   network: {
     convChannels: [...DEFAULT_POLICY_ARCHITECTURE.convChannels],
     kernelSize: DEFAULT_POLICY_ARCHITECTURE.kernelSize,
@@ -159,9 +159,9 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     hiddenUnits: DEFAULT_POLICY_ARCHITECTURE.hiddenUnits,
     sharedTrunk: DEFAULT_POLICY_ARCHITECTURE.sharedTrunk,
   },
-  selfPlay: { competitorUpdateEvery: 32, pool: DEFAULT_POOL_OPTIONS, trainBothSides: false },
+  selfPlay: { competitorUpdateEvery: "auto", pool: DEFAULT_POOL_OPTIONS, trainBothSides: false },
   numEnvs: 8,
-  totalSteps: 8 * 32 * 16,
+  totalSteps: 8 * 32 * 32,
   seed: 0,
   checkpointEvery: 4,
   keepCheckpoints: 2,
@@ -170,28 +170,38 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
 };
 
 /**
- * The presets. `default`: a demonstration sized for a 2-core CPU (phantoms of 32x64x64 voxels,
- * windows of 16x32x32, i.e. half the volume per axis as the paper's 24x48x48 windows on 48x96x96
- * phantoms, 8x16x16 observations, 4096 env steps), the whole pipeline in minutes. `paper`: the
- * SPARS reference's settings on 48x96x96 phantoms (window 24x48x48, stride 4, tau 0.3, ties to
- * the learner, one game, SB3 PPO with n_steps 32, batch 8, 1 epoch, no entropy bonus, no LR
- * annealing, no value clipping; the competitor is the latest learner copy every 32 updates;
- * 10,000 iterations = 320,000 steps).
+ * The presets. `default`: the phantom benchmark sized for a 2-core CPU (about 5 minutes): 72
+ * phantoms of 48x96x96 voxels (1-3 tumours of 10-20 mm radius; split 36/18/18), windows of 12x24x24
+ * (1/4 of the volume per axis, ~2x the median tumour volume: the scale at which a window map can
+ * segment), random starts, a fixed horizon of 32 steps, the own-score reward, tau calibrated as the
+ * 0.99 quantile of tumour-free validation windows, 8,192 env steps. `paper`: the SPARS reference's
+ * settings (window 24x48x48, stride 4, tau 0.3, ties to the learner, adversarial reward, centre
+ * start, termination at tau, one game, SB3 PPO with n_steps 32, batch 8, 1 epoch, no entropy bonus,
+ * no LR annealing, no value clipping; the competitor is the latest learner copy every 32 updates;
+ * 10,000 iterations = 320,000 steps) on 180x256x256 phantoms, so that the window is the same 0.47%
+ * of the volume as the reference's 48x48x24 window in its 256x256x180 frame.
  */
 export const PRESETS: Readonly<Record<PresetName, Omit<TrainConfig, "run">>> = {
   default: DEFAULT_CONFIG,
   paper: {
     ...DEFAULT_CONFIG,
     preset: "paper",
-    data: { ...DEFAULT_CONFIG.data, shape: [48, 96, 96] },
+    data: { ...DEFAULT_CONFIG.data, shape: [180, 256, 256], count: 32, fractions: [0.75, 0.125, 0.125] },
+    classifier: { ...DEFAULT_CONFIG.classifier, epochs: 32 },
     env: {
       ...DEFAULT_CONFIG.env,
       window: [24, 48, 48],
+      observation: "window",
       observationShape: [12, 24, 24],
+      start: "center",
       stride: 4,
       tau: 0.3,
+      termination: "tau",
+      maxSteps: 128,
+      reward: "adversarial",
       ties: "a",
     },
+    calibration: { tauQuantile: null, windowsPerCase: 256 },
     ppo: PAPER_PPO_OPTIONS,
     selfPlay: {
       competitorUpdateEvery: 32,

@@ -28,7 +28,8 @@ export type OptionKind =
   | "kl"
   | "range"
   | "fractions"
-  | "quantile";
+  | "quantile"
+  | "every";
 
 /** One CLI option (a `#` name marks a group heading whose title is `help`). */
 export interface OptionSpec {
@@ -169,7 +170,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   o("hidden", "int", "network.hiddenUnits", "hidden dense units"),
   o("shared-trunk", "bool", "network.sharedTrunk", "policy and value share the trunk"),
   o("#", "string", "", "Self-play"),
-  o("competitor-update-every", "int", "selfPlay.competitorUpdateEvery", "updates between opponent refreshes"),
+  o(
+    "competitor-update-every",
+    "every",
+    "selfPlay.competitorUpdateEvery",
+    "updates between opponent refreshes, or auto (about 8 refreshes per run)",
+  ),
   o("pool-window", "int", "selfPlay.pool.window", "snapshots kept in the opponent pool"),
   o("opponent-rule", "string", "selfPlay.pool.rule", "how the opponent is drawn", OPPONENT_RULES),
   o(
@@ -274,6 +280,8 @@ function kindHint(spec: OptionSpec): string {
       return "LO,HI";
     case "quantile":
       return "Q|none";
+    case "every":
+      return "N|auto";
     case "fractions":
       return "T,V,S";
     default:
@@ -315,6 +323,11 @@ function parseValue(spec: OptionSpec, text: string): unknown {
       return parts.length === 2 && parts.every(Number.isFinite) && parts[0] < parts[1]
         ? parts
         : bad('"lo,hi" or none');
+    }
+    case "every": {
+      if (text === "auto") return "auto";
+      const v = Number(text);
+      return Number.isInteger(v) && v >= 1 ? v : bad("an integer >= 1 or auto");
     }
     case "quantile": {
       if (text === "none") return null;
