@@ -51,6 +51,10 @@ const TINY = [
   "128",
   "--eval-limit",
   "1",
+  "--learning-rate",
+  "0.0003",
+  "--tau-quantile",
+  "none",
 ];
 
 Deno.test("--help lists every option with its default (and the paper preset's where it differs)", async () => {
@@ -64,8 +68,12 @@ Deno.test("--help lists every option with its default (and the paper preset's wh
   }
   for (const control of ["--preset", "--run", "--force", "--resume"]) assert.ok(help.includes(control));
   assert.match(help, /--num-envs N\s+parallel games \[8; paper 1\]/);
-  assert.match(help, /--competitor-update-every N\s+updates between opponent refreshes \[32\]/);
-  assert.match(help, /--window ZxYxX\s+window size z,y,x in voxels \[16x32x32; paper 24x48x48\]/);
+  assert.match(
+    help,
+    /--competitor-update-every N\|auto\s+updates between opponent refreshes, or auto .*\[auto; paper 32\]/,
+  );
+  assert.match(help, /--window ZxYxX\s+window size z,y,x in voxels \[12x24x24; paper 24x48x48\]/);
+  assert.match(help, /--tau-quantile Q\|none\s+tau = this quantile .*\[0\.99; paper none\]/);
   assert.match(help, /--conv-channels A,B,\.\.\s+channels of the convolutions \[8,16,32\]/);
   assert.match(
     help,
@@ -193,20 +201,20 @@ Deno.test("end to end (oracle scorer): run folder, checkpoints, policy, curve, e
   await Deno.remove(root, { recursive: true });
 });
 
-Deno.test("--scorer-runtime: tfjs by default, onnx on request, in --help, changeable on --resume", async () => {
+Deno.test("--scorer-runtime: onnx by default, tfjs on request, in --help, changeable on --resume", async () => {
   const io = sink();
   assert.equal(await runTrainCli(["--help"], io), 0);
-  assert.match(io.text(), /--scorer-runtime NAME\s+what scores windows .*\(tfjs \| onnx\) \[tfjs\]/);
+  assert.match(io.text(), /--scorer-runtime NAME\s+what scores windows .*\(tfjs \| onnx\) \[onnx\]/);
   const runtimeOf = (args: string[]) =>
     (parseTrainArgs(args, "r") as { config: TrainConfig }).config.classifier.runtime;
-  assert.equal(runtimeOf([]), "tfjs");
-  assert.equal(runtimeOf(["--preset", "paper"]), "tfjs");
-  assert.equal(runtimeOf(["--scorer-runtime", "onnx"]), "onnx");
+  assert.equal(runtimeOf([]), "onnx");
+  assert.equal(runtimeOf(["--preset", "paper"]), "onnx");
+  assert.equal(runtimeOf(["--scorer-runtime", "tfjs"]), "tfjs");
   assert.throws(() => parseTrainArgs(["--scorer-runtime", "webgl"], "r"), /--scorer-runtime.*tfjs \| onnx/);
-  assert.deepEqual(parseTrainArgs(["--resume", "runs/a", "--scorer-runtime", "onnx"], "r"), {
+  assert.deepEqual(parseTrainArgs(["--resume", "runs/a", "--scorer-runtime", "tfjs"], "r"), {
     kind: "resume",
     run: "runs/a",
-    overrides: { "classifier.runtime": "onnx" },
+    overrides: { "classifier.runtime": "tfjs" },
   });
 });
 
