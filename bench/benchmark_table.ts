@@ -1,0 +1,177 @@
+/**
+ * The tables of `deno task bench:benchmark` (bench/benchmark.ts): per reward scheme, every
+ * evaluation method's mean test Dice as mean +- sd over seeds, windows scored and steps per case,
+ * and the checks of issue 10, computed from the methods' summaries in each run's `eval.json`.
+ *
+ * @module
+ */
+import type { MethodSummary } from "../eval/method_results.ts";
+
+/** One finished (scheme, seed) run. */
+export interface BenchmarkRun {
+  /** Reward scheme trained with. */
+  readonly reward: string;
+  /** Seed (phantoms, split, classifier, policy). */
+  readonly seed: number;
+  /** The run folder. */
+  readonly dir: string;
+  /** Wall time of the run, seconds. */
+  readonly seconds: number;
+  /** The method summaries of its eval.json. */
+  readonly methods: readonly Pick<MethodSummary, "id" | "label" | "supervision" | "metrics" | "compute">[];
+}
+
+/** Mean and sample sd (n - 1; NaN for n < 2) over seeds, and the seed count. */
+export interface SeedStat {
+  readonly mean: number;
+  readonly sd: number;
+  readonly n: number;
+}
+
+/** One method of one scheme over seeds. */
+export interface BenchmarkRow {
+  readonly reward: string;
+  readonly method: string;
+  readonly label: string;
+  readonly supervision: string;
+  /** Mean test Dice of each seed, in [0, 1]. */
+  readonly dice: SeedStat;
+  /** Mean windows scored per case (the compute). */
+  readonly windows: SeedStat;
+  /** Mean game steps per case. */
+  readonly steps: SeedStat;
+}
+
+/** One check of issue 10 on one scheme. */
+export interface BenchmarkCheck {
+  readonly reward: string;
+  readonly claim: string;
+  readonly measured: string;
+  readonly pass: boolean;
+}
+
+/** What {@link summarizeBenchmark} returns. */
+export interface BenchmarkTable {
+  readonly rows: readonly BenchmarkRow[];
+  readonly checks: readonly BenchmarkCheck[];
+}
+
+/** Mean and sample sd of the finite values. */
+export function seedStat(values: readonly number[]): SeedStat {
+  const v = values.filter(Number.isFinite);
+  const n = v.length;
+  const mean = n ? v.reduce((s, x) => s + x, 0) / n : NaN;
+  const sd = n > 1 ? Math.sqrt(v.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1)) : NaN;
+  return { mean, sd, n };
+}
+
+function rowsOf(runs: readonly BenchmarkRun[]): BenchmarkRow[] {
+  const rows: BenchmarkRow[] = [];
+  for (const reward of [...new Set(runs.map((r) => r.reward))]) {
+    const mine = runs.filter((r) => r.reward === reward);
+    const ids = [...new Set(mine.flatMap((r) => r.methods.map((m) => m.id)))];
+    for (const id of ids) {
+      const found = mine.flatMap((r) => r.methods.filter((m) => m.id === id));
+      rows.push({
+        reward,
+        method: id,
+        label: found[0].label,
+        supervision: found[0].supervision ?? "unknown",
+        dice: seedStat(found.map((m) => m.metrics.dice.mean)),
+        windows: seedStat(found.map((m) => m.compute.windowsScored.mean)),
+        steps: seedStat(found.map((m) => m.compute.steps.mean)),
+      });
+    }
+  }
+  return rows;
+}
+
+const pct = (s: SeedStat) => Number.isFinite(s.mean) ? `${(100 * s.mean).toFixed(1)}` : "-";
+const pctSd = (s: SeedStat) => `${pct(s)} +- ${Number.isFinite(s.sd) ? (100 * s.sd).toFixed(1) : "-"}`;
+
+function checksOf(rows: readonly BenchmarkRow[]): BenchmarkCheck[] {
+  const checks: BenchmarkCheck[] = [];
+  for (const reward of [...new Set(rows.map((r) => r.reward))]) {
+    const get = (m: string) => rows.find((r) => r.reward === reward && r.method === m);
+    const agents = get("agents"), random = get("random"), greedy = get("greedy");
+    const dense = get("dense"), oracle = get("oracle");
+    if (oracle) {
+      checks.push({
+        reward,
+        claim: "oracle row is a real upper bound: Dice >= 70",
+        measured: pctSd(oracle.dice),
+        pass: oracle.dice.mean >= 0.7,
+      });
+    }
+    if (agents && random) {
+      const gap = agents.dice.mean - random.dice.mean;
+      const apart = agents.dice.mean - (agents.dice.sd || 0) > random.dice.mean + (random.dice.sd || 0);
+      checks.push({
+        reward,
+        claim: "learned >= random + 10 Dice points, sd bands apart",
+        measured: `${pctSd(agents.dice)} vs ${pctSd(random.dice)} (gap ${(100 * gap).toFixed(1)})`,
+        pass: gap >= 0.1 && apart,
+      });
+    }
+    if (agents && greedy) {
+      checks.push({
+        reward,
+        claim: "learned >= greedy (windows scored reported beside)",
+        measured: `${pct(agents.dice)} at ${agents.windows.mean.toFixed(0)} windows vs ${
+          pct(greedy.dice)
+        } at ${greedy.windows.mean.toFixed(0)}`,
+        pass: agents.dice.mean >= greedy.dice.mean,
+      });
+    }
+    if (agents && dense) {
+      const ratio = agents.dice.mean / dense.dice.mean, share = agents.windows.mean / dense.windows.mean;
+      checks.push({
+        reward,
+        claim: "learned >= 90% of dense Dice with <= 10% of its windows",
+        measured: `${(100 * ratio).toFixed(0)}% of dense Dice with ${
+          (100 * share).toFixed(1)
+        }% of its windows`,
+        pass: ratio >= 0.9 && share <= 0.1,
+      });
+    }
+  }
+  return checks;
+}
+
+/** Rows per (scheme, method) and the checks, from the runs finished so far. */
+export function summarizeBenchmark(runs: readonly BenchmarkRun[]): BenchmarkTable {
+  const rows = rowsOf(runs);
+  return { rows, checks: checksOf(rows) };
+}
+
+/** The Markdown report of a table, with the command that regenerates it and its wall time. */
+export function benchmarkMarkdown(table: BenchmarkTable, meta: { command: string; seconds: number }): string {
+  const lines = [
+    "# SPARS Gym benchmark",
+    "",
+    `Command: \`${meta.command}\` (wall time ${(meta.seconds / 60).toFixed(1)} min).`,
+    "Dice in % on the test split (cases with a target), mean +- sd over seeds of each seed's mean;",
+    "windows scored and steps are per case. Supervision: what the row's scorer was trained with.",
+    "",
+    "| reward | method | supervision | Dice % | windows scored | steps | seeds |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  ];
+  for (const r of table.rows) {
+    lines.push(
+      `| ${r.reward} | ${r.label} | ${r.supervision} | ${pctSd(r.dice)} | ${r.windows.mean.toFixed(0)} | ${
+        r.steps.mean.toFixed(0)
+      } | ${r.dice.n} |`,
+    );
+  }
+  lines.push(
+    "",
+    "## Checks (issue 10)",
+    "",
+    "| reward | claim | measured | holds |",
+    "| --- | --- | --- | --- |",
+  );
+  for (const c of table.checks) {
+    lines.push(`| ${c.reward} | ${c.claim} | ${c.measured} | ${c.pass ? "yes" : "NO"} |`);
+  }
+  return lines.join("\n") + "\n";
+}
