@@ -122,16 +122,18 @@ function startsTable(result: EvaluationResult): string[] {
 
 /**
  * Mean Dice against log10 of the mean windows scored per case: one line per method from 1 start to N
- * starts (a dot when there is one number of starts).
+ * starts (a short dash when its points coincide, e.g. the dense map, which has no starts).
  */
 export function diceWindowsPlot(result: EvaluationResult): RgbaFrame {
   const series = result.methods.map((m) => {
     const by = m.byStarts ?? [];
-    return {
-      name: m.id,
-      x: by.map((b) => Math.log10(Math.max(1, b.windowsScored.mean))),
-      y: by.map((b) => b.dice.mean),
-    };
+    const x = by.map((b) => Math.log10(Math.max(1, b.windowsScored.mean)));
+    const y = by.map((b) => b.dice.mean);
+    // One point (or all equal, as the dense map's): a short dash, visible where a dot would not be.
+    const flat = x.every((v) => v === x[0]) && y.every((v) => v === y[0]);
+    return flat && x.length
+      ? { name: m.id, x: [x[0] - 0.02, x[0] + 0.02], y: [y[0], y[0]] }
+      : { name: m.id, x, y };
   });
   return plotLines(series, {
     title: "Dice vs windows scored (1 to N starts)",

@@ -148,6 +148,8 @@ Deno.test("runEvaluation: report files hold the numbers; NIfTI masks overlay the
   assert.match(md, /\| Dice @1 start \| Windows @1 \| Dice @4 starts \| Windows @4 \|/);
   assert.ok(md.includes("![Dice against windows scored](dice_vs_windows.png)"));
   assert.ok(json.files.includes("dice_vs_windows.png"));
+  const plot = decodePng(await Deno.readFile(join(dir, "dice_vs_windows.png")));
+  assert.deepEqual([plot.width, plot.height], [640, 400]);
   // Supervision per row: the classifier stand-in gets the default level, the oracle "voxel labels".
   assert.deepEqual(json.methods.map((m) => m.supervision), [
     "crops labelled from voxel masks",
