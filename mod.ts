@@ -37,6 +37,7 @@ export * from "./data/split.ts";
 export * from "./data/dataset.ts";
 export * from "./data/case_cache.ts";
 export * from "./data/atomic_write.ts";
+export * from "./data/supervision.ts";
 // env
 export * from "./env/errors.ts";
 export * from "./env/geometry.ts";
@@ -73,3 +74,10 @@ export * from "./eval/sweep.ts";
 export * from "./eval/method_results.ts";
 export * from "./eval/evaluate.ts";
 export * from "./eval/report.ts";
+export * from "./eval/mask_rule.ts";
+export * from "./eval/presence_gate.ts";
+export * from "./eval/refine.ts";
+export * from "./eval/episode_map.ts";
+export * from "./eval/players.ts";
+export * from "./eval/rule_sweep.ts";
+export * from "./eval/evaluate_sweep.ts";

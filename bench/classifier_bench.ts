@@ -12,7 +12,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import * as tfl from "@tensorflow/tfjs-layers";
 import { initBackend } from "../models/backend.ts";
@@ -21,14 +20,24 @@ import { ClassifierScorer } from "../models/classifier_scorer.ts";
 import { installWasmConv3dKernels, uninstallWasmConv3dKernels } from "../models/wasm_kernels.ts";
 import { generatePhantom } from "../data/phantom.ts";
 import type { Vec3 } from "../data/types.ts";
+import { benchArgs, type BenchCli } from "./_cli.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { reps: { type: "string" }, paths: { type: "string" }, batch: { type: "string" } },
-});
-const reps = Number(values.reps ?? 3);
-const paths = (values.paths ?? "cpu,wasm,wasm-stock").split(",");
-const batch = Number(values.batch ?? 8);
+/** The command line (`--help` prints it). */
+export const CLI: BenchCli = {
+  usage: "deno task bench:classifier [options]",
+  about: `Classifier speed per backend and path (forward, Adam train step, windows scored per second
+through ClassifierScorer), with plain tfjs cpu measured in the same run and the ratios printed.`,
+  options: {
+    reps: { default: "3", help: "timed repetitions (medians are printed)" },
+    paths: { default: "cpu,wasm,wasm-stock", help: "paths measured: cpu, wasm, wasm-stock" },
+    batch: { default: "8", help: "batch size of the forward and train steps" },
+  },
+};
+// Imported (by tests) the module reads no arguments and measures nothing.
+const values = benchArgs(CLI, import.meta.main ? Deno.args : []);
+const reps = Number(values.reps);
+const paths = values.paths.split(",");
+const batch = Number(values.batch);
 const SHAPE: Vec3 = [24, 48, 48];
 
 function median(xs: number[]): number {
@@ -97,25 +106,29 @@ async function measure(path: string): Promise<Row> {
   return { path, forward, train, windowsPerSecond: count / scoring };
 }
 
-const rows: Row[] = [];
-for (const path of paths) {
-  const row = await measure(path);
-  rows.push(row);
-  console.error(`${path}: forward ${row.forward.toFixed(3)} s, train step ${row.train.toFixed(3)} s`);
-}
-const cpu = rows.find((r) => r.path === "cpu");
-console.log(
-  `\nclassifier ${SHAPE.join("x")}, batch ${batch}, medians of ${reps} (cpu ${Math.max(1, reps - 1)})`,
-);
-console.log("path        forward s  train s   windows/s  fwd x cpu  train x cpu  windows x cpu");
-for (const r of rows) {
-  const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(1) + "x" : "-");
+if (import.meta.main) {
+  const rows: Row[] = [];
+  for (const path of paths) {
+    const row = await measure(path);
+    rows.push(row);
+    console.error(`${path}: forward ${row.forward.toFixed(3)} s, train step ${row.train.toFixed(3)} s`);
+  }
+  const cpu = rows.find((r) => r.path === "cpu");
   console.log(
-    `${r.path.padEnd(11)} ${r.forward.toFixed(3).padStart(9)} ${r.train.toFixed(3).padStart(8)} ` +
-      `${r.windowsPerSecond.toFixed(1).padStart(10)}  ${ratio(cpu?.forward ?? 0, r.forward).padStart(9)}  ` +
-      `${ratio(cpu?.train ?? 0, r.train).padStart(11)}  ${
-        ratio(r.windowsPerSecond, cpu?.windowsPerSecond).padStart(13)
-      }${r.path === "wasm-stock" ? "  (train gradients WRONG)" : ""}`,
+    `\nclassifier ${SHAPE.join("x")}, batch ${batch}, medians of ${reps} (cpu ${Math.max(1, reps - 1)})`,
   );
+  console.log("path        forward s  train s   windows/s  fwd x cpu  train x cpu  windows x cpu");
+  for (const r of rows) {
+    const ratio = (a: number, b: number | undefined) => (b ? (a / b).toFixed(1) + "x" : "-");
+    console.log(
+      `${r.path.padEnd(11)} ${r.forward.toFixed(3).padStart(9)} ${r.train.toFixed(3).padStart(8)} ` +
+        `${r.windowsPerSecond.toFixed(1).padStart(10)}  ${
+          ratio(cpu?.forward ?? 0, r.forward).padStart(9)
+        }  ` +
+        `${ratio(cpu?.train ?? 0, r.train).padStart(11)}  ${
+          ratio(r.windowsPerSecond, cpu?.windowsPerSecond).padStart(13)
+        }${r.path === "wasm-stock" ? "  (train gradients WRONG)" : ""}`,
+    );
+  }
+  console.log("goals: train >= 5x cpu, window scoring >= 50x cpu");
 }
-console.log("goals: train >= 5x cpu, window scoring >= 50x cpu");

@@ -13,7 +13,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
 import { generatePhantom } from "../data/phantom.ts";
 import type { Vec3 } from "../data/types.ts";
@@ -24,18 +23,24 @@ import { ClassifierScorer } from "../models/classifier_scorer.ts";
 import type { OnnxLayout } from "../models/onnx_export.ts";
 import { probeOnnxRuntime } from "../models/onnx_runtime.ts";
 import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
+import { benchArgs, type BenchCli } from "./_cli.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+/** The command line (`--help` prints it). */
+export const CLI: BenchCli = {
+  usage: "deno task bench:onnx [options]",
+  about: `Window scoring speed of the default classifier on tfjs cpu and wasm and on onnxruntime, in one
+run with the same weights, with the ratios to tfjs cpu and each path's largest score difference.`,
   options: {
-    reps: { type: "string", default: "5" },
-    batch: { type: "string", default: "16" },
-    windows: { type: "string", default: "64" },
-    threads: { type: "string", default: "1,2" },
-    layouts: { type: "string", default: "depthFolded" },
-    paths: { type: "string", default: "cpu,wasm,onnx" },
+    reps: { default: "5", help: "timed rounds (every path once per round)" },
+    batch: { default: "16", help: "windows per scorer call" },
+    windows: { default: "64", help: "windows scored per round (tfjs cpu: 2 batches)" },
+    threads: { default: "1,2", help: "onnxruntime intra-op thread counts measured" },
+    layouts: { default: "depthFolded", help: "ONNX graph layouts measured: depthFolded, conv3d" },
+    paths: { default: "cpu,wasm,onnx", help: "paths measured: cpu, wasm, onnx" },
   },
-});
+};
+// Imported (by tests) the module reads no arguments and measures nothing.
+const values = benchArgs(CLI, import.meta.main ? Deno.args : []);
 const reps = Number(values.reps), batch = Number(values.batch), windows = Number(values.windows);
 const pathNames = values.paths.split(",");
 const threadCounts = values.threads.split(",").map(Number);
@@ -43,10 +48,6 @@ const layouts = values.layouts.split(",") as OnnxLayout[];
 const SHAPE: Vec3 = [24, 48, 48];
 const WINDOW: Vec3 = [24, 48, 48];
 const INTENSITY: [number, number] = [-200, 250];
-
-const volume = generatePhantom({ seed: 3 }).image; // 48x96x96
-const corners = new Int32Array(windows * 3);
-for (let i = 0; i < windows; i++) corners.set([(i * 7) % 25, (i * 13) % 49, (i * 29) % 49], 3 * i);
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -64,91 +65,99 @@ interface Path {
   scores?: Float32Array;
 }
 
-const cpuCount = Math.min(windows, 2 * batch);
-const paths: Path[] = [];
-const cleanup: (() => unknown)[] = [];
-for (const backend of ["cpu", "wasm"] as const) {
-  if (!pathNames.includes(backend)) continue;
-  await initBackend(backend);
-  const model = buildClassifier({ inputShape: SHAPE }, 0); // same seed: the same weights everywhere
-  const scorer = await ClassifierScorer.fromModel(model, INTENSITY, { batchSize: batch });
-  const subset = backend === "cpu" ? corners.subarray(0, 3 * cpuCount) : corners;
-  paths.push({
-    name: `tfjs ${backend}`,
-    count: subset.length / 3,
-    backend,
-    score: () => scorer.score(volume, subset, WINDOW),
-    times: [],
-  });
-  cleanup.push(() => scorer.dispose());
-}
-if (pathNames.includes("onnx")) {
-  const probe = await probeOnnxRuntime();
-  if ("reason" in probe) {
-    console.warn(`SKIP onnx: ${probe.reason}`);
-  } else {
-    console.error(`onnxruntime-node ${probe.runtime.version}`);
-    await tf.setBackend("cpu");
-    const model = buildClassifier({ inputShape: SHAPE }, 0);
-    for (const layout of layouts) {
-      for (const threads of threadCounts) {
-        const scorer = await OnnxClassifierScorer.fromModel(model, INTENSITY, {
-          batchSize: batch,
-          intraOpThreads: threads,
-          runtime: probe.runtime,
-          layout,
-        });
-        paths.push({
-          name: `onnx ${layout} ${threads}t`,
-          count: windows,
-          score: () => scorer.score(volume, corners, WINDOW),
-          times: [],
-        });
-        cleanup.push(() => scorer.dispose());
+if (import.meta.main) {
+  const volume = generatePhantom({ seed: 3 }).image; // 48x96x96
+  const corners = new Int32Array(windows * 3);
+  for (let i = 0; i < windows; i++) corners.set([(i * 7) % 25, (i * 13) % 49, (i * 29) % 49], 3 * i);
+
+  const cpuCount = Math.min(windows, 2 * batch);
+  const paths: Path[] = [];
+  const cleanup: (() => unknown)[] = [];
+  for (const backend of ["cpu", "wasm"] as const) {
+    if (!pathNames.includes(backend)) continue;
+    await initBackend(backend);
+    const model = buildClassifier({ inputShape: SHAPE }, 0); // same seed: the same weights everywhere
+    const scorer = await ClassifierScorer.fromModel(model, INTENSITY, { batchSize: batch });
+    const subset = backend === "cpu" ? corners.subarray(0, 3 * cpuCount) : corners;
+    paths.push({
+      name: `tfjs ${backend}`,
+      count: subset.length / 3,
+      backend,
+      score: () => scorer.score(volume, subset, WINDOW),
+      times: [],
+    });
+    cleanup.push(() => scorer.dispose());
+  }
+  if (pathNames.includes("onnx")) {
+    const probe = await probeOnnxRuntime();
+    if ("reason" in probe) {
+      console.warn(`SKIP onnx: ${probe.reason}`);
+    } else {
+      console.error(`onnxruntime-node ${probe.runtime.version}`);
+      await tf.setBackend("cpu");
+      const model = buildClassifier({ inputShape: SHAPE }, 0);
+      for (const layout of layouts) {
+        for (const threads of threadCounts) {
+          const scorer = await OnnxClassifierScorer.fromModel(model, INTENSITY, {
+            batchSize: batch,
+            intraOpThreads: threads,
+            runtime: probe.runtime,
+            layout,
+          });
+          paths.push({
+            name: `onnx ${layout} ${threads}t`,
+            count: windows,
+            score: () => scorer.score(volume, corners, WINDOW),
+            times: [],
+          });
+          cleanup.push(() => scorer.dispose());
+        }
       }
+      model.dispose();
     }
-    model.dispose();
   }
-}
 
-// Window preparation alone (every path does exactly this before its network call).
-const prepBuffer = new Float32Array(SHAPE[0] * SHAPE[1] * SHAPE[2]);
-const prepTimes: number[] = [];
-const prepare = () => {
-  const t = performance.now();
-  for (let i = 0; i < windows; i++) {
-    const c: Vec3 = [corners[3 * i], corners[3 * i + 1], corners[3 * i + 2]];
-    writeClassifierInput(volume, c, WINDOW, SHAPE, INTENSITY, prepBuffer);
-  }
-  return performance.now() - t;
-};
-
-// Interleaved repetitions: every path sees the same load of this shared machine.
-for (let rep = 0; rep <= reps; rep++) {
-  prepTimes.push(prepare());
-  for (const path of paths) {
-    if (path.backend) await tf.setBackend(path.backend);
+  // Window preparation alone (every path does exactly this before its network call).
+  const prepBuffer = new Float32Array(SHAPE[0] * SHAPE[1] * SHAPE[2]);
+  const prepTimes: number[] = [];
+  const prepare = () => {
     const t = performance.now();
-    path.scores = await path.score();
-    if (rep > 0) path.times.push(performance.now() - t); // rep 0 warms up
-  }
-}
-for (const c of cleanup) await c();
+    for (let i = 0; i < windows; i++) {
+      const c: Vec3 = [corners[3 * i], corners[3 * i + 1], corners[3 * i + 2]];
+      writeClassifierInput(volume, c, WINDOW, SHAPE, INTENSITY, prepBuffer);
+    }
+    return performance.now() - t;
+  };
 
-const rate = (p: Path) => p.count / (median(p.times) / 1000);
-const reference = paths.find((p) => p.name === "tfjs cpu");
-const prep = median(prepTimes.slice(1)) / windows;
-console.log(
-  `\nwindow scoring, classifier ${SHAPE.join("x")} (default), windows ${WINDOW.join("x")} of a ` +
-    `${volume.shape.join("x")} phantom, batch ${batch}, medians of ${reps} interleaved repetitions`,
-);
-console.log(`window preparation alone: ${(1000 / prep).toFixed(0)} windows/s (${prep.toFixed(2)} ms/window)`);
-console.log("path                    windows/s   x tfjs cpu   max |score - tfjs cpu|");
-for (const p of paths) {
-  const ratio = reference ? (rate(p) / rate(reference)).toFixed(1) + "x" : "-";
-  const diff = reference?.scores
-    ? Math.max(...Array.from(reference.scores, (v, i) => Math.abs(v - p.scores![i]))).toExponential(1)
-    : "-";
-  console.log(`${p.name.padEnd(22)} ${rate(p).toFixed(1).padStart(10)} ${ratio.padStart(12)}   ${diff}`);
+  // Interleaved repetitions: every path sees the same load of this shared machine.
+  for (let rep = 0; rep <= reps; rep++) {
+    prepTimes.push(prepare());
+    for (const path of paths) {
+      if (path.backend) await tf.setBackend(path.backend);
+      const t = performance.now();
+      path.scores = await path.score();
+      if (rep > 0) path.times.push(performance.now() - t); // rep 0 warms up
+    }
+  }
+  for (const c of cleanup) await c();
+
+  const rate = (p: Path) => p.count / (median(p.times) / 1000);
+  const reference = paths.find((p) => p.name === "tfjs cpu");
+  const prep = median(prepTimes.slice(1)) / windows;
+  console.log(
+    `\nwindow scoring, classifier ${SHAPE.join("x")} (default), windows ${WINDOW.join("x")} of a ` +
+      `${volume.shape.join("x")} phantom, batch ${batch}, medians of ${reps} interleaved repetitions`,
+  );
+  console.log(
+    `window preparation alone: ${(1000 / prep).toFixed(0)} windows/s (${prep.toFixed(2)} ms/window)`,
+  );
+  console.log("path                    windows/s   x tfjs cpu   max |score - tfjs cpu|");
+  for (const p of paths) {
+    const ratio = reference ? (rate(p) / rate(reference)).toFixed(1) + "x" : "-";
+    const diff = reference?.scores
+      ? Math.max(...Array.from(reference.scores, (v, i) => Math.abs(v - p.scores![i]))).toExponential(1)
+      : "-";
+    console.log(`${p.name.padEnd(22)} ${rate(p).toFixed(1).padStart(10)} ${ratio.padStart(12)}   ${diff}`);
+  }
+  console.log("goal: window scoring >= 50x tfjs cpu");
 }
-console.log("goal: window scoring >= 50x tfjs cpu");

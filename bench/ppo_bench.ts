@@ -21,7 +21,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { phantomDataset } from "../data/dataset.ts";
 import type { Case, Vec3, Volume } from "../data/types.ts";
 import { latticeCorners } from "../env/geometry.ts";
@@ -33,17 +32,23 @@ import { ClassifierScorer } from "../models/classifier_scorer.ts";
 import { BackendScorer } from "../train/backend_scorer.ts";
 import { type PresetName, PRESETS } from "../train/train_config.ts";
 import { trainSelfPlay, type UpdateRecord } from "../train/self_play.ts";
+import { benchArgs, type BenchCli } from "./_cli.ts";
 
-const { values: args } = parseArgs({
-  args: Deno.args,
+/** The command line (`--help` prints it). */
+export const CLI: BenchCli = {
+  usage: "deno task bench:ppo [options]",
+  about: `Env steps per second of self-play PPO training (rollout + update) on phantoms with the default
+and paper presets, and the projected wall time of the paper's 320,000-step run on this machine.`,
   options: {
-    scorer: { type: "string", default: "classifier" },
-    "classifier-backend": { type: "string", default: "wasm" },
-    backend: { type: "string", default: "cpu" },
-    updates: { type: "string", default: "4" },
-    "paper-updates": { type: "string", default: "24" },
+    scorer: { default: "classifier", help: "classifier (untrained, default architecture) | oracle" },
+    "classifier-backend": { default: "wasm", help: "tfjs backend of the classifier" },
+    backend: { default: "cpu", help: "tfjs backend of the policy" },
+    updates: { default: "4", help: "measured updates of the default preset (after one warm-up)" },
+    "paper-updates": { default: "24", help: "measured updates of the paper preset" },
   },
-});
+};
+// Imported (by tests) the module reads no arguments and measures nothing.
+const args = benchArgs(CLI, import.meta.main ? Deno.args : []);
 
 /** Counts the time spent in the scorer and the windows it scored. */
 class TimedScorer implements Scorer {
@@ -149,14 +154,16 @@ async function measure(preset: PresetName, updates: number): Promise<Measure> {
   };
 }
 
-console.log(`PPO benchmark: scorer ${args.scorer} on ${classifierBackend}, policy on ${policyBackend}`);
-await measure("default", Number(args.updates));
-const paper = await measure("paper", Number(args["paper-updates"]));
-const steady = 320_000 * (paper.secondsPerStep - paper.scorerSecondsPerStep);
-const oneOff = paper.lattice * paper.trainVolumes * paper.scorerSecondsPerWindow;
-console.log(
-  `projection of the paper's 320,000-step run: ${(steady / 3600).toFixed(2)} h of policy/env/update ` +
-    `+ at most ${(oneOff / 60).toFixed(1)} min scoring all ${paper.lattice} lattice windows of ` +
-    `${paper.trainVolumes} training volumes once = ${((steady + oneOff) / 3600).toFixed(2)} h ` +
-    `(the paper: 96 h on a V100; goal: under 1 h)`,
-);
+if (import.meta.main) {
+  console.log(`PPO benchmark: scorer ${args.scorer} on ${classifierBackend}, policy on ${policyBackend}`);
+  await measure("default", Number(args.updates));
+  const paper = await measure("paper", Number(args["paper-updates"]));
+  const steady = 320_000 * (paper.secondsPerStep - paper.scorerSecondsPerStep);
+  const oneOff = paper.lattice * paper.trainVolumes * paper.scorerSecondsPerWindow;
+  console.log(
+    `projection of the paper's 320,000-step run: ${(steady / 3600).toFixed(2)} h of policy/env/update ` +
+      `+ at most ${(oneOff / 60).toFixed(1)} min scoring all ${paper.lattice} lattice windows of ` +
+      `${paper.trainVolumes} training volumes once = ${((steady + oneOff) / 3600).toFixed(2)} h ` +
+      `(the paper: 96 h on a V100; goal: under 1 h)`,
+  );
+}

@@ -12,17 +12,24 @@ import type { Vec3 } from "../data/types.ts";
 import type { MapMode } from "../env/probability_map.ts";
 import type { BackendName } from "../models/backend.ts";
 import type { EvaluationResult } from "./evaluate.ts";
+import { MASK_RULE_KINDS, parseMaskRule } from "./mask_rule.ts";
 import { METHOD_IDS } from "./method_results.ts";
+import type { Pairing } from "./players.ts";
+import { checkGate } from "./presence_gate.ts";
+import { parseSupervisionLevel } from "../data/supervision.ts";
 import type { Summary } from "./metrics.ts";
 import { evaluateRun, type EvaluateRunOptions } from "./run_eval.ts";
 
 /** The `--help` text. */
 export const HELP = `deno task eval --run <run> [options]
 
-Evaluates a SPARS run on held-out cases: the learned agents (when the run has a policy), the dense
+Evaluates a SPARS run on held-out cases: the learned agents (when the run has a policy: rows
+"agents" with sampled actions and "agents-argmax", each against a distinct side-b player), the dense
 sliding-window classifier map (no RL), random agents, greedy agents, and the oracle scorer (an upper
-bound that USES VOXEL LABELS). Tau and the mask threshold of each method are first chosen by mean
-Dice on the val split. Writes <run>/eval: eval.json, eval.md, overlays/*.png, nifti/<method>/*.nii.gz.
+bound that USES VOXEL LABELS). Tau, the mask rule and the presence gate of each method are first
+chosen on the val split (mean Dice; the gate on cases with and without a target). Every method is
+reported at 1 start and at --starts starts, with the windows it scored. Writes <run>/eval: eval.json,
+eval.md, dice_vs_windows.png, overlays/*.png, nifti/<method>/*.nii.gz.
 
 Options (defaults in brackets; game and data defaults come from <run>/config.json when present):
   --run DIR            the run folder (required)
@@ -37,7 +44,10 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --scorer KIND        classifier | oracle [classifier]; oracle reads voxel labels (debugging only)
   --classifier DIR     classifier checkpoint [<run>/classifier]
   --policy DIR         trained policy [<run>/policy]; without one only the non-RL methods run
-  --policy-mode MODE   greedy | sample: argmax or sampled actions (sampling seeded by --seed) [greedy]
+  --policy-mode MODE   both | sample | greedy: which policy rows run (agents = sampled actions,
+                       agents-argmax = most probable action) [both]
+  --pairing P          side b of the policy rows: sampled (the same policy sampling with its own
+                       seed) | random | greedy | argmax-twins (side a's player on both sides) [sampled]
   --backend NAME       cpu | wasm | webgpu | tensorflow [wasm]
   --scorer-runtime RT  tfjs | onnx [tfjs]; onnx runs the classifier on onnxruntime (~10x faster,
                        needs --allow-ffi)
@@ -47,10 +57,23 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --tau X              termination threshold when not swept [0.3]
   --max-steps N        step limit per start [128]
   --map-mode MODE      sum | mean | max [sum]
-  --threshold X        mask threshold when not swept [0.5]
-  --starts N           starts per case: centre + N-1 seeded random [1]
-  --seed N             seed of random starts and random agents [0]
-  --no-sweep           skip the validation sweep (use --tau / --threshold)
+  --threshold X        mask threshold (absolute rule) when not swept [0.5]
+  --mask-rule R        mask rule when not swept: absolute:T (map > T), peak:A (map > A x peak,
+                       0 < A < 1), visit:T (mean score per covering window > T) [absolute:--threshold]
+  --rule-kinds LIST    rule kinds the val sweep chooses among [absolute,peak,visit]
+  --gate G             presence gate: empty mask when the method's best window score on the case
+                       is below G (0..1, 0 = off), or auto: chosen on the val split [auto]
+  --refine-radius N    local dense refinement: lattice windows within +-N strides of the best
+                       occupied windows are scored and added to the map (0 = off) [2]
+  --refine-top K       refine around the K best occupied windows (0 = off) [1]
+  --starts N           starts per case: the configured start + N-1 random starts seeded per case;
+                       reports show 1 start and N [4]
+  --seed N             seed of random starts, players and random agents [0]
+  --scorer-supervision LEVEL  labels the classifier was trained with, for the report rows:
+                       "image-level" | "tile-level (derived from masks)" |
+                       "crops labelled from voxel masks" [the checkpoint's, else crops labelled
+                       from voxel masks]
+  --no-sweep           skip the validation sweep (use --tau / --threshold / --mask-rule / --gate)
   --ablate-windows L   window-size ablation on the val split, e.g. 12x24x24,24x48x48,32x64x64
   --overlays N         cases with PNG overlays [3]
   --nifti WHAT         all | masks | none [all]
@@ -106,6 +129,22 @@ function oneOf<T extends string>(
   return text as T;
 }
 
+function nonNegative(name: string, text: string | undefined): number | undefined {
+  const v = num(name, text, true);
+  if (v !== undefined && v < 0) {
+    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, "an integer >= 0");
+  }
+  return v;
+}
+
+function positive(name: string, text: string | undefined): number | undefined {
+  const v = num(name, text, true);
+  if (v !== undefined && v < 1) {
+    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, "an integer >= 1");
+  }
+  return v;
+}
+
 /**
  * Parses the command line into {@link EvaluateRunOptions}; `undefined` for `--help`.
  * @throws {InvalidArgumentError} naming the bad option
@@ -139,6 +178,13 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
       threshold: s,
       starts: s,
       seed: s,
+      "mask-rule": s,
+      "rule-kinds": s,
+      gate: s,
+      "refine-radius": s,
+      "refine-top": s,
+      pairing: s,
+      "scorer-supervision": s,
       "no-sweep": b,
       "ablate-windows": s,
       policy: s,
@@ -180,13 +226,24 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     scorer: oneOf("scorer", v.scorer, ["classifier", "oracle"]) === "oracle" ? "oracle" : undefined,
     classifier: v.classifier,
     policyDir: v.policy,
-    policyMode: oneOf("policy-mode", v["policy-mode"], ["greedy", "sample"]),
+    policyMode: oneOf("policy-mode", v["policy-mode"], ["both", "sample", "greedy"]),
+    pairing: oneOf<Pairing>("pairing", v.pairing, ["sampled", "random", "greedy", "argmax-twins"]),
+    rule: v["mask-rule"] === undefined ? undefined : parseMaskRule(v["mask-rule"], "--mask-rule"),
+    ruleKinds: v["rule-kinds"]?.split(",").map((k) => oneOf("rule-kinds", k.trim(), MASK_RULE_KINDS)!),
+    gate: v.gate === undefined || v.gate.trim() === "auto"
+      ? undefined
+      : checkGate(num("gate", v.gate)!, "--gate"),
+    refineRadius: nonNegative("refine-radius", v["refine-radius"]),
+    refineTop: nonNegative("refine-top", v["refine-top"]),
+    scorerSupervision: v["scorer-supervision"] === undefined
+      ? undefined
+      : parseSupervisionLevel(v["scorer-supervision"], "--scorer-supervision"),
     backend: oneOf<BackendName>("backend", v.backend, ["cpu", "wasm", "webgpu", "tensorflow"]),
     runtime: oneOf("scorer-runtime", v["scorer-runtime"], ["tfjs", "onnx"]),
     batchSize: num("batch-size", v["batch-size"], true),
     game,
     threshold: num("threshold", v.threshold),
-    starts: num("starts", v.starts, true),
+    starts: positive("starts", v.starts),
     seed: num("seed", v.seed, true),
     sweep: v["no-sweep"] ? false : undefined,
     ablateWindows: v["ablate-windows"]?.split(",").map((w) => vec("ablate-windows", w.trim())),
@@ -218,11 +275,25 @@ function pm(s: Summary, scale: number, digits: number): string {
   }`;
 }
 
-/** The printed summary: one row per method (Dice, IoU, sensitivity, specificity in %, HD95 mm, s/case). */
+/**
+ * The printed summary: one row per method (Dice at N starts, IoU, sensitivity, specificity in %, HD95
+ * mm, Dice at 1 start, windows scored per case at N starts, s/case).
+ */
 export function summaryTable(result: EvaluationResult): string {
-  const rows = [["method", "Dice %", "IoU %", "Sens %", "Spec %", "HD95 mm", "s/case"]];
+  const rows = [[
+    "method",
+    "Dice %",
+    "IoU %",
+    "Sens %",
+    "Spec %",
+    "HD95 mm",
+    "Dice@1 %",
+    "windows",
+    "s/case",
+  ]];
   for (const m of result.methods) {
     const x = m.metrics;
+    const one = m.byStarts?.find((b) => b.starts === 1);
     rows.push([
       m.label,
       pm(x.dice, 100, 1),
@@ -230,14 +301,14 @@ export function summaryTable(result: EvaluationResult): string {
       pm(x.sensitivity, 100, 1),
       pm(x.specificity, 100, 1),
       pm(x.hd95, 1, 1) + (x.hd95.infCount ? ` (${x.hd95.infCount} inf)` : ""),
+      one ? pm(one.dice, 100, 1) : "n/a",
+      pm(m.compute.windowsScored, 1, 0),
       pm(m.compute.totalMs, 1e-3, 2),
     ]);
   }
   const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
   return rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  "))
-    .join(
-      "\n",
-    );
+    .join("\n");
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */

@@ -1,233 +1,181 @@
 /**
  * The evaluation of a SPARS setup on held-out cases, every method on the same cases:
- * - `agents`: the learned policy (when one is given) with the weakly-supervised scorer;
+ * - `agents`, `agents-argmax`: the learned policy (when one is given) sampling its actions, and
+ *   taking its most probable action, each against a DISTINCT side-b player (players.ts `Pairing`;
+ *   default: the same policy sampling with its own seed), with the weakly-supervised scorer;
  * - `dense`: the dense sliding-window map of the same scorer (no RL);
  * - `random`, `greedy`: the non-learning agents with the same scorer;
  * - `oracle`: greedy agents on the ORACLE scorer, which reads the voxel labels (an upper bound,
- *   labelled "uses voxel labels" everywhere).
- * Optionally, (tau, mask threshold) of each method is first chosen by mean Dice on validation cases
- * (`validation`); then each test case is segmented by each method, scored (Dice, IoU, sensitivity,
- * specificity, precision, HD95, ASSD, volume difference, lesion detection) and summarised as mean +- sd
- * with NaN / Infinity counts. With `report`, files are written as each case is done (see report.ts).
+ *   labelled "uses voxel labels" everywhere, supervision level "voxel labels").
+ * Optionally, (tau, mask rule, presence gate) of each method is first chosen on validation cases
+ * (evaluate_sweep.ts), separately at 1 start and at `starts`; then each test case is segmented by
+ * each method at `starts` starts (and at 1 start for the Dice-vs-compute comparison), scored (Dice,
+ * IoU, sensitivity, specificity, precision, HD95, ASSD, volume difference, lesion detection) and
+ * summarised as mean +- sd with NaN / Infinity counts. Agent methods are refined locally after their
+ * episodes (refine.ts; default +/-2 strides around the best window). Random starts and players are
+ * seeded per case. With `report`, files are written as each case is done (see report.ts).
  *
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
-import type { Case, Vec3 } from "../data/types.ts";
+import type { SupervisionLevel } from "../data/supervision.ts";
+import type { Case } from "../data/types.ts";
 import { targetMask } from "../data/tile.ts";
 import { GreedyAgent, RandomAgent } from "../env/baseline_agents.ts";
-import { resolveConfig, type SparsConfig } from "../env/config.ts";
+import { resolveConfig } from "../env/config.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
-import type { Scorer } from "../env/scorer.ts";
-import { defaultDenseThreshold, denseBaseline, denseCoverage } from "./dense_baseline.ts";
+import {
+  defaultDenseThreshold,
+  denseBaseline,
+  type DenseBaselineOptions,
+  denseCoverage,
+} from "./dense_baseline.ts";
+import {
+  checkEvaluationOptions,
+  DEFAULT_EVAL_STARTS,
+  DEFAULT_SCORER_SUPERVISION,
+  type EvaluationOptions,
+  type EvaluationResult,
+  methodsToRun,
+} from "./evaluation_options.ts";
+import { sweepMethods } from "./evaluate_sweep.ts";
+import { MASK_RULE_KINDS, type MaskRule } from "./mask_rule.ts";
 import {
   type CaseMethodResult,
   type CaseResult,
-  METHOD_IDS,
   METHOD_LABELS,
   type MethodId,
   type MethodSetting,
-  type MethodSummary,
+  POLICY_METHOD_IDS,
   type RunOutput,
   scoreCase,
+  type StartsCaseResult,
   summarizeMethod,
 } from "./method_results.ts";
-import { type ReportOptions, ReportWriter } from "./report.ts";
+import { dice } from "./metrics.ts";
+import { isPolicyPlayers, mixSeed, type PolicyPlayers, policyPlayers } from "./players.ts";
+import { DEFAULT_REFINE_RADIUS, DEFAULT_REFINE_TOP } from "./refine.ts";
+import { ReportWriter } from "./report.ts";
 import { type AgentPair, segment, type SegmentOptions } from "./segment.ts";
-import {
-  DEFAULT_TAUS,
-  defaultThresholds,
-  summarizeSweep,
-  type SweepCase,
-  sweepDenseCase,
-  type SweepResult,
-  sweepSegmentCase,
-  type WindowAblationRow,
-} from "./sweep.ts";
 
-/** Options of {@link runEvaluation}. */
-export interface EvaluationOptions {
-  /** Test cases (with voxel labels; cases without are skipped and listed). Loaded one at a time. */
-  readonly cases: readonly Case[] | AsyncIterable<Case>;
-  /** Number of test cases, for progress only. */
-  readonly caseCount?: number;
-  /** Label values that count as the target (e.g. 2 for LiTS / phantom tumour). */
-  readonly target: number | readonly number[];
-  /** The weakly-supervised reward model. Required by every method except `oracle`. */
-  readonly scorer?: Scorer;
-  /** The learned policy (one agent for both sides, or {a, b}); the `agents` method runs only with it. */
-  readonly policy?: AgentPair;
-  /** Methods to run (default: all of {@link METHOD_IDS} that can run). */
-  readonly methods?: readonly MethodId[];
-  /** Game options (window, stride, start, tau, maxSteps, mapMode, observation...) for every method. */
-  readonly game?: Partial<Omit<SparsConfig, "maskThreshold">>;
-  /** Default mask threshold of the agent methods (default 0.5). */
-  readonly threshold?: number;
-  /** Starts per case (centre + seeded random), see `segment`. Default 1. */
-  readonly starts?: number;
-  /** Seed of random starts and random agents. Default 0. */
-  readonly seed?: number;
-  /** Fixed (tau, threshold) per method; they win over the sweep. */
-  readonly settings?: Partial<Record<MethodId, { readonly tau?: number; readonly threshold?: number }>>;
-  /** Choose (tau, threshold) per method by mean Dice on these cases first. */
-  readonly validation?: {
-    readonly cases: readonly Case[] | AsyncIterable<Case>;
-    readonly taus?: readonly number[];
-    readonly thresholds?: Partial<Record<MethodId, readonly number[]>>;
-    /**
-     * Window sizes (z,y,x) of a window-size ablation (the paper's Fig. 3) on the same cases: the
-     * mask-threshold sweep of one agent method (agents, else greedy, else random) at the game's tau.
-     */
-    readonly windows?: readonly Vec3[];
-  };
-  /** Lesions below this volume (ml) count as small in the per-lesion Dice split. Default 1 ml. */
-  readonly smallLesionMl?: number;
-  /** Windows per scorer call of the dense baseline. Default 512. */
-  readonly denseBatchSize?: number;
-  /** Write eval.json, eval.md, overlays and NIfTI files into `report.dir`. */
-  readonly report?: ReportOptions;
-  /** Called after each (case, method). */
-  readonly onProgress?: (event: EvaluationProgress) => void;
-  /**
-   * True when `scorer` itself reads voxel labels (an oracle used for debugging): every method is
-   * then labelled "uses voxel labels". Also assumed when the scorer's id starts with `oracle`.
-   */
-  readonly scorerUsesVoxelLabels?: boolean;
-}
-
-/** A progress event. */
-export interface EvaluationProgress {
-  /** `validation` (sweep) or `test`. */
-  readonly phase: "validation" | "test";
-  /** Cases finished in this phase (after this event's case when `method` is the last one). */
-  readonly caseIndex: number;
-  /** Known case count of the phase, if any. */
-  readonly caseCount?: number;
-  /** The case. */
-  readonly caseId: string;
-  /** The method just run. */
-  readonly method: MethodId;
-  /** Its index among the methods run (the case is done when it is `methodCount - 1`). */
-  readonly methodIndex: number;
-  /** Number of methods run per case. */
-  readonly methodCount: number;
-}
-
-/** Result of {@link runEvaluation}. */
-export interface EvaluationResult {
-  /** Per method summaries, in {@link METHOD_IDS} order. */
-  readonly methods: readonly MethodSummary[];
-  /** Per case results. */
-  readonly cases: readonly CaseResult[];
-  /** Cases not evaluated, with the reason. */
-  readonly skipped: readonly { readonly id: string; readonly reason: string }[];
-  /** Validation sweeps run (one per method), if any. */
-  readonly sweeps: readonly SweepResult[];
-  /** The window-size ablation, when asked for: one threshold sweep per window size. */
-  readonly windowAblation?: { readonly method: MethodId; readonly rows: readonly WindowAblationRow[] };
-  /** The resolved game options. */
-  readonly game: SparsConfig;
-  /** Target label values. */
-  readonly target: readonly number[];
-  /** Starts per case and seed. */
-  readonly starts: number;
-  /** Seed. */
-  readonly seed: number;
-  /** Name of the policy, when the `agents` method ran. */
-  readonly policy?: string;
-  /** Files written (relative to the report folder), when `report` was given. */
-  readonly files: readonly string[];
-}
-
-function hashString(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-/** The methods that will run, checked against what was given. */
-function methodsToRun(options: EvaluationOptions): MethodId[] {
-  const asked = options.methods ??
-    METHOD_IDS.filter((m) => (m === "agents" ? !!options.policy : m === "oracle" || !!options.scorer));
-  for (const m of asked) {
-    if (!METHOD_IDS.includes(m)) {
-      throw new InvalidArgumentError("methods", `names '${m}'`, METHOD_IDS.join(", "));
-    }
-    if (m === "agents" && !options.policy) {
-      throw new InvalidArgumentError("methods", "include 'agents' but no policy was given", "a policy");
-    }
-    if (m !== "oracle" && !options.scorer) {
-      throw new InvalidArgumentError("methods", `include '${m}' but no scorer was given`, "a scorer");
-    }
-  }
-  return METHOD_IDS.filter((m) => asked.includes(m));
-}
+export * from "./evaluation_options.ts";
 
 /**
  * Runs the evaluation (see the module doc) and, with `options.report`, writes the report.
  * This is the entry point `deno task eval` and the training pipeline call.
  *
  * @throws {InvalidArgumentError} for inconsistent options (a method without its scorer or policy, an
- *   unknown method, bad game options, no test case with labels)
+ *   unknown method, bad game options, rule, gate, refinement, pairing or starts, no test case with labels)
  */
 export async function runEvaluation(options: EvaluationOptions): Promise<EvaluationResult> {
+  checkEvaluationOptions(options);
   const methods = methodsToRun(options);
   const game = resolveConfig(options.game ?? {});
   const target = typeof options.target === "number" ? [options.target] : [...options.target];
-  const starts = options.starts ?? 1, seed = options.seed ?? 0;
-  const baseThreshold = options.threshold ?? 0.5;
+  const starts = options.starts ?? DEFAULT_EVAL_STARTS, seed = options.seed ?? 0;
+  const startCounts = starts > 1 ? [1, starts] : [1];
+  const baseRule: MaskRule = options.rule ?? { kind: "absolute", value: options.threshold ?? 0.5 };
+  const refineRadius = options.refineRadius ?? DEFAULT_REFINE_RADIUS;
+  const refineTop = options.refineTop ?? DEFAULT_REFINE_TOP;
+  const gateOption = options.gate ?? "auto";
   const smallLesionMl = options.smallLesionMl ?? 1;
   const coverage = denseCoverage(game.window, game.stride);
   const labelled = options.scorerUsesVoxelLabels === true ||
     /^(cached\()*oracle/.test(options.scorer?.id ?? "");
+  const supervisionOf = (m: MethodId): SupervisionLevel =>
+    m === "oracle" || labelled ? "voxel labels" : options.scorerSupervision ?? DEFAULT_SCORER_SUPERVISION;
 
-  const segmentOptions = (m: MethodId, c: Case, tau: number, threshold: number): SegmentOptions => ({
-    ...options.game,
-    tau,
-    threshold,
-    starts,
-    seed,
-    agents: m === "agents"
-      ? options.policy!
+  const agentsFor = (m: MethodId, c: Case): AgentPair =>
+    m === "agents" || m === "agents-argmax"
+      ? policyPlayers(m, options.policy!, {
+        pairing: options.pairing,
+        opponent: options.opponent,
+        seed,
+        caseId: c.id,
+      })
       : m === "random"
-      ? new RandomAgent((hashString(c.id) ^ Math.trunc(seed)) >>> 0)
-      : new GreedyAgent(),
+      ? new RandomAgent(mixSeed(seed, c.id, "random"))
+      : new GreedyAgent();
+  const segmentOptions = (m: MethodId, c: Case): SegmentOptions => ({
+    ...options.game,
+    seed: mixSeed(seed, c.id, "starts"),
+    refineRadius,
+    refineTop,
+    agents: agentsFor(m, c),
     scorer: m === "oracle" ? new OracleScorer([c], { target }) : options.scorer!,
   });
-  const denseOptions = (threshold: number) => ({
+  const denseOptions = (): DenseBaselineOptions => ({
     scorer: options.scorer!,
     window: game.window,
     stride: game.stride,
     mapMode: game.mapMode,
-    threshold,
     batchSize: options.denseBatchSize,
   });
 
-  // 1. Settings: given > validation sweep > default.
-  const { sweeps, windowAblation } = options.validation
-    ? await sweepMethods(options, methods, segmentOptions, denseOptions, coverage, game)
-    : { sweeps: [], windowAblation: undefined };
-  const settings = {} as Record<MethodId, MethodSetting>;
+  // 1. Settings per (method, starts): given > validation sweep > default.
+  const { choices, windowAblation } = options.validation
+    ? await sweepMethods({
+      validation: options.validation,
+      methods,
+      target,
+      ruleKinds: options.ruleKinds ?? MASK_RULE_KINDS,
+      startCounts,
+      gate: gateOption,
+      game,
+      coverage,
+      segmentOptions,
+      denseOptions,
+      onProgress: (caseIndex, caseId, m) =>
+        options.onProgress?.({
+          phase: "validation",
+          caseIndex,
+          caseId,
+          method: m,
+          methodIndex: methods.indexOf(m),
+          methodCount: methods.length,
+        }),
+    })
+    : { choices: [], windowAblation: undefined };
+  const settings = new Map<MethodId, Map<number, MethodSetting>>();
   for (const m of methods) {
-    const given = options.settings?.[m];
-    const swept = sweeps.find((s) => s.method === m && !Number.isNaN(s.best.dice));
-    const tau = m === "dense" ? NaN : given?.tau ?? swept?.best.tau ?? game.tau;
-    const fallback = m === "dense"
-      ? defaultDenseThreshold(game.tau, game.window, game.stride, game.mapMode)
-      : baseThreshold;
-    const threshold = given?.threshold ?? swept?.best.threshold ?? fallback;
-    const source = given?.threshold !== undefined || given?.tau !== undefined
-      ? "given"
-      : swept
-      ? "sweep"
-      : "default";
-    settings[m] = { tau, threshold, source };
+    const byStarts = new Map<number, MethodSetting>();
+    for (const k of startCounts) {
+      const given = options.settings?.[m];
+      const swept = choices.find((s) => s.method === m && s.starts === k && !Number.isNaN(s.dice));
+      const tau = m === "dense" ? NaN : given?.tau ?? swept?.tau ?? game.tau;
+      const fallback: MaskRule = m === "dense"
+        ? { kind: "absolute", value: defaultDenseThreshold(game.tau, game.window, game.stride, game.mapMode) }
+        : baseRule;
+      const givenRule = given?.rule ??
+        (given?.threshold !== undefined ? { kind: "absolute" as const, value: given.threshold } : undefined);
+      const rule = givenRule ?? swept?.rule ?? fallback;
+      const gate = given?.gate ?? (gateOption === "auto" ? swept?.gate ?? 0 : gateOption);
+      byStarts.set(k, {
+        tau,
+        threshold: rule.value,
+        rule,
+        gate,
+        source: givenRule !== undefined || given?.tau !== undefined ? "given" : swept ? "sweep" : "default",
+        gateSource: given?.gate !== undefined || gateOption !== "auto"
+          ? "given"
+          : swept
+          ? "sweep"
+          : "default",
+      });
+    }
+    settings.set(m, byStarts);
   }
 
-  // 2. Test cases, one at a time; every method on each.
+  // 2. Test cases, one at a time; every method on each, at N starts and at 1 start.
   const writer = options.report ? new ReportWriter(options.report) : undefined;
   const cases: CaseResult[] = [];
   const skipped: { id: string; reason: string }[] = [];
+  const run = async (m: MethodId, c: Case, k: number): Promise<RunOutput> => {
+    const s = settings.get(m)!.get(k)!;
+    return m === "dense"
+      ? await runDense(c, { ...denseOptions(), rule: s.rule, gate: s.gate })
+      : await segment(c, { ...segmentOptions(m, c), tau: s.tau, rule: s.rule, gate: s.gate, starts: k });
+  };
   let index = 0;
   for await (const c of options.cases) {
     index++;
@@ -240,11 +188,17 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     for (let i = 0; i < truth.length; i++) truthVoxels += truth[i];
     const results: Partial<Record<MethodId, CaseMethodResult>> = {};
     for (const m of methods) {
-      const s = settings[m];
-      const out: RunOutput = m === "dense"
-        ? await runDense(c, denseOptions(s.threshold))
-        : await segment(c, segmentOptions(m, c, s.tau, s.threshold));
-      results[m] = scoreCase(c, truth, out);
+      const out = await run(m, c, starts);
+      const entry = (k: number, o: RunOutput): StartsCaseResult => ({
+        starts: k,
+        dice: dice(o.mask, truth),
+        windowsScored: o.windowsScored,
+        steps: o.steps,
+        gated: o.gated ?? false,
+      });
+      const byStarts = [entry(starts, out)];
+      if (starts > 1) byStarts.unshift(entry(1, m === "dense" ? out : await run(m, c, 1)));
+      results[m] = { ...scoreCase(c, truth, out), byStarts };
       await writer?.writeCase({
         case: c,
         truth,
@@ -273,19 +227,29 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     );
   }
 
+  const fixedPolicy = options.policy && !isPolicyPlayers(options.policy);
+  const policyRan = methods.some((m) => POLICY_METHOD_IDS.includes(m));
   const result: EvaluationResult = {
     methods: methods.map((m) =>
-      summarizeMethod(m, settings[m], cases, smallLesionMl, options.scorer, labelled)
+      summarizeMethod(m, settings.get(m)!.get(starts)!, cases, smallLesionMl, options.scorer, labelled, {
+        label: m === "agents" && fixedPolicy ? `SPARS agents (${policyName(options.policy!)})` : undefined,
+        supervision: supervisionOf(m),
+        settingsByStarts: settings.get(m),
+      })
     ),
     cases,
     skipped,
-    sweeps,
+    sweeps: choices.flatMap((c) => c.sweeps),
+    choices: choices.map(({ sweeps: _sweeps, ...rest }) => rest),
     windowAblation,
     game,
     target,
     starts,
+    startCounts,
     seed,
-    policy: methods.includes("agents") ? policyName(options.policy!) : undefined,
+    policy: policyRan ? policyName(options.policy!) : undefined,
+    pairing: policyRan ? options.pairing ?? "sampled" : undefined,
+    refine: { radius: refineRadius, top: refineTop },
     files: [],
   };
   if (!writer) return result;
@@ -293,17 +257,19 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   return { ...result, files };
 }
 
-function policyName(p: AgentPair): string {
-  return "act" in p ? p.name : `${p.a.name} / ${p.b.name}`;
+function policyName(p: AgentPair | PolicyPlayers): string {
+  return isPolicyPlayers(p) || "act" in p ? p.name : `${p.a.name} / ${p.b.name}`;
 }
 
-async function runDense(c: Case, options: Parameters<typeof denseBaseline>[1]): Promise<RunOutput> {
+async function runDense(c: Case, options: DenseBaselineOptions): Promise<RunOutput> {
   const r = await denseBaseline(c.image, options);
   return {
     map: r.map,
     mask: r.mask,
     steps: 0,
     windowsScored: r.windowsScored,
+    bestScore: r.bestScore,
+    gated: r.gated,
     timings: {
       scorerMs: r.timings.scorerMs,
       policyMs: 0,
@@ -312,73 +278,4 @@ async function runDense(c: Case, options: Parameters<typeof denseBaseline>[1]): 
       totalMs: r.timings.totalMs,
     },
   };
-}
-
-/** Sweeps every method on the validation cases (each case loaded once, every method played once). */
-async function sweepMethods(
-  options: EvaluationOptions,
-  methods: readonly MethodId[],
-  segmentOptions: (m: MethodId, c: Case, tau: number, threshold: number) => SegmentOptions,
-  denseOptions: (threshold: number) => Parameters<typeof denseBaseline>[1],
-  coverage: number,
-  game: SparsConfig,
-): Promise<Pick<EvaluationResult, "sweeps" | "windowAblation">> {
-  const v = options.validation!;
-  const ablated = v.windows?.length
-    ? (["agents", "greedy", "random"] as const).find((m) => methods.includes(m))
-    : undefined;
-  const ablation = (v.windows ?? []).map(() => [] as SweepCase[]);
-  const ablationThresholds = defaultThresholds(game.mapMode);
-  const taus = v.taus ?? DEFAULT_TAUS;
-  const thresholdsOf = (m: MethodId) =>
-    v.thresholds?.[m] ??
-      defaultThresholds(game.mapMode, m === "dense" && game.mapMode === "sum" ? coverage : 1);
-  const tables = new Map<MethodId, SweepCase[]>(methods.map((m) => [m, []]));
-  const target = typeof options.target === "number" ? [options.target] : options.target;
-  let index = 0;
-  for await (const c of v.cases) {
-    index++;
-    if (!c.labels) continue;
-    const truth = targetMask(c.labels, target);
-    for (const m of methods) {
-      tables.get(m)!.push(
-        m === "dense"
-          ? await sweepDenseCase(c, truth, denseOptions(0), thresholdsOf(m))
-          : await sweepSegmentCase(c, truth, segmentOptions(m, c, Math.max(...taus), 0.5), {
-            taus,
-            thresholds: thresholdsOf(m),
-          }),
-      );
-      options.onProgress?.({
-        phase: "validation",
-        caseIndex: index,
-        caseId: c.id,
-        method: m,
-        methodIndex: methods.indexOf(m),
-        methodCount: methods.length,
-      });
-    }
-    for (const [k, window] of (ablated ? v.windows! : []).entries()) {
-      const ablationOptions = { ...segmentOptions(ablated!, c, game.tau, 0.5), window };
-      ablation[k].push(
-        await sweepSegmentCase(c, truth, ablationOptions, {
-          taus: [game.tau],
-          thresholds: ablationThresholds,
-        }),
-      );
-    }
-  }
-  if (!tables.get(methods[0])?.length) return { sweeps: [] };
-  const sweeps = methods.map((m) =>
-    summarizeSweep(m, { taus: m === "dense" ? [NaN] : taus, thresholds: thresholdsOf(m) }, tables.get(m)!)
-  );
-  const rows = (ablated ? v.windows! : []).map((window, k) => ({
-    window,
-    sweep: summarizeSweep(
-      `window ${window.join("x")}`,
-      { taus: [game.tau], thresholds: ablationThresholds },
-      ablation[k],
-    ),
-  }));
-  return { sweeps, windowAblation: ablated ? { method: ablated, rows } : undefined };
 }

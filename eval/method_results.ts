@@ -5,21 +5,37 @@
  *
  * @module
  */
+import type { SupervisionLevel } from "../data/supervision.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 import type { Scorer } from "../env/scorer.ts";
 import { lesionDetection } from "./components.ts";
 import { scoreSegmentation, type SegmentationScores, summarize, type Summary } from "./metrics.ts";
+import type { MaskRule } from "./mask_rule.ts";
 import type { SegmentTimings } from "./segment.ts";
 
-/** The methods compared. */
-export type MethodId = "agents" | "dense" | "random" | "greedy" | "oracle";
+/**
+ * The methods compared. `agents`: the learned policy sampling its actions; `agents-argmax`: the
+ * same policy taking its most probable action (side b of both: see `Pairing` in players.ts).
+ */
+export type MethodId = "agents" | "agents-argmax" | "dense" | "random" | "greedy" | "oracle";
 
 /** Every method, in report order. */
-export const METHOD_IDS: readonly MethodId[] = ["agents", "dense", "random", "greedy", "oracle"];
+export const METHOD_IDS: readonly MethodId[] = [
+  "agents",
+  "agents-argmax",
+  "dense",
+  "random",
+  "greedy",
+  "oracle",
+];
+
+/** The methods played by the learned policy. */
+export const POLICY_METHOD_IDS: readonly MethodId[] = ["agents", "agents-argmax"];
 
 /** Report labels; the oracle's says that it uses voxel labels. */
 export const METHOD_LABELS: Readonly<Record<MethodId, string>> = {
-  agents: "SPARS agents (learned policy)",
+  agents: "SPARS agents (sampled)",
+  "agents-argmax": "SPARS agents (argmax)",
   dense: "Dense sliding window (no RL)",
   random: "Random agents",
   greedy: "Greedy agents",
@@ -38,14 +54,48 @@ export const METRIC_NAMES: readonly (keyof SegmentationScores)[] = [
   "volumeDifferenceRelative",
 ];
 
-/** Termination and mask threshold of a method, and where they came from. */
+/** Termination threshold, mask rule and presence gate of a method, and where they came from. */
 export interface MethodSetting {
   /** Termination threshold (NaN for `dense`, which has none). */
   readonly tau: number;
-  /** Mask threshold: mask = map > threshold. */
+  /** The mask rule's value (kept for readers of older reports: the threshold of an `absolute` rule). */
   readonly threshold: number;
-  /** `given` (options.settings), `sweep` (validation) or `default`. */
+  /** The mask rule (absolute, peak or visit). Absent in reports written before mask rules. */
+  readonly rule?: MaskRule;
+  /** Presence gate (0 = off): empty mask when the best window score < gate. */
+  readonly gate?: number;
+  /** Where tau and the rule came from: `given` (options.settings), `sweep` (validation) or `default`. */
   readonly source: "given" | "sweep" | "default";
+  /** Where the gate came from. */
+  readonly gateSource?: "given" | "sweep" | "default";
+}
+
+/** A method's result at one number of starts, on one case. */
+export interface StartsCaseResult {
+  /** Starts per case. */
+  readonly starts: number;
+  /** Dice (NaN with an empty ground truth). */
+  readonly dice: number;
+  /** Distinct windows the scorer computed. */
+  readonly windowsScored: number;
+  /** Game steps summed over the starts. */
+  readonly steps: number;
+  /** True when the presence gate emptied the mask. */
+  readonly gated: boolean;
+}
+
+/** A method's result at one number of starts, over the test cases. */
+export interface StartsSummary {
+  /** Starts per case. */
+  readonly starts: number;
+  /** The setting used at this number of starts (chosen on validation at the same number of starts). */
+  readonly setting: MethodSetting;
+  /** Dice over cases (NaN excluded and counted). */
+  readonly dice: Summary;
+  /** Windows scored per case. */
+  readonly windowsScored: Summary;
+  /** Steps per case. */
+  readonly steps: Summary;
 }
 
 /** One method on one case. */
@@ -72,6 +122,12 @@ export interface CaseMethodResult {
   readonly windowsScored: number;
   /** Timing split in ms (dense: policyMs and envMs are 0). */
   readonly timings: SegmentTimings;
+  /** The best window score (presence gate rule). */
+  readonly bestScore?: number;
+  /** True when the presence gate emptied the mask. */
+  readonly gated?: boolean;
+  /** Dice and compute at 1 start and at the evaluation's starts (one entry when they are equal). */
+  readonly byStarts?: readonly StartsCaseResult[];
 }
 
 /** One test case. */
@@ -96,6 +152,12 @@ export interface MethodSummary {
   readonly label: string;
   /** True for the oracle, and for every method when the scorer itself reads voxel labels. */
   readonly usesVoxelLabels: boolean;
+  /** The supervision level of the row (the labels its scorer was trained with, or voxel labels). */
+  readonly supervision?: SupervisionLevel;
+  /** Dice and compute at 1 start and at the evaluation's starts. */
+  readonly byStarts?: readonly StartsSummary[];
+  /** Cases whose mask the presence gate emptied: with a target, and tumour-free. */
+  readonly gated?: { readonly positives: number; readonly negatives: number };
   /** Scorer id used. */
   readonly scorer: string;
   /** The setting used. */
@@ -128,6 +190,10 @@ export interface RunOutput {
   readonly windowsScored: number;
   /** Timing split in ms. */
   readonly timings: SegmentTimings;
+  /** The best window score (presence gate rule). */
+  readonly bestScore?: number;
+  /** True when the presence gate emptied the mask. */
+  readonly gated?: boolean;
 }
 
 /** Scores one method's output on one case against the binary truth mask. */
@@ -153,7 +219,19 @@ export function scoreCase(c: Case, truth: Uint8Array, out: RunOutput): CaseMetho
     steps: out.steps,
     windowsScored: out.windowsScored,
     timings: out.timings,
+    bestScore: out.bestScore,
+    gated: out.gated,
   };
+}
+
+/** Labels and levels of a summary row (see {@link summarizeMethod}). */
+export interface RowInfo {
+  /** Report label (default {@link METHOD_LABELS}, plus "(uses voxel labels)" when the scorer reads them). */
+  readonly label?: string;
+  /** Supervision level of the row. */
+  readonly supervision?: SupervisionLevel;
+  /** Settings per number of starts (keys: the starts of `byStarts` entries). */
+  readonly settingsByStarts?: ReadonlyMap<number, MethodSetting>;
 }
 
 /**
@@ -167,6 +245,7 @@ export function summarizeMethod(
   smallLesionMl: number,
   scorer: Scorer | undefined,
   scorerUsesVoxelLabels: boolean,
+  info: RowInfo = {},
 ): MethodSummary {
   const rows = cases.map((c) => c.methods[m]!);
   const metrics = Object.fromEntries(
@@ -175,12 +254,28 @@ export function summarizeMethod(
   const lesions = rows.flatMap((r) => r.lesions.perLesion);
   const truthCount = lesions.length, detected = lesions.filter((l) => l.detected).length;
   const timingKeys = ["scorerMs", "policyMs", "mapMs", "envMs", "totalMs"] as const;
+  const base = info.label ?? METHOD_LABELS[m];
+  const startCounts = [...new Set(rows.flatMap((r) => (r.byStarts ?? []).map((b) => b.starts)))];
+  const byStarts = startCounts.map((starts): StartsSummary => {
+    const at = rows.map((r) => r.byStarts!.find((b) => b.starts === starts)!);
+    return {
+      starts,
+      setting: info.settingsByStarts?.get(starts) ?? setting,
+      dice: summarize(at.map((b) => b.dice)),
+      windowsScored: summarize(at.map((b) => b.windowsScored)),
+      steps: summarize(at.map((b) => b.steps)),
+    };
+  });
   return {
     id: m,
-    label: m !== "oracle" && scorerUsesVoxelLabels
-      ? `${METHOD_LABELS[m]} (uses voxel labels)`
-      : METHOD_LABELS[m],
+    label: m !== "oracle" && scorerUsesVoxelLabels ? `${base} (uses voxel labels)` : base,
     usesVoxelLabels: m === "oracle" || scorerUsesVoxelLabels,
+    supervision: info.supervision,
+    byStarts,
+    gated: {
+      positives: cases.filter((c) => c.truthVoxels > 0 && c.methods[m]!.gated).length,
+      negatives: cases.filter((c) => c.truthVoxels === 0 && c.methods[m]!.gated).length,
+    },
     scorer: m === "oracle" ? `oracle(target, uses voxel labels)` : scorer!.id,
     setting,
     metrics,

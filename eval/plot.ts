@@ -134,12 +134,22 @@ function textWidth(s: string): number {
   return s.length === 0 ? 0 : [...s].length * CHAR_ADVANCE - TEXT_SCALE;
 }
 
-/** A short tick label: 3 significant digits, exponent form when that is shorter. */
-function formatTick(v: number): string {
+/** A short tick label: `digits` significant digits, exponent form when that is shorter. */
+function formatTick(v: number, digits = 3): string {
   if (v === 0) return "0";
-  const plain = String(Number(v.toPrecision(3)));
-  const exp = v.toExponential(2).replace(/\.?0+e/, "e").replace("e+", "e");
+  const plain = String(Number(v.toPrecision(digits)));
+  const exp = v.toExponential(digits - 1).replace(/\.?0+e/, "e").replace("e+", "e");
   return plain.length <= exp.length ? plain : exp;
+}
+
+/**
+ * Tick labels of an axis' min and max: 3 significant digits (exponent form when shorter), more (up
+ * to 8) while the two would read the same, e.g. 1.7912 and 1.7938 give "1.791" and "1.794".
+ */
+export function tickLabels(lo: number, hi: number): [string, string] {
+  let digits = 3;
+  while (digits < 8 && formatTick(lo, digits) === formatTick(hi, digits)) digits++;
+  return [formatTick(lo, digits), formatTick(hi, digits)];
 }
 
 /**
@@ -236,7 +246,7 @@ export function plotLines(series: readonly Series[], options: PlotOptions = {}):
   const { width = 640, height = 400, title, xLabel, yLabel } = options;
   const [x0, x1] = options.xRange ?? dataRange(series, "x");
   const [y0, y1] = options.yRange ?? dataRange(series, "y");
-  const yTicks = [formatTick(y0), formatTick(y1)], xTicks = [formatTick(x0), formatTick(x1)];
+  const yTicks = tickLabels(y0, y1), xTicks = tickLabels(x0, x1);
   const legendWidth = series.length === 0
     ? 0
     : PAD + LEGEND_SWATCH + TEXT_SCALE * 3 + Math.max(...series.map((s) => textWidth(s.name)));

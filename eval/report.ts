@@ -3,14 +3,17 @@
  * - `eval.json`: every per-case score and every summary (mean, sd, n, NaN and Infinity counts).
  *   JSON has no NaN or Infinity, so such numbers are written as the strings "NaN", "Infinity" and
  *   "-Infinity"; {@link parseEvaluationJson} turns them back into numbers.
- * - `eval.md`: a table per method like the SPARS paper's Table 1 (Dice, IoU, sensitivity,
- *   specificity in %, HD95 in mm, mean +- sd), lesion detection, compute, per-case Dice, sweeps.
+ * - `eval.md` (report_markdown.ts): a table per method like the SPARS paper's Table 1 (Dice, IoU,
+ *   sensitivity, specificity in %, HD95 in mm, mean +- sd) with each row's supervision level and
+ *   setting (tau, mask rule, gate), Dice at 1 and N starts against windows scored, lesion detection,
+ *   compute, per-case Dice, validation choices and sweeps.
+ * - `dice_vs_windows.png`: mean Dice against windows scored per method, from 1 to N starts.
  * - `overlays/<case>__<method>.png` for the first few cases with a target: the axial slice through the
  *   largest lesion, four panels: image | ground-truth contour (green) | + predicted mask (cyan) |
  *   probability map (red-yellow) with the contour.
  * - `nifti/<method>/<case>_mask.nii.gz` (uint8) and `_map.nii.gz` (float32), on the source's grid
  *   (affine and spacing copied from the image), so they overlay the source in a viewer.
- * - `sweep_<method>.png` per validation sweep, `window_ablation.png` for the window-size ablation.
+ * - `sweep_<method>.png` per method (its chosen rule kind at N starts), `window_ablation.png` for the window-size ablation.
  *
  * @module
  */
@@ -23,10 +26,12 @@ import { renderSlice, sideBySide } from "../env/frame.ts";
 import { type RgbaFrame, writePng } from "../env/png.ts";
 import { connectedComponents } from "./components.ts";
 import type { EvaluationResult } from "./evaluate.ts";
-import type { MethodId, MethodSummary } from "./method_results.ts";
-import type { Summary } from "./metrics.ts";
+import type { MethodId } from "./method_results.ts";
 import { plotLines } from "./plot.ts";
-import { sweepMarkdown, sweepPlot, type WindowAblationRow } from "./sweep.ts";
+import { chosenSweeps, diceWindowsPlot, evaluationMarkdown } from "./report_markdown.ts";
+import { sweepPlot, type WindowAblationRow } from "./sweep.ts";
+
+export { diceWindowsPlot, evaluationMarkdown, settingText } from "./report_markdown.ts";
 
 /** Options of the report. */
 export interface ReportOptions {
@@ -152,130 +157,6 @@ export function evaluationJson(result: EvaluationResult, options: Partial<Report
   );
 }
 
-function pm(s: Summary, scale: number, digits: number): string {
-  if (s.n === 0) return "n/a";
-  const sd = Number.isNaN(s.sd) ? "" : ` ± ${(s.sd * scale).toFixed(digits)}`;
-  return `${(s.mean * scale).toFixed(digits)}${sd}`;
-}
-
-function excluded(s: Summary): string {
-  const parts = [];
-  if (s.nanCount) parts.push(`${s.nanCount} NaN`);
-  if (s.infCount) parts.push(`${s.infCount} inf`);
-  return parts.length ? ` (${parts.join(", ")})` : "";
-}
-
-function settingText(m: MethodSummary): string {
-  const tau = Number.isNaN(m.setting.tau) ? "" : `tau ${m.setting.tau}, `;
-  return `${tau}threshold ${Number(m.setting.threshold.toPrecision(4))} (${m.setting.source})`;
-}
-
-/** The eval.md text of a result. */
-export function evaluationMarkdown(result: EvaluationResult, options: Partial<ReportOptions> = {}): string {
-  const g = result.game;
-  const out: string[] = [
-    `# ${options.title ?? "SPARS Gym evaluation"}`,
-    "",
-    `- Data: ${options.data ?? "?"}${options.split ? `, split \`${options.split}\`` : ""}; ` +
-    `${result.cases.length} cases evaluated${
-      result.skipped.length ? `, ${result.skipped.length} skipped` : ""
-    }; ` +
-    `target labels ${result.target.join(", ")}.`,
-    `- Game: window ${
-      g.window.join("x")
-    } (z,y,x), stride ${g.stride}, maxSteps ${g.maxSteps}, map ${g.mapMode}, ` +
-    `observation ${g.observation}, ${result.starts} start(s), seed ${result.seed}.`,
-    `- Policy: ${result.policy ?? "none (no trained policy: only the non-RL methods were evaluated)"}.`,
-    ...(options.notes ?? []).map((n) => `- ${n}`),
-    "",
-    "## Segmentation (mean ± sd over cases)",
-    "",
-    "Dice, IoU, sensitivity and specificity in %, HD95 in mm. Cases with an empty ground truth have",
-    "NaN Dice/IoU/sensitivity and are left out of those means; a prediction or truth that is empty alone",
-    "gives an infinite HD95, left out of its mean. Counts in brackets.",
-    "",
-    "| Method | Scorer | Dice | IoU | Sensitivity | Specificity | HD95 (mm) | Setting |",
-    "|---|---|---:|---:|---:|---:|---:|---|",
-  ];
-  for (const m of result.methods) {
-    const x = m.metrics;
-    out.push(
-      `| ${m.label} | ${m.scorer} | ${pm(x.dice, 100, 1)}${excluded(x.dice)} | ${pm(x.iou, 100, 1)}${
-        excluded(x.iou)
-      } | ` +
-        `${pm(x.sensitivity, 100, 1)}${excluded(x.sensitivity)} | ${pm(x.specificity, 100, 1)}${
-          excluded(x.specificity)
-        } | ` +
-        `${pm(x.hd95, 1, 1)}${excluded(x.hd95)} | ${settingText(m)} |`,
-    );
-  }
-  out.push(
-    "",
-    "## Lesions and compute (per case)",
-    "",
-    "| Method | Lesions detected | Dice small lesions | Dice large lesions | False-positive components | Steps | Windows scored | Scorer s | Policy s | Total s |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-  );
-  for (const m of result.methods) {
-    const l = m.lesions, c = m.compute;
-    out.push(
-      `| ${m.label} | ${l.detected}/${l.truthCount} | ${pm(l.smallDice, 100, 1)} (n=${l.smallDice.n}) | ` +
-        `${pm(l.largeDice, 100, 1)} (n=${l.largeDice.n}) | ${pm(l.falsePositives, 1, 1)} | ${
-          pm(c.steps, 1, 1)
-        } | ` +
-        `${pm(c.windowsScored, 1, 0)} | ${pm(c.scorerMs, 1e-3, 2)} | ${pm(c.policyMs, 1e-3, 2)} | ${
-          pm(c.totalMs, 1e-3, 2)
-        } |`,
-    );
-  }
-  out.push(
-    "",
-    `Small lesions: < ${result.methods[0]?.lesions.smallLesionMl ?? 1} ml.`,
-    "",
-    "## Dice per case (%)",
-    "",
-  );
-  out.push(`| Case | Target voxels | ${result.methods.map((m) => m.id).join(" | ")} |`);
-  out.push(`|---|---:|${result.methods.map(() => "---:").join("|")}|`);
-  for (const c of result.cases) {
-    const cells = result.methods.map((m) => {
-      const d = c.methods[m.id]?.scores.dice;
-      return d === undefined || Number.isNaN(d) ? "NaN" : (100 * d).toFixed(1);
-    });
-    out.push(`| ${c.id} | ${c.truthVoxels} | ${cells.join(" | ")} |`);
-  }
-  if (result.skipped.length) {
-    out.push("", "Skipped: " + result.skipped.map((s) => `${s.id} (${s.reason})`).join(", ") + ".");
-  }
-  for (const s of result.sweeps) {
-    out.push(
-      "",
-      `## Validation sweep: ${s.method}`,
-      "",
-      sweepMarkdown(s),
-      "",
-      `![sweep](sweep_${safeName(s.method)}.png)`,
-    );
-  }
-  const ablation = result.windowAblation;
-  if (ablation?.rows.length) {
-    out.push(
-      "",
-      `## Window-size ablation (validation, ${ablation.method}, tau ${g.tau})`,
-      "",
-      "| Window (z,y,x) | Voxels | Best threshold | Mean Dice |",
-      "|---|---:|---:|---:|",
-      ...ablation.rows.map((r) =>
-        `| ${r.window.join("x")} | ${r.window[0] * r.window[1] * r.window[2]} | ` +
-        `${Number(r.sweep.best.threshold.toPrecision(4))} | ${(100 * r.sweep.best.dice).toFixed(1)} |`
-      ),
-      "",
-      "![window ablation](window_ablation.png)",
-    );
-  }
-  return out.join("\n") + "\n";
-}
-
 /** Writes per-case artifacts as the evaluation goes, then the summary files. */
 export class ReportWriter {
   /** The options. */
@@ -355,7 +236,7 @@ export class ReportWriter {
   /** Writes eval.json, eval.md and the sweep plots; returns every file written (relative paths). */
   async finish(result: EvaluationResult): Promise<string[]> {
     await this.#mkdirs();
-    for (const s of result.sweeps) {
+    for (const s of chosenSweeps(result)) {
       const path = `sweep_${safeName(s.method)}.png`;
       await writePng(join(this.options.dir, path), sweepPlot(s));
       this.#files.push(path);
@@ -366,6 +247,10 @@ export class ReportWriter {
         windowAblationPlot(result.windowAblation.rows),
       );
       this.#files.push("window_ablation.png");
+    }
+    if (result.methods.some((m) => m.byStarts?.length)) {
+      await writePng(join(this.options.dir, "dice_vs_windows.png"), diceWindowsPlot(result));
+      this.#files.push("dice_vs_windows.png");
     }
     await writeFileAtomic(join(this.options.dir, "eval.md"), evaluationMarkdown(result, this.options));
     this.#files.push("eval.md");

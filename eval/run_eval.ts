@@ -26,7 +26,18 @@ import { type BackendName, initBackend } from "../models/backend.ts";
 import { ClassifierScorer } from "../models/classifier_scorer.ts";
 import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
 import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
-import { type EvaluationProgress, type EvaluationResult, runEvaluation } from "./evaluate.ts";
+import {
+  checkEvaluationOptions,
+  type EvaluationProgress,
+  type EvaluationResult,
+  runEvaluation,
+  runnableMethods,
+} from "./evaluate.ts";
+import type { MaskRule, MaskRuleKind } from "./mask_rule.ts";
+import type { Pairing, PolicyPlayers } from "./players.ts";
+import { NetworkPlayers } from "./policy_players.ts";
+import { isSupervisionLevel, type SupervisionLevel } from "../data/supervision.ts";
+import type { Agent } from "../env/agent.ts";
 import { dataNotes, readRunConfig, type RunConfigView } from "./run_config.ts";
 import type { MethodId } from "./method_results.ts";
 import type { AgentPair } from "./segment.ts";
@@ -72,24 +83,49 @@ export interface EvaluateRunOptions {
   readonly runtime?: "tfjs" | "onnx";
   /** Windows per classifier call (default 64). */
   readonly batchSize?: number;
-  /** The policy, in memory; `null` = none. When undefined, `loadPolicy` is asked. */
-  readonly policy?: AgentPair | null;
+  /**
+   * The policy, in memory; `null` = none. When undefined, `loadPolicy` is asked. A {@link PolicyAgent}
+   * is evaluated through its network in both modes (rows `agents` and `agents-argmax`, see players.ts).
+   */
+  readonly policy?: AgentPair | PolicyPlayers | null;
   /**
    * Loads the run's policy; resolves to undefined when the run has none yet. Called only when
-   * `policy` is undefined. Default: {@link loadRunPolicy} with `policyDir` and `policyMode`.
+   * `policy` is undefined. Default: {@link loadRunPolicy} with `policyDir`, as {@link NetworkPlayers}.
    */
-  readonly loadPolicy?: (run: string) => Promise<AgentPair | undefined>;
+  readonly loadPolicy?: (run: string) => Promise<AgentPair | PolicyPlayers | undefined>;
   /** The policy folder of the default loader (default `<run>/policy`). */
   readonly policyDir?: string;
-  /** How the default loader's policy acts: `greedy` (argmax, default) or `sample`d with `seed`. */
-  readonly policyMode?: ActionMode;
+  /**
+   * Which policy rows run when `methods` is unset: `both` (default: `agents` sampled and
+   * `agents-argmax`), `sample` (`agents` only) or `greedy` (`agents-argmax` only).
+   */
+  readonly policyMode?: ActionMode | "both";
+  /** Side b of the policy rows (default `sampled`: the same policy sampling with its own seed). */
+  readonly pairing?: Pairing;
+  /** Side b for pairing `agent`. */
+  readonly opponent?: Agent;
+  /** Default mask rule of the agent methods when not swept (wins over `threshold`). */
+  readonly rule?: MaskRule;
+  /** Rule kinds the validation sweep chooses among (default all). */
+  readonly ruleKinds?: readonly MaskRuleKind[];
+  /** Presence gate: `auto` (default: chosen on the val split) or a value in [0, 1] (0 = off). */
+  readonly gate?: number | "auto";
+  /** Local dense refinement of the agent methods: strides per axis (default 2; 0 = off). */
+  readonly refineRadius?: number;
+  /** Local dense refinement: best occupied windows (default 1; 0 = off). */
+  readonly refineTop?: number;
+  /**
+   * Supervision level of the classifier's training labels (default: what the checkpoint records,
+   * else "crops labelled from voxel masks"); rows are "voxel labels" with the oracle scorer.
+   */
+  readonly scorerSupervision?: SupervisionLevel;
   /** Methods (default: all that can run). */
   readonly methods?: readonly MethodId[];
   /** Game options (default: the run's `config.json`, then the game defaults). */
   readonly game?: Partial<Omit<SparsConfig, "maskThreshold">>;
   /** Default mask threshold of the agent methods (0.5). */
   readonly threshold?: number;
-  /** Starts per case (1). */
+  /** Starts per case N; reports show 1 start and N (default 4). */
   readonly starts?: number;
   /** Seed (0). */
   readonly seed?: number;
@@ -220,17 +256,18 @@ async function runPolicy(
   options: EvaluateRunOptions,
   game: Partial<Omit<SparsConfig, "maskThreshold">>,
   owned: { dispose(): void }[],
-): Promise<{ policy?: AgentPair; game: Partial<Omit<SparsConfig, "maskThreshold">> }> {
-  let policy: AgentPair | undefined;
+): Promise<{ policy?: AgentPair | PolicyPlayers; game: Partial<Omit<SparsConfig, "maskThreshold">> }> {
+  let policy: AgentPair | PolicyPlayers | undefined;
   if (options.policy !== undefined) policy = options.policy ?? undefined;
   else if (options.loadPolicy) policy = await options.loadPolicy(options.run);
   else {
-    const mode = options.policyMode, seed = options.seed;
-    const loaded = await loadRunPolicy(options.run, { dir: options.policyDir, mode, seed });
+    const loaded = await loadRunPolicy(options.run, { dir: options.policyDir, seed: options.seed });
     if (loaded) owned.push(loaded.network);
     policy = loaded;
   }
-  if (!(policy instanceof PolicyAgent)) return { policy, game };
+  // A PolicyAgent plays through its network in both modes, with distinct players per side.
+  if (policy instanceof PolicyAgent) policy = new NetworkPlayers(policy.network, policy.name);
+  if (!(policy instanceof NetworkPlayers)) return { policy, game };
   const a = policy.network.architecture;
   const completed = {
     ...game,
@@ -249,6 +286,22 @@ async function runPolicy(
     );
   }
   return { policy, game: completed };
+}
+
+/** The methods with the policy rows not asked for by `mode` removed. */
+function policyRows(mode: ActionMode | "both" | undefined, methods: readonly MethodId[]): MethodId[] {
+  const drop: MethodId | undefined = mode === "sample"
+    ? "agents-argmax"
+    : mode === "greedy"
+    ? "agents"
+    : undefined;
+  return methods.filter((m) => m !== drop);
+}
+
+/** The supervision level a scorer records about its own training labels (`supervision`), if any. */
+function recordedSupervision(scorer: Scorer | undefined): SupervisionLevel | undefined {
+  const level = (scorer as { supervision?: unknown } | undefined)?.supervision;
+  return isSupervisionLevel(level) ? level : undefined;
 }
 
 /**
@@ -287,6 +340,18 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
   const sweep = options.sweep ?? split !== "val";
   const valSet = sweep ? dataset.split("val") : undefined;
   const notes = dataNotes(data);
+  const evaluationOptions = {
+    pairing: options.pairing,
+    opponent: options.opponent,
+    rule: options.rule,
+    ruleKinds: options.ruleKinds,
+    gate: options.gate,
+    refineRadius: options.refineRadius,
+    refineTop: options.refineTop,
+    starts: options.starts,
+    seed: options.seed ?? cfg.seed,
+  };
+  checkEvaluationOptions({ ...evaluationOptions, scorerSupervision: options.scorerSupervision }); // before any write
   if (sweep && !valSet!.refs.length) notes.push("The val split is empty: no sweep, default thresholds used.");
 
   const owned: { dispose(): void | Promise<void> }[] = []; // tfjs/onnx memory loaded here, released at the end
@@ -300,17 +365,18 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     }
     const { policy, game } = await runPolicy(options, { ...cfg.game, ...options.game }, owned);
     const register = (c: Case) => oracle?.register(c);
+    const methods = options.methods ?? policyRows(options.policyMode, runnableMethods({ policy, scorer }));
     const result = await runEvaluation({
       cases: firstCases(testSet, options.limit, register),
       caseCount: Math.min(testSet.refs.length, options.limit ?? Infinity),
       target,
       scorer,
       policy,
-      methods: options.methods,
+      methods,
       game,
       threshold: options.threshold,
-      starts: options.starts,
-      seed: options.seed ?? cfg.seed,
+      ...evaluationOptions,
+      scorerSupervision: options.scorerSupervision ?? recordedSupervision(scorer),
       scorerUsesVoxelLabels: options.scorer === "oracle",
       validation: valSet?.refs.length
         ? { cases: firstCases(valSet, undefined, register), windows: options.ablateWindows }

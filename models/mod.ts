@@ -1,7 +1,8 @@
 /**
  * `@spars/gym/models`: everything that needs tfjs — backends (`cpu`, `wasm` with corrected conv3d
  * kernels, `webgpu`, optional `tensorflow`), the 3D batch-norm layer, the object-presence classifier,
- * its training and checkpoints, and `ClassifierScorer` (the classifier behind env's `Scorer`).
+ * its training (from crops, tiles, images, or by multiple-instance learning on whole volumes with
+ * image-level labels only) and checkpoints, and `ClassifierScorer` (the classifier behind env's `Scorer`).
  * Kept out of the main entry point so that `@spars/gym` loads without tfjs.
  *
  * @module
@@ -15,6 +16,8 @@ export * from "./classifier_training.ts";
 export * from "./classifier_data.ts";
 export * from "./checkpoint.ts";
 export * from "./classifier_scorer.ts";
+export * from "./mil_data.ts";
+export * from "./mil_training.ts";
 export * from "./onnx_export.ts";
 export * from "./onnx_runtime.ts";
 export * from "./onnx_scorer.ts";

@@ -5,7 +5,6 @@
  * @module
  */
 import assert from "node:assert/strict";
-import { constants as zlibConstants, crc32, deflateRawSync } from "node:zlib";
 
 /** Writes one voxel value at a byte offset. */
 type Put = (v: DataView, offset: number, value: number, little: boolean) => void;
@@ -120,32 +119,5 @@ export function assertClose(
   }
 }
 
-/**
- * A gzip member whose content is `prefix` followed by `zeroBytes` zero bytes, built without
- * compressing the zeros (one compressed MiB of zeros is repeated), so a 4 GiB bomb costs ~4 MB and
- * little time. With `validTrailer` false the CRC-32 is left 0 (a reader must stop long before it).
- */
-export function gzipBomb(prefix: Uint8Array, zeroBytes: number, validTrailer = true): Uint8Array {
-  const MIB = 1 << 20, flush = { finishFlush: zlibConstants.Z_SYNC_FLUSH };
-  const zeros = new Uint8Array(MIB);
-  const whole = Math.floor(zeroBytes / MIB), rest = zeroBytes - whole * MIB;
-  const head = deflateRawSync(prefix, flush), block = deflateRawSync(zeros, flush);
-  const tail = deflateRawSync(new Uint8Array(rest), flush), last = deflateRawSync(new Uint8Array(0));
-  const out = new Uint8Array(10 + head.length + whole * block.length + tail.length + last.length + 8);
-  out.set([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255]);
-  let at = 10;
-  for (const part of [head, ...Array(whole).fill(block), tail, last]) {
-    out.set(part, at);
-    at += part.length;
-  }
-  let crc = 0;
-  if (validTrailer) {
-    crc = crc32(prefix);
-    for (let i = 0; i < whole; i++) crc = crc32(zeros, crc);
-    crc = crc32(zeros.subarray(0, rest), crc);
-  }
-  const view = new DataView(out.buffer, at);
-  view.setUint32(0, crc, true);
-  view.setUint32(4, (prefix.length + zeroBytes) % 2 ** 32, true);
-  return out;
-}
+/** Gzip bombs are built by the fuzzer's generator (one implementation). */
+export { gzipBomb } from "../scripts/fuzz_nifti_cases.ts";

@@ -346,6 +346,8 @@ Deno.test({
       const { model, meta } = await loadClassifier(`${out}/classifier`);
       assert.equal(meta.weights.sha256, summary.weightsSha256);
       assert.deepEqual(meta.inputShape, [6, 12, 12]);
+      assert.equal(meta.supervision, "crops labelled from voxel masks"); // the default reads voxel masks
+      assert.equal(summary.supervision, meta.supervision);
       model.dispose();
       assert.equal(await runClassifierCli(args), 2, "an existing run is refused without --force");
     } finally {

@@ -50,6 +50,34 @@ Deno.test("eval CLI: --help, usage errors and argument parsing", async () => {
   assert.deepEqual(o.methods, ["dense", "greedy"]);
   assert.equal(o.sweep, false);
   assert.equal(o.scorer, undefined);
+  const n = parseEvalArgs([
+    ...["--run", "r", "--mask-rule", "peak:0.5", "--rule-kinds", "peak, visit", "--gate", "0.4"],
+    ...["--refine-radius", "0", "--refine-top", "3", "--pairing", "argmax-twins", "--policy-mode", "greedy"],
+    ...["--starts", "2", "--scorer-supervision", "image-level"],
+  ])!;
+  assert.deepEqual(n.rule, { kind: "peak", value: 0.5 });
+  assert.deepEqual(n.ruleKinds, ["peak", "visit"]);
+  assert.deepEqual([n.gate, n.refineRadius, n.refineTop, n.starts], [0.4, 0, 3, 2]);
+  assert.deepEqual([n.pairing, n.policyMode, n.scorerSupervision], ["argmax-twins", "greedy", "image-level"]);
+  assert.equal(parseEvalArgs(["--run", "r", "--gate", "auto"])!.gate, undefined);
+  for (
+    const [flag, value] of [
+      ["--mask-rule", "peak:1.5"],
+      ["--rule-kinds", "peak,magic"],
+      ["--gate", "1.5"],
+      ["--refine-radius", "-1"],
+      ["--refine-top", "0.5"],
+      ["--pairing", "mirror"],
+      ["--starts", "0"],
+      ["--scorer-supervision", "weak"],
+    ]
+  ) {
+    const usage = capture();
+    assert.equal(await main(["--run", "x", `${flag}=${value}`], usage), 2, `${flag} ${value}`);
+    assert.match(usage.stderr.join(""), new RegExp(`error: ${flag}`), `${flag} ${value}`);
+  }
+  assert.match(HELP, /--mask-rule R/);
+  assert.match(HELP, /--scorer-supervision LEVEL/);
   assert.deepEqual(parseEvalArgs(["--run", "r", "--ablate-windows", "4x8x8, 4x12x12"])!.ablateWindows, [[
     4,
     8,
@@ -98,7 +126,11 @@ Deno.test("eval CLI: writes the report into the run folder, never over an existi
   assert.ok(json.methods.every((m) => m.usesVoxelLabels));
   assert.deepEqual(json.methods.map((m) => m.id), ["dense", "random", "greedy", "oracle"]);
   assert.ok(json.notes.some((n) => /ORACLE/.test(n)));
-  assert.equal(json.sweeps.length, 4);
+  // 4 methods x 2 numbers of starts (1 and the default 4) x 3 rule kinds; one choice per (method, starts).
+  assert.equal(json.sweeps.length, 24);
+  assert.equal(json.choices!.length, 8);
+  assert.deepEqual(json.startCounts, [1, 4]);
+  assert.ok(json.methods.every((m) => m.supervision === "voxel labels"));
   assert.deepEqual(json.windowAblation!.rows.map((r) => r.window), [[4, 8, 8], [4, 12, 12]]);
   assert.ok((await Deno.stat(join(dir, "window_ablation.png"))).size > 0);
   assert.match(
@@ -230,13 +262,18 @@ Deno.test("eval CLI: evaluates the run's trained policy (<run>/policy) with the 
       "--stride",
       "2",
     ],
-    ...["--max-steps", "3", "--scorer", "oracle", "--methods", "agents,greedy", "--limit", "1", "--no-sweep"],
+    ...["--max-steps", "3", "--scorer", "oracle", "--methods", "agents,agents-argmax,greedy", "--limit", "1"],
+    "--no-sweep",
     ...["--nifti", "none", "--overlays", "0"],
   ];
   assert.equal(await main(args, io), 0, io.stderr.join(""));
-  assert.match(io.stdout.join(""), /SPARS agents \(learned policy\) \(uses voxel labels\)/);
+  assert.match(io.stdout.join(""), /SPARS agents \(sampled\) \(uses voxel labels\)/);
+  assert.match(io.stdout.join(""), /SPARS agents \(argmax\) \(uses voxel labels\)/);
   const json = parseEvaluationJson(await Deno.readTextFile(join(run, "eval/eval.json"))) as EvaluationResult;
   assert.equal(json.policy, "ppo");
+  // The run's network plays both rows; side b samples with its own seed (pairing "sampled").
+  assert.equal(json.pairing, "sampled");
+  assert.ok(json.cases[0].methods["agents-argmax"]!.steps >= 1);
   assert.deepEqual(json.game.observationShape, [2, 4, 4]); // taken from the policy
   assert.ok(json.cases[0].methods.agents!.steps >= 1);
   // An observation the policy was not built for is refused before anything runs.

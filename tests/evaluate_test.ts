@@ -13,7 +13,8 @@ import { denseBaseline } from "../eval/dense_baseline.ts";
 import { type EvaluationResult, runEvaluation } from "../eval/evaluate.ts";
 import { dice, scoreSegmentation, summarize } from "../eval/metrics.ts";
 import { parseEvaluationJson } from "../eval/report.ts";
-import { segment } from "../eval/segment.ts";
+import { mixSeed } from "../eval/players.ts";
+import { segment, type SegmentOptions } from "../eval/segment.ts";
 import { boxCase } from "./_cases.ts";
 import { scratchDir } from "./_helpers.ts";
 
@@ -28,11 +29,25 @@ const WEAK: Scorer = { id: "share-test", score: (v, c, s) => ORACLE.score(v, c, 
 // A stateless "policy": always +x.
 const EAST: Agent = { name: "east", act: (obs) => Promise.resolve(Int32Array.from(obs, () => 4)) };
 
-async function direct(c: Case, method: string): Promise<{ map: Float32Array; mask: Uint8Array }> {
+// The evaluation's documented defaults: 4 starts seeded per case, refinement +-2 strides around the best window.
+const DEFAULTS = (c: Case) => ({
+  starts: 4,
+  seed: mixSeed(0, c.id, "starts"),
+  refineTop: 1,
+  refineRadius: 2,
+});
+// The old single-start, unrefined protocol (hand-checked numbers of segment_test.ts and sweep_test.ts).
+const PLAIN = { starts: 1, refineTop: 0 } as const;
+
+async function direct(
+  c: Case,
+  method: string,
+  extra: Partial<SegmentOptions> = PLAIN,
+): Promise<{ map: Float32Array; mask: Uint8Array; windowsScored: number }> {
   if (method === "dense") return await denseBaseline(c.image, { scorer: WEAK, ...GAME, mapMode: "sum" });
   const agents = method === "agents" ? EAST : new GreedyAgent();
   const scorer = method === "oracle" ? new OracleScorer([c], { target: 2 }) : WEAK;
-  return await segment(c, { ...GAME, threshold: 0.5, agents, scorer });
+  return await segment(c, { ...GAME, threshold: 0.5, ...extra, agents, scorer });
 }
 
 Deno.test("runEvaluation: per-case scores equal metrics computed directly; summaries; NaN counts", async () => {
@@ -43,6 +58,7 @@ Deno.test("runEvaluation: per-case scores equal metrics computed directly; summa
     scorer: WEAK,
     policy: EAST,
     game: GAME,
+    ...PLAIN,
     onProgress: (e) => progress.push(`${e.caseId}:${e.method}`),
   });
   assert.deepEqual(r.methods.map((m) => m.id), ["agents", "dense", "random", "greedy", "oracle"]);
@@ -78,6 +94,7 @@ Deno.test("runEvaluation: per-case scores equal metrics computed directly; summa
     scorer: WEAK,
     methods: ["random"],
     game: GAME,
+    ...PLAIN,
   });
   assert.deepEqual(
     again.cases.map((c) => c.methods.random!.scores),
@@ -101,15 +118,46 @@ Deno.test("runEvaluation: report files hold the numbers; NIfTI masks overlay the
   assert.equal(json.split, "test");
   const greedy = json.methods.find((m) => m.id === "greedy")!;
   const truthBox = targetMask(BOX.labels!, 2);
-  const { mask, map } = await direct(BOX, "greedy");
+  // The evaluation's defaults are segment() at 4 starts seeded per case, refined +-2 strides around the best window.
+  const { mask, map, windowsScored } = await direct(BOX, "greedy", DEFAULTS(BOX));
   assert.equal(json.cases[0].methods.greedy!.scores.dice, dice(mask, truthBox));
+  assert.equal(json.cases[0].methods.greedy!.windowsScored, windowsScored);
+  const one = await direct(BOX, "greedy", { ...DEFAULTS(BOX), starts: 1 });
+  assert.deepEqual(json.cases[0].methods.greedy!.byStarts, [
+    { starts: 1, dice: dice(one.mask, truthBox), windowsScored: one.windowsScored, steps: 3, gated: false },
+    {
+      starts: 4,
+      dice: dice(mask, truthBox),
+      windowsScored,
+      steps: json.cases[0].methods.greedy!.steps,
+      gated: false,
+    },
+  ]);
+  assert.deepEqual(json.startCounts, [1, 4]);
+  assert.deepEqual(json.refine, { radius: 2, top: 1 });
   assert.ok(Number.isNaN(json.cases[2].methods.greedy!.scores.dice)); // written as "NaN", read back
   assert.equal(greedy.metrics.dice.mean, r.methods.find((m) => m.id === "greedy")!.metrics.dice.mean);
   assert.equal(greedy.metrics.dice.nanCount, 1);
   assert.ok(json.files.includes("eval.md") && json.files.includes("nifti/greedy/box_mask.nii.gz"));
   // eval.md: the Table-1 header, the oracle's label, Dice in %.
   const md = await Deno.readTextFile(join(dir, "eval.md"));
-  assert.match(md, /\| Method \| Scorer \| Dice \| IoU \| Sensitivity \| Specificity \| HD95 \(mm\) \|/);
+  assert.match(
+    md,
+    /\| Method \| Supervision \| Scorer \| Dice \| IoU \| Sensitivity \| Specificity \| HD95 \(mm\) \| Windows scored \|/,
+  );
+  assert.match(md, /\| Dice @1 start \| Windows @1 \| Dice @4 starts \| Windows @4 \|/);
+  assert.ok(md.includes("![Dice against windows scored](dice_vs_windows.png)"));
+  assert.ok(json.files.includes("dice_vs_windows.png"));
+  const plot = decodePng(await Deno.readFile(join(dir, "dice_vs_windows.png")));
+  assert.deepEqual([plot.width, plot.height], [640, 400]);
+  // Supervision per row: the classifier stand-in gets the default level, the oracle "voxel labels".
+  assert.deepEqual(json.methods.map((m) => m.supervision), [
+    "crops labelled from voxel masks",
+    "crops labelled from voxel masks",
+    "crops labelled from voxel masks",
+    "voxel labels",
+  ]);
+  assert.match(md, /\| Greedy agents \| crops labelled from voxel masks \| share-test \|/);
   assert.match(md, /Oracle scorer \+ greedy agents \(uses voxel labels\)/);
   assert.ok(md.includes(`| box | 384 | `));
   assert.ok(md.includes((100 * dice(mask, truthBox)).toFixed(1)));
@@ -137,6 +185,8 @@ Deno.test("runEvaluation: validation sweep chooses the settings; given settings 
     scorer: WEAK,
     methods: ["greedy", "dense"],
     game: GAME,
+    ...PLAIN,
+    ruleKinds: ["absolute"],
     validation: {
       cases: [BOX, EMPTY],
       taus: [0.5, 1],
@@ -157,9 +207,17 @@ Deno.test("runEvaluation: validation sweep chooses the settings; given settings 
   assert.equal(ablation.rows[0].sweep.nanCounts[0][0], 1);
   // The greedy sweep is the hand-checked one of sweep_test.ts: best tau 1, threshold 1 (Dice 5/6).
   const greedy = r.methods.find((m) => m.id === "greedy")!;
-  assert.deepEqual(greedy.setting, { tau: 1, threshold: 1, source: "sweep" });
+  // Gate: BOX best score 1 (Dice 5/6), EMPTY best 0 with an empty mask: no gate beats 0 (ties: smallest).
+  assert.deepEqual(greedy.setting, {
+    tau: 1,
+    threshold: 1,
+    rule: { kind: "absolute", value: 1 },
+    gate: 0,
+    source: "sweep",
+    gateSource: "sweep",
+  });
   assert.equal(r.cases[0].methods.greedy!.scores.dice, 640 / 768);
-  assert.equal(r.sweeps.length, 2);
+  assert.equal(r.sweeps.length, 2); // one rule kind, one number of starts, two methods
   assert.equal(r.methods.find((m) => m.id === "dense")!.setting.source, "sweep");
   const given = await runEvaluation({
     cases: [BOX],
@@ -167,10 +225,18 @@ Deno.test("runEvaluation: validation sweep chooses the settings; given settings 
     scorer: WEAK,
     methods: ["greedy"],
     game: GAME,
+    ...PLAIN,
     settings: { greedy: { threshold: 0.5 } },
     validation: { cases: [BOX], taus: [0.5, 1], thresholds: { greedy: [0.5, 1] } },
   });
-  assert.deepEqual(given.methods[0].setting, { tau: 1, threshold: 0.5, source: "given" });
+  assert.deepEqual(given.methods[0].setting, {
+    tau: 1,
+    threshold: 0.5,
+    rule: { kind: "absolute", value: 0.5 },
+    gate: 0,
+    source: "given",
+    gateSource: "sweep",
+  });
   assert.equal(given.cases[0].methods.greedy!.scores.dice, 640 / 896);
 });
 

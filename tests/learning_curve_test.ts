@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodePng, type RgbaFrame } from "../env/png.ts";
-import { plotLines } from "../eval/plot.ts";
+import { plotLines, tickLabels } from "../eval/plot.ts";
 import { LEARNING_CURVE_PANELS, learningCurveFrame, writeLearningCurve } from "../train/learning_curve.ts";
 import { appendMetrics, createRunFolder } from "../train/run_folder.ts";
 import { scratchDir } from "./_helpers.ts";
@@ -118,4 +118,12 @@ Deno.test("learning curve: writeLearningCurve writes the figure of metrics.jsonl
 Deno.test("plotLines xRange: validated like yRange", () => {
   assert.throws(() => plotLines([], { xRange: [1, 1] }), /xRange/);
   assert.throws(() => plotLines([], { xRange: [0, NaN] }), /xRange/);
+});
+
+Deno.test("tick labels: more digits while min and max would read the same", () => {
+  assert.deepEqual(tickLabels(0, 1), ["0", "1"]);
+  assert.deepEqual(tickLabels(256, 4096), ["256", "4100"]); // 3 significant digits suffice
+  assert.deepEqual(tickLabels(1.7912, 1.7938), ["1.791", "1.794"]);
+  assert.deepEqual(tickLabels(-0.0275, -0.00798), ["-0.0275", "-0.00798"]);
+  assert.deepEqual(tickLabels(0.50001, 0.50002), ["0.50001", "0.50002"]);
 });

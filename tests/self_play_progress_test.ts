@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
+import { join } from "node:path";
 import { type Case, diagonalAffine } from "../data/types.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
 import { weightsEqual } from "../agents/snapshot.ts";
 import { type SelfPlayOptions, trainSelfPlay, type UpdateRecord } from "../train/self_play.ts";
 import { initBackend } from "../models/backend.ts";
+import { createRunFolder, readMetrics } from "../train/run_folder.ts";
+import { scratchDir } from "./_helpers.ts";
 
 await initBackend("cpu", { quiet: true });
 
@@ -135,4 +138,37 @@ Deno.test("rollout measures in the records: valid share, ends by presence, visit
     // on-target steps times 0.125 is the mean visited score.
     assert.ok(Math.abs(r.visitedScore - 0.125 * r.onTargetShareLabels) < 1e-9, `update ${r.update}`);
   }
+});
+
+Deno.test("auto refresh period follows the run's schedule when a resume changes the total", async () => {
+  const root = await scratchDir("auto-resume");
+  const run = await createRunFolder(join(root, "run"), {});
+  const tiny = {
+    numEnvs: 2,
+    ppo: { numSteps: 4, minibatchSize: 8, updateEpochs: 1, learningRate: 1e-3 },
+    pool: { rule: "latest" as const, latestRatio: 1 },
+    referenceEvery: 0,
+    checkpointEvery: 4,
+    run,
+  };
+  // 24 updates: auto = round(24 / 8) = 3. Killed after update 5 (checkpoint at 4).
+  await assert.rejects(
+    trainSelfPlay(options({
+      ...tiny,
+      totalSteps: 2 * 4 * 24,
+      onUpdate: (r) => {
+        if (r.update === 5) throw new Error("simulated kill");
+      },
+    })),
+    /simulated kill/,
+  );
+  // Resumed with 12 updates in all: round(12 / 8) would be 2; the run's schedule keeps 3.
+  const resumed = await trainSelfPlay(options({ ...tiny, totalSteps: 2 * 4 * 12, resume: true }));
+  resumed.network.dispose();
+  const records = await readMetrics(run);
+  assert.deepEqual(records.map((r) => r.update), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  assert.ok(records.every((r) => r.competitorUpdateEvery === 3));
+  // latest rule: the opponent is the learner after update 3, 6, 9 from updates 4, 7, 10 on
+  assert.deepEqual(records.map((r) => r.opponentUpdate), [0, 0, 0, 3, 3, 3, 6, 6, 6, 9, 9, 9]);
+  await Deno.remove(root, { recursive: true });
 });

@@ -11,7 +11,8 @@
  * tumour-free 24x48x48 windows) 0.999, 0.986, 0.998; 206 s for seed 0 alone on the machine.
  * Image-level training stays available (`--samples images`: no voxel label is read), but on the
  * default phantoms it gave validation AUC 0.80 and a window AUC of 0.25: it does not make a window
- * scorer there.
+ * scorer there. The image-level path that does make one is multiple-instance learning on whole
+ * volumes, `--supervision image-level` (`classifier_mil.ts`, `models/mil_training.ts`).
  *
  * Run folder:
  *
@@ -30,15 +31,23 @@ import { openDataset, phantomDataset } from "../data/dataset.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { SparsGymError } from "../data/errors.ts";
 import { createOwnedFolder, OwnedFolderError } from "../data/owned_folder.ts";
-import { describeSupervision } from "../data/supervision.ts";
+import { describeSupervision, type SupervisionLevel } from "../data/supervision.ts";
 import type { Vec3 } from "../data/types.ts";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../models/backend.ts";
 import { buildClassifier, DEFAULT_ARCHITECTURE, resolveArchitecture } from "../models/classifier.ts";
-import { DEFAULT_CROP_SCALE, DEFAULT_CROPS, samplesFromDataset } from "../models/classifier_data.ts";
+import { DEFAULT_CROP_SCALE, DEFAULT_CROPS } from "../models/classifier_data.ts";
 import type { IntensityWindow } from "../models/classifier_input.ts";
 import { DEFAULT_SPARS_CONFIG } from "../env/config.ts";
-import { type EpochMetrics, trainClassifier } from "../models/classifier_training.ts";
+import type { EpochMetrics, TrainingHistory } from "../models/classifier_training.ts";
+import {
+  MIL_CLI_ARG_SPECS,
+  MIL_CLI_HELP,
+  type MilCliOptions,
+  parseMilCliArgs,
+  trainMilOnDataset,
+} from "./classifier_mil.ts";
 import { saveClassifier } from "../models/checkpoint.ts";
+import { trainSamplesOnDataset } from "./classifier_samples.ts";
 
 /** How cases become training samples (see `models/classifier_data.ts`). */
 export type SampleMode = "crops" | "tiles" | "images";
@@ -103,7 +112,8 @@ Usage: deno task train:classifier [options]
                           images: whole images with their image-level label (no voxel label is read)
   --crops <a,n,e>         crops per case around target, near it (holding none) and elsewhere
                           (default ${D.crops.around},${D.crops.near},${D.crops.elsewhere})
-  --crop-size <ZxYxX>     crop size in voxels, the game's window (default ${D.cropSize.join("x")})
+  --crop-size <ZxYxX>     crop size in voxels, the game's window; also the windows of --supervision
+                          image-level (default ${D.cropSize.join("x")})
   --crop-scale <lo,hi>    crops are crop-size times a factor in [lo, hi], for smaller windows
                           (default ${D.cropScale.join(",")})
   --tile-grid <ZxYxX>     tiles per axis in tiles mode (default ${D.tileGrid.join("x")})
@@ -114,13 +124,14 @@ Usage: deno task train:classifier [options]
   }, a liver-lesion CT window in HU)
   --recalibration <n>     training samples over which batch-norm statistics are recomputed after
                           each epoch, 0 = off (default ${D.recalibration})
+${MIL_CLI_HELP}
   --help                  show this help
 
 Trains on the "train" split, validates on "val" (the "test" split is never read). Batches are
 class-balanced. Crops and tiles need voxel labels (used only to place crops and derive their labels).
 The supervision level is printed, stored in the checkpoint (classifier.json "supervision") and in
 summary.json: crops -> "crops labelled from voxel masks" (the default: NOT image-level), tiles ->
-"tile-level (derived from masks)", images -> "image-level".
+"tile-level (derived from masks)", images and --supervision image-level -> "image-level".
 `;
 
 class UsageError extends Error {}
@@ -212,6 +223,8 @@ export interface ClassifierCliConfig {
   window: IntensityWindow;
   /** Training samples for the per-epoch batch-norm recalibration (0 = off). */
   recalibration: number;
+  /** Multiple-instance training on whole volumes (`--supervision image-level`), or null. */
+  mil: MilCliOptions | null;
 }
 
 /**
@@ -246,6 +259,7 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
       recalibration: { type: "string" },
       window: { type: "string" },
       help: { type: "boolean" },
+      ...MIL_CLI_ARG_SPECS,
     },
   });
   if (values.help) return "help";
@@ -277,6 +291,7 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
     cropScale: parseCropScale(values["crop-scale"]),
     window: parseWindow(values.window),
     recalibration: parseNumber("recalibration", values.recalibration, D.recalibration),
+    mil: parseMilCliArgs(values),
   };
   if (config.minTargetVoxels < 1) throw new UsageError("--min-target-voxels must be >= 1");
   if (config.recalibration < 0) throw new UsageError("--recalibration must be >= 0");
@@ -353,59 +368,40 @@ export async function runClassifierCli(args: string[]): Promise<number> {
     await initBackend(config.backend);
     const architecture = resolveArchitecture({ inputShape: config.inputShape });
     const dataset = await openData(config);
-    const source = {
-      mode: config.samples,
-      grid: config.tileGrid,
-      target: dataset.target,
-      minTargetVoxels: config.minTargetVoxels,
-      ambiguousBelow: config.minTargetVoxels,
-      cropSize: config.cropSize,
-      crops: config.crops,
-      cropScale: config.cropScale,
-    };
-    const load = async (split: "train" | "val") => {
-      const part = dataset.split(split);
-      const result = await samplesFromDataset(
-        part.cases(),
-        architecture.inputShape,
-        config.window,
-        // Distinct crop placements for the two splits.
-        { ...source, seed: config.seed + (split === "train" ? 0 : 1) },
-        (done) =>
-          Deno.stderr.writeSync(new TextEncoder().encode(`\rloading ${split}: ${done}/${part.refs.length}`)),
-      );
-      const r = result.report;
-      console.error(
-        `\r${split}: ${r.cases} cases -> ${r.samples} samples (${r.positives} positive, ${r.negatives} negative` +
-          `${r.dropped ? `, ${r.dropped} ${config.samples} dropped as ambiguous` : ""})`,
-      );
-      return result;
-    };
-    const train = await load("train"), val = await load("val");
-    const supervision = train.report.supervision;
-    console.error(`supervision: ${describeSupervision(supervision)}`);
-    if (train.report.positives === 0 || train.report.negatives === 0) {
-      console.error(
-        "warning: the training samples hold a single class; the classifier cannot learn to separate",
-      );
-    }
     const model = buildClassifier(architecture, config.seed);
-    const history = await trainClassifier(model, train.samples, val.samples, {
-      epochs: config.epochs,
-      batchSize: config.batchSize,
-      learningRate: config.learningRate,
-      seed: config.seed,
-      patience: config.patience,
-      recalibrationSamples: config.recalibration,
-      onBatch: (epoch, batch, batches, loss) =>
-        Deno.stderr.writeSync(
-          new TextEncoder().encode(progressLine(epoch, config.epochs, batch, batches, loss)),
-        ),
-      onEpoch: (m) => {
-        console.error(`\r${epochLine(m)}`);
-        Deno.writeTextFileSync(metricsPath, JSON.stringify(m) + "\n", { append: true });
-      },
-    });
+    const onEpoch = (m: EpochMetrics) => {
+      console.error(`\r${epochLine(m)}`);
+      Deno.writeTextFileSync(metricsPath, JSON.stringify(m) + "\n", { append: true });
+    };
+    const onBatch = (epoch: number, batch: number, batches: number, loss: number) =>
+      Deno.stderr.writeSync(
+        new TextEncoder().encode(progressLine(epoch, config.epochs, batch, batches, loss)),
+      );
+    let history: TrainingHistory,
+      supervision: SupervisionLevel,
+      balance: { train: unknown; validation: unknown };
+    if (config.mil) {
+      supervision = "image-level";
+      console.error(`supervision: ${describeSupervision(supervision)} (multiple-instance learning)`);
+      const r = await trainMilOnDataset(model, dataset, {
+        ...config.mil,
+        window: config.cropSize,
+        intensityWindow: config.window,
+        epochs: config.epochs,
+        seed: config.seed,
+        learningRate: config.learningRate,
+        patience: config.patience,
+        recalibrationSamples: config.recalibration,
+        onStep: onBatch,
+        onEpoch,
+      }, (line) => console.error(line));
+      history = r.history;
+      balance = { train: r.train, validation: r.validation };
+    } else {
+      const r = await trainSamplesOnDataset(model, dataset, config, { onBatch, onEpoch });
+      ({ history, supervision } = r);
+      balance = { train: r.train, validation: r.validation };
+    }
     const best = history.epochs[history.bestEpoch - 1];
     const summary = {
       bestEpoch: history.bestEpoch,
@@ -413,7 +409,7 @@ export async function runClassifierCli(args: string[]): Promise<number> {
       stoppedEarly: history.stoppedEarly,
       supervision,
       validation: best?.validation,
-      balance: { train: train.report, validation: val.report },
+      balance,
       seconds: (performance.now() - started) / 1000,
       checkpoint: `${config.out}/classifier`,
     };
@@ -421,7 +417,11 @@ export async function runClassifierCli(args: string[]): Promise<number> {
       intensityWindow: config.window,
       architecture,
       supervision,
-      training: { data: config.data, samples: config.samples, ...summary },
+      training: {
+        data: config.data,
+        samples: config.mil ? "whole volumes (MIL)" : config.samples,
+        ...summary,
+      },
     });
     model.dispose();
     await writeJsonAtomic(`${config.out}/summary.json`, { ...summary, weightsSha256: meta.weights.sha256 });

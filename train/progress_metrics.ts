@@ -237,11 +237,11 @@ export class ProgressMonitor {
   /** The rollout observer. */
   readonly tracker: RolloutTracker;
   /** Resolved updates between opponent refreshes (>= 1). */
-  readonly competitorUpdateEvery: number;
+  competitorUpdateEvery = 1;
   /** Resolved updates between reference matches (0 = never). */
-  readonly referenceEvery: number;
+  referenceEvery = 0;
   /** Resolved updates between validations (0 = never). */
-  readonly validateEvery: number;
+  validateEvery = 0;
   readonly #options: ProgressMonitorOptions;
   readonly #referee?: ReferenceEvaluator;
   readonly #totalUpdates: number;
@@ -257,17 +257,7 @@ export class ProgressMonitor {
   constructor(options: ProgressMonitorOptions, env: VectorEnv, totalUpdates: number, referenceSeed: number) {
     this.#options = options;
     this.#totalUpdates = totalUpdates;
-    const every = options.competitorUpdateEvery ?? "auto";
-    this.competitorUpdateEvery = resolveEvery("competitorUpdateEvery", every, totalUpdates, "round", 1);
-    this.referenceEvery = resolveEvery(
-      "referenceEvery",
-      options.referenceEvery ?? "auto",
-      totalUpdates,
-      "floor",
-    );
-    this.validateEvery = options.validate
-      ? resolveEvery("validateEvery", options.validateEvery ?? "auto", totalUpdates, "floor")
-      : 0;
+    this.useSchedule(totalUpdates);
     this.tracker = new RolloutTracker({
       numEnvs: env.numEnvs,
       window: env.config.window,
@@ -284,6 +274,21 @@ export class ProgressMonitor {
         seed: options.referenceSeed ?? referenceSeed,
       });
     }
+  }
+
+  /**
+   * Resolves the periods, `"auto"` ones over `runUpdates`: a resumed run passes the length of the
+   * run it continues (its schedule), so that a new total does not move its refreshes.
+   * @throws {InvalidArgumentError} for bad periods
+   */
+  useSchedule(runUpdates: number): void {
+    const o = this.#options;
+    const every = o.competitorUpdateEvery ?? "auto";
+    this.competitorUpdateEvery = resolveEvery("competitorUpdateEvery", every, runUpdates, "round", 1);
+    this.referenceEvery = resolveEvery("referenceEvery", o.referenceEvery ?? "auto", runUpdates, "floor");
+    this.validateEvery = o.validate
+      ? resolveEvery("validateEvery", o.validateEvery ?? "auto", runUpdates, "floor")
+      : 0;
   }
 
   /**

@@ -217,7 +217,6 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
   const stepsPerUpdate = numEnvs * numSteps;
   const totalUpdates = Math.max(1, Math.floor(options.totalSteps / stepsPerUpdate));
   const monitor = new ProgressMonitor(options, env, totalUpdates, subSeed(seed, 5000));
-  const refreshEvery = monitor.competitorUpdateEvery;
   const rollout = new SelfPlayRollout(env, learnerNet.observationLength, {
     numSteps,
     trainBothSides: both,
@@ -238,6 +237,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
       })
       : undefined;
     scheduleUpdates = restored?.scheduleUpdates ?? totalUpdates;
+    monitor.useSchedule(scheduleUpdates); // "auto" periods follow the run's schedule
     if (ppo.options.annealLearningRate && totalUpdates > scheduleUpdates) {
       throw new InvalidArgumentError(
         "totalSteps",
@@ -274,7 +274,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
       if (update === firstUpdate || (checkpointEvery > 0 && (update - 1) % checkpointEvery === 0)) {
         await rollout.reset(subSeed(seed, 1000 + update));
       }
-      if (opponentNet && update > 1 && (update - 1) % refreshEvery === 0) {
+      if (opponentNet && update > 1 && (update - 1) % monitor.competitorUpdateEvery === 0) {
         pool.add(update - 1, await learnerNet.getWeights());
         const drawn = pool.sample();
         opponentNet.setWeights(drawn.weights);

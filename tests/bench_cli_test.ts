@@ -1,0 +1,33 @@
+/** Issue 11: every benchmark task answers --help (and a bad option) instead of crashing. */
+import assert from "node:assert/strict";
+import { InvalidArgumentError } from "../data/errors.ts";
+import { benchHelp, parseBenchArgs } from "../bench/_cli.ts";
+import { CLI as CLASSIFIER } from "../bench/classifier_bench.ts";
+import { CLI as ONNX } from "../bench/onnx_bench.ts";
+import { CLI as PPO } from "../bench/ppo_bench.ts";
+
+const TASKS = { "bench:classifier": CLASSIFIER, "bench:onnx": ONNX, "bench:ppo": PPO };
+
+Deno.test("bench tasks: --help lists every option with its default; a bad option is a typed error", async () => {
+  const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
+  for (const [task, cli] of Object.entries(TASKS)) {
+    assert.ok(task in tasks, task);
+    assert.match(cli.usage, new RegExp(`^deno task ${task} `));
+    assert.equal(parseBenchArgs(["--help"], cli), "help", task);
+    const help = benchHelp(cli);
+    for (const [name, o] of Object.entries(cli.options)) {
+      assert.match(
+        help,
+        new RegExp(`--${name} +.+ \\[${o.default.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\]`),
+      );
+    }
+    assert.match(help, /--help +this text/);
+    const defaults = parseBenchArgs([], cli);
+    assert.deepEqual(
+      defaults,
+      Object.fromEntries(Object.entries(cli.options).map(([k, o]) => [k, o.default])),
+    );
+    assert.throws(() => parseBenchArgs(["--bogus"], cli), InvalidArgumentError);
+  }
+  assert.deepEqual((parseBenchArgs(["--updates", "2"], PPO) as Record<string, string>).updates, "2");
+});
