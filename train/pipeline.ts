@@ -20,7 +20,7 @@
  */
 import { join } from "node:path";
 import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
-import type { Case } from "../data/types.ts";
+import type { Case, Vec3 } from "../data/types.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
 import type { Scorer } from "../env/scorer.ts";
@@ -51,6 +51,7 @@ import {
   writeJsonAtomic,
 } from "./run_folder.ts";
 import { trainSelfPlay } from "./self_play.ts";
+import { gameSettings, scaleLine } from "./game_settings.ts";
 import type { TrainConfig } from "./train_config.ts";
 
 /** Where a pipeline run wrote its outputs. */
@@ -175,43 +176,6 @@ async function trainPresenceClassifier(
 }
 
 /**
- * The game settings of the run: `config.env`, with tau replaced by the calibrated one when
- * `config.calibration.tauQuantile` is set and the scorer is a classifier. The calibration is
- * written to `<run>/calibration.json` once; a resumed run reads it back instead of recomputing.
- */
-async function gameSettings(
-  config: TrainConfig,
-  dataset: Dataset,
-  scorer: Scorer,
-  run: RunFolder,
-  log: (line: string) => void,
-): Promise<TrainConfig["env"]> {
-  const quantile = config.calibration?.tauQuantile ?? null;
-  if (quantile === null || config.scorer === "oracle") return config.env;
-  const path = join(run.dir, CALIBRATION_FILE);
-  let calibration: TauCalibration;
-  if (await exists(path)) {
-    calibration = await readJson(path) as TauCalibration;
-  } else {
-    const valCases: Case[] = [];
-    for await (const c of dataset.split("val").cases()) if (c.presence === 0) valCases.push(c);
-    calibration = await calibrateTau(valCases, scorer, {
-      window: config.env.window,
-      stride: config.env.stride,
-      quantile,
-      windowsPerCase: config.calibration.windowsPerCase,
-      rng: new Rng(config.seed ^ 0x7a11),
-    });
-    await writeJsonAtomic(path, calibration);
-  }
-  log(
-    `tau: ${calibration.tau.toFixed(3)} = quantile ${quantile} of ${calibration.windows} window scores ` +
-      `of ${calibration.cases.length} tumour-free validation volumes (image-level labels only)`,
-  );
-  return { ...config.env, tau: calibration.tau };
-}
-
-/**
  * Runs the whole pipeline for `config` (see the module doc).
  * @throws the typed errors of every stage (run folder exists, bad data, backend, checkpoints)
  */
@@ -249,6 +213,7 @@ export async function runPipeline(
       trainCases.filter((c) => c.presence === 1).length
     } with target)`,
   );
+  log(scaleLine(config.env.window, trainCases, target));
 
   if (
     config.scorer !== "oracle" && (config.calibration?.tauQuantile ?? null) !== null &&
