@@ -1,7 +1,10 @@
 /**
- * Training of the presence classifier from weak labels only: every sample is one image (or one
- * sub-volume of an image, a tile or a crop, whose weak label the data layer derived) resampled to
- * the input shape with its `presence` label. Voxel labels are never read here.
+ * Training of the presence classifier on labelled samples: every sample is one image (or one
+ * sub-volume of an image, a tile or a crop, whose label the data layer derived) resampled to the
+ * input shape with its `presence` label. Voxel labels are never read HERE, but tiles and crops got
+ * their labels (and crops their places) from the voxel masks: the supervision level is the data
+ * builder's (`SampleReport.supervision`), "image-level" only for whole images. Image-level training
+ * that yields a window scorer is `mil_training.ts`.
  *
  * Seeded shuffling and augmentation, class-balanced mini-batches, Adam (lr 1e-3, the paper's) on
  * binary cross-entropy, per-epoch validation metrics, early stopping on the validation loss with

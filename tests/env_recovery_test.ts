@@ -147,7 +147,7 @@ Deno.test("SelfPlayEnv: a failed step is retried with the same opponent move; th
 async function playVector(
   faultAt: ReadonlySet<number>,
   badActionAt: ReadonlySet<number>,
-): Promise<{ trace: unknown[]; autoresets: number }> {
+): Promise<{ trace: unknown[]; autoresets: number; badActions: number }> {
   const scorer = new FlakyScorer();
   const env = new VectorEnv({ numEnvs: 4, scorer, cases, ...game, cache: false });
   const state = () => env.games.map((g) => ({ corners: g.corners, step: g.step, map: g.map?.scoreSum }));
@@ -157,14 +157,15 @@ async function playVector(
   }
   const r = await env.reset({ seed: 9 });
   const trace: unknown[] = [r.infos.a.map((i) => i.corner), r.infos.b.map((i) => i.corner)];
-  let autoresets = 0;
+  let autoresets = 0, badActions = 0;
   for (let t = 0; t < 20; t++) {
     const a = Int32Array.from({ length: 4 }, (_, i) => ACTIONS[(t + i) % ACTIONS.length]);
     const b = Int32Array.from({ length: 4 }, (_, i) => ACTIONS[(t + 3 * i) % ACTIONS.length]);
     const before = state();
-    if (badActionAt.has(t)) {
-      // Only the last running game's action is bad (autoreset games ignore theirs): no game may move.
-      const k = env.games.findLastIndex((g) => !g.done);
+    // Only the last running game's action is bad (autoreset games ignore theirs): no game may move.
+    const k = env.games.findLastIndex((g) => !g.done);
+    if (badActionAt.has(t) && k >= 0) {
+      badActions++;
       const bad = Int32Array.from(b);
       bad[k] = 6;
       await assert.rejects(
@@ -187,7 +188,7 @@ async function playVector(
     trace.push(Array.from(s.rewards.a), Array.from(s.terminations.a), Array.from(s.autoreset));
     autoresets += s.autoreset.reduce((n, x) => n + x, 0);
   }
-  return { trace, autoresets };
+  return { trace, autoresets, badActions };
 }
 
 Deno.test("VectorEnv: a bad action in one game or a scorer failure moves no game; retries match a fault-free run", async () => {
@@ -195,5 +196,7 @@ Deno.test("VectorEnv: a bad action in one game or a scorer failure moves no game
   assert.ok(reference.autoresets >= 4, `the run should contain autoresets (${reference.autoresets})`);
   // Faults at the reset (-1) and at every step, so some hit steps that autoreset games.
   const allSteps = new Set(Array.from({ length: 21 }, (_, t) => t - 1));
-  assert.deepEqual((await playVector(allSteps, new Set([0, 5, 6, 12]))).trace, reference.trace);
+  const faulty = await playVector(allSteps, allSteps);
+  assert.deepEqual(faulty.trace, reference.trace);
+  assert.ok(faulty.badActions >= 10, `${faulty.badActions} steps with a bad action`);
 });
