@@ -52,6 +52,7 @@ import {
 } from "./run_folder.ts";
 import { trainSelfPlay } from "./self_play.ts";
 import { gameSettings, scaleLine } from "./game_settings.ts";
+import { trainMilClassifierTo } from "./classifier_mil.ts";
 import type { TrainConfig } from "./train_config.ts";
 
 /** Where a pipeline run wrote its outputs. */
@@ -239,11 +240,23 @@ export async function runPipeline(
         await copyDir(config.classifier.checkpoint, classifierDir);
         log(`classifier: copied ${config.classifier.checkpoint} to ${classifierDir}`);
       } else {
+        const imageLevel = config.classifier.supervision === "image-level";
         log(
-          `classifier: training on ${sampleSupervision(CLASSIFIER_CLI_DEFAULTS.samples)} ` +
-            `(${config.classifier.epochs} epochs)...`,
+          `classifier: training on ${
+            imageLevel
+              ? "image-level labels (multiple-instance learning)"
+              : sampleSupervision(CLASSIFIER_CLI_DEFAULTS.samples)
+          } (${config.classifier.epochs} epochs)...`,
         );
-        await trainPresenceClassifier(config, dataset, classifierDir, log);
+        if (imageLevel) {
+          await trainMilClassifierTo(classifierDir, dataset, {
+            window: config.env.window,
+            intensityWindow: config.classifier.intensityWindow,
+            epochs: config.classifier.epochs,
+            seed: config.seed,
+            training: { data: config.data },
+          }, log);
+        } else await trainPresenceClassifier(config, dataset, classifierDir, log);
       }
     }
     if (onnx) {

@@ -60,6 +60,13 @@ export interface TrainConfig {
     backend: BackendName;
     runtime: ScorerRuntime;
     intensityWindow: [number, number] | null;
+    /**
+     * What the classifier trains on: `crops` (crops placed and labelled from the voxel masks:
+     * supervision level "crops labelled from voxel masks"), or `image-level` (multiple-instance
+     * learning on whole volumes with only their presence label; train/classifier_mil.ts). Absent
+     * in older configs: crops.
+     */
+    supervision?: "crops" | "image-level";
   };
   /** tfjs backend of the policy. */
   backend: BackendName;
@@ -132,7 +139,14 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     target: null,
   },
   scorer: "classifier",
-  classifier: { checkpoint: null, epochs: 5, backend: "wasm", runtime: "onnx", intensityWindow: [-50, 150] },
+  classifier: {
+    checkpoint: null,
+    epochs: 5,
+    backend: "wasm",
+    runtime: "onnx",
+    intensityWindow: [-50, 150],
+    supervision: "crops",
+  },
   backend: "cpu",
   env: {
     window: [12, 24, 24],

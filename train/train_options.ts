@@ -82,6 +82,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     "reuse this classifier checkpoint instead of training one",
   ),
   o("classifier-epochs", "int", "classifier.epochs", "epochs of classifier training"),
+  o(
+    "supervision",
+    "string",
+    "classifier.supervision",
+    "classifier labels: crops placed and labelled from voxel masks, or image-level (MIL on volumes)",
+    ["crops", "image-level"],
+  ),
   o("classifier-backend", "string", "classifier.backend", "tfjs backend of the classifier", BACKEND_NAMES),
   o(
     "scorer-runtime",
