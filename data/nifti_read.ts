@@ -24,6 +24,7 @@ import type { Labels, Volume } from "./types.ts";
 
 export type { NiftiDatatype } from "./nifti_voxels.ts";
 export type { NiftiHeaderInfo } from "./nifti_header.ts";
+export type { NonFinitePolicy } from "./finite.ts";
 
 /** Default of {@link NiftiLoadOptions.maxBytes}: 2 GiB. */
 export const DEFAULT_NIFTI_MAX_BYTES: number = 2 ** 31;
