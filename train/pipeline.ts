@@ -51,6 +51,7 @@ import {
   writeJsonAtomic,
 } from "./run_folder.ts";
 import { trainSelfPlay } from "./self_play.ts";
+import { validationDiceHook } from "./validation.ts";
 import { gameSettings, scaleLine } from "./game_settings.ts";
 import { trainMilClassifierTo } from "./classifier_mil.ts";
 import type { TrainConfig } from "./train_config.ts";
@@ -284,6 +285,19 @@ export async function runPipeline(
     label: "ppo",
     write: options.progressWrite,
   });
+  // Validation Dice of the current policy, logged only (voxel labels of validation cases: never training).
+  const valCases: Case[] = [];
+  for await (const c of dataset.split("val").cases()) valCases.push(c);
+  const validate = valCases.some((c) => c.presence === 1)
+    ? validationDiceHook({
+      cases: valCases,
+      scorer: config.scorer === "oracle" ? new OracleScorer(valCases, { target }) : scorer,
+      target,
+      segment: { ...env },
+      maxCases: 4,
+      seed: config.seed,
+    })
+    : undefined;
   const result = await trainSelfPlay({
     cases: trainCases,
     scorer,
@@ -301,6 +315,8 @@ export async function runPipeline(
     run,
     resume: options.resume,
     progress,
+    evalTarget: target,
+    validate,
   });
   progress.finish();
   const policyDir = join(run.dir, "policy");
