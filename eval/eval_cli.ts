@@ -49,8 +49,8 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --pairing P          side b of the policy rows: sampled (the same policy sampling with its own
                        seed) | random | greedy | argmax-twins (side a's player on both sides) [sampled]
   --backend NAME       cpu | wasm | webgpu | tensorflow [wasm]
-  --scorer-runtime RT  tfjs | onnx [tfjs]; onnx runs the classifier on onnxruntime (~10x faster,
-                       needs --allow-ffi)
+  --scorer-runtime RT  tfjs | onnx [the run's, else tfjs]; onnx runs the classifier on onnxruntime
+                       (~10x faster, needs --allow-ffi)
   --batch-size N       windows per classifier call [64]
   --window ZxYxX       window size in voxels [24x48x48]
   --stride N           move length in voxels [4]

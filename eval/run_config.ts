@@ -35,6 +35,8 @@ export interface RunConfigView {
   readonly target?: number[];
   /** Seed. */
   readonly seed?: number;
+  /** What scored the run's windows (`classifier.runtime`), the evaluation's default. */
+  readonly runtime?: "tfjs" | "onnx";
 }
 
 const GAME_KEYS = [
@@ -48,6 +50,11 @@ const GAME_KEYS = [
   "observation",
   "observationShape",
 ];
+
+function runtimeOf(classifier: unknown): "tfjs" | "onnx" | undefined {
+  const r = (classifier as { runtime?: unknown } | undefined)?.runtime;
+  return r === "tfjs" || r === "onnx" ? r : undefined;
+}
 
 async function readCalibratedTau(path: string): Promise<number | undefined> {
   let text: string;
@@ -122,6 +129,7 @@ export async function readRunConfig(run: string): Promise<RunConfigView> {
     fractions,
     target: target === undefined ? undefined : typeof target === "number" ? [target] : target,
     seed: typeof raw.seed === "number" ? raw.seed : undefined,
+    runtime: runtimeOf(raw.classifier),
   };
 }
 

@@ -322,7 +322,8 @@ function recordedSupervision(scorer: Scorer | undefined): SupervisionLevel | und
 export async function evaluateRun(options: EvaluateRunOptions): Promise<EvaluateRunResult> {
   const run = options.run;
   // Loaded first, so that a missing runtime fails before any work; only a loaded classifier uses it.
-  const onnx = options.runtime === "onnx" && !options.scorer ? await loadOnnxRuntime() : undefined;
+  const runtime = options.runtime ?? (await readRunConfig(options.run).catch(() => undefined))?.runtime;
+  const onnx = runtime === "onnx" && !options.scorer ? await loadOnnxRuntime() : undefined;
   if (!(await Deno.stat(run).then((s) => s.isDirectory, () => false))) {
     throw new InvalidArgumentError("--run", `${run} is not a folder`, "an existing run folder");
   }
