@@ -363,6 +363,7 @@ export async function runPipeline(
       force: true,
       limit: config.evalLimit ?? undefined,
       seed: config.seed,
+      gate: (config.evalGate ?? "auto") === "auto" ? undefined : config.evalGate as number,
     });
     for (const note of evaluation.notes) log(`eval: ${note}`);
     outputs.evaluation = evaluation.dir;

@@ -121,6 +121,12 @@ export interface TrainConfig {
   evaluate: boolean;
   /** Evaluate only the first N test cases (null: all). */
   evalLimit: number | null;
+  /**
+   * Presence gate of the evaluation (eval/presence_gate.ts): 0 = off (default: the Dice table is
+   * over cases with a target, where a gate can only empty masks), a score in (0, 1], or `"auto"`
+   * (chosen on the validation split, tumour-free cases counting 1 for an empty mask).
+   */
+  evalGate?: number | "auto";
 }
 
 /** Preset names. */
@@ -181,6 +187,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
   keepCheckpoints: 2,
   evaluate: true,
   evalLimit: null,
+  evalGate: 0,
 };
 
 /**

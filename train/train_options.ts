@@ -29,7 +29,8 @@ export type OptionKind =
   | "range"
   | "fractions"
   | "quantile"
-  | "every";
+  | "every"
+  | "gate";
 
 /** One CLI option (a `#` name marks a group heading whose title is `help`). */
 export interface OptionSpec {
@@ -202,6 +203,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   o("keep-checkpoints", "int", "keepCheckpoints", "checkpoints kept"),
   o("eval", "bool", "evaluate", "evaluate on the test split when training ends"),
   o("eval-limit", "int", "evalLimit", "evaluate only the first N test cases"),
+  o("eval-gate", "gate", "evalGate", "presence gate of the evaluation: 0 = off, a score, or auto (val)"),
 ];
 
 /** Options a `--resume` may change (everything else comes from the run's config.json). */
@@ -212,6 +214,7 @@ export const RESUME_OPTIONS: readonly string[] = [
   "scorer-runtime",
   "eval",
   "eval-limit",
+  "eval-gate",
 ];
 
 function getPath(config: unknown, path: string): unknown {
@@ -289,6 +292,8 @@ function kindHint(spec: OptionSpec): string {
       return "Q|none";
     case "every":
       return "N|auto";
+    case "gate":
+      return "G|auto";
     case "fractions":
       return "T,V,S";
     default:
@@ -330,6 +335,11 @@ function parseValue(spec: OptionSpec, text: string): unknown {
       return parts.length === 2 && parts.every(Number.isFinite) && parts[0] < parts[1]
         ? parts
         : bad('"lo,hi" or none');
+    }
+    case "gate": {
+      if (text === "auto") return "auto";
+      const v = Number(text);
+      return text.trim() !== "" && v >= 0 && v <= 1 ? v : bad("a score in [0, 1] or auto");
     }
     case "every": {
       if (text === "auto") return "auto";
