@@ -147,7 +147,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
   scorer: "classifier",
   classifier: {
     checkpoint: null,
-    epochs: 5,
+    epochs: 4,
     backend: "wasm",
     runtime: "onnx",
     intensityWindow: [-50, 150],
@@ -181,7 +181,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
   },
   selfPlay: { competitorUpdateEvery: "auto", pool: DEFAULT_POOL_OPTIONS, trainBothSides: false },
   numEnvs: 8,
-  totalSteps: 8 * 32 * 32,
+  totalSteps: 8 * 32 * 64,
   seed: 0,
   checkpointEvery: 4,
   keepCheckpoints: 2,
@@ -195,7 +195,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
  * phantoms of 48x96x96 voxels (1-3 tumours of 10-20 mm radius; split 36/18/18), windows of 12x24x24
  * (1/4 of the volume per axis, ~2x the median tumour volume: the scale at which a window map can
  * segment), random starts, a fixed horizon of 32 steps, the own-score reward, tau calibrated as the
- * 0.99 quantile of tumour-free validation windows, 8,192 env steps. `paper`: the SPARS reference's
+ * 0.99 quantile of tumour-free validation windows, 16,384 env steps. `paper`: the SPARS reference's
  * settings (window 24x48x48, stride 4, tau 0.3, ties to the learner, adversarial reward, centre
  * start, termination at tau, one game, SB3 PPO with n_steps 32, batch 8, 1 epoch, no entropy bonus,
  * no LR annealing, no value clipping; the competitor is the latest learner copy every 32 updates;
