@@ -61,6 +61,7 @@ export * from "./env/checkers.ts";
 export * from "./env/png.ts";
 export * from "./env/frame.ts";
 export * from "./env/render.ts";
+export * from "./env/registry.ts";
 // eval
 export * from "./eval/metrics.ts";
 export * from "./eval/surface_distance.ts";
