@@ -139,6 +139,12 @@ export function parseMake(
   if (shape[0] * shape[1] * shape[2] > 2 ** 22) {
     throw new InvalidArgumentError("options.phantoms.shape", `is ${shape.join("x")}`, "at most 2^22 voxels");
   }
+  for (const key of ["window", "observationShape", "intensityRange"]) {
+    const v = o[key];
+    if (v !== undefined && !(Array.isArray(v) && v.every((d) => typeof d === "number"))) {
+      throw new InvalidArgumentError(`options.${key}`, `is ${JSON.stringify(v)}`, "a list of numbers");
+    }
+  }
   const game: Record<string, unknown> = { ...SERVED_GAME_DEFAULTS };
   for (const key of GAME_KEYS) if (o[key] !== undefined) game[key] = o[key];
   return {
