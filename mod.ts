@@ -61,6 +61,8 @@ export * from "./env/checkers.ts";
 export * from "./env/png.ts";
 export * from "./env/frame.ts";
 export * from "./env/render.ts";
+export * from "./env/registry.ts";
+export * from "./env/wrappers/mod.ts";
 // eval
 export * from "./eval/metrics.ts";
 export * from "./eval/surface_distance.ts";

@@ -1,0 +1,174 @@
+/**
+ * Ready-made SPARS tasks, registered on import:
+ *
+ * | id | data | scorer |
+ * | --- | --- | --- |
+ * | `SparsGym/Spars-Oracle-v0` | 24 phantoms 32x64x64 (seed 0, split 70/15/15), window 16x32x32 | oracle (voxel labels, tumour = 2) |
+ * | `SparsGym/Spars-Oracle-Paper-v0` | 24 phantoms 48x96x96, window 24x48x48 (the paper's), ties to `a` | oracle |
+ * | `SparsGym/Spars-Classifier-v0` | as `Spars-Oracle-v0` | the classifier checkpoint at `checkpoint` (required) |
+ *
+ * Every task builds a {@link SelfPlayEnv} (the Gymnasium single-agent view; the two-agent
+ * PettingZoo view is its `.env`) whose opponent is by default a seeded random agent. The oracle
+ * tasks need no network and no tfjs; the classifier task loads tfjs (`models/`) only when made.
+ * The game numbers duplicate `train/train_config.ts` PRESETS (`default` and `paper`): tasks may not
+ * import `train/`. Changing any of them means a new version of the id.
+ *
+ * @module
+ */
+import { InvalidArgumentError } from "../data/errors.ts";
+import { phantomDataset } from "../data/dataset.ts";
+import type { SplitName } from "../data/split.ts";
+import type { Case, Vec3 } from "../data/types.ts";
+import type { Agent } from "../env/agent.ts";
+import { GreedyAgent, RandomAgent } from "../env/baseline_agents.ts";
+import { OracleScorer } from "../env/oracle_scorer.ts";
+import { register } from "../env/registry.ts";
+import type { Scorer } from "../env/scorer.ts";
+import { type OpponentFunction, SelfPlayEnv } from "../env/self_play_env.ts";
+import type { SparsEnvOptions } from "../env/spars_env.ts";
+
+/** Phantom data of a task. */
+export interface PhantomDataOptions {
+  /** Number of phantoms (all splits together). */
+  readonly count: number;
+  /** Dataset seed (also the split seed). */
+  readonly seed: number;
+  /** Phantom shape z,y,x in voxels. */
+  readonly shape: Vec3;
+}
+
+/** Options of the SPARS tasks: the game's options plus data, split, scorer and opponent. */
+export interface SparsTaskOptions extends Omit<SparsEnvOptions, "scorer" | "cases"> {
+  /** The phantoms played on. */
+  readonly data: PhantomDataOptions;
+  /** Which split's cases the env draws from (default `"train"`). */
+  readonly split: SplitName;
+  /** Label value(s) of the target (phantoms: 2, tumour). */
+  readonly target: number | readonly number[];
+  /** The side trained (default `"a"`). */
+  readonly learner?: "a" | "b";
+  /** The other side: `"random"` / `"greedy"` (seeded with `opponentSeed`), an Agent or a function. */
+  readonly opponent: "random" | "greedy" | Agent | OpponentFunction;
+  /** Seed of a named opponent (default 0). */
+  readonly opponentSeed: number;
+  /** Replaces the task's scorer (e.g. a scorer wrapped for metering). */
+  readonly scorer?: Scorer;
+  /** Classifier task: folder of a classifier checkpoint (`classifier.json` and weights). */
+  readonly checkpoint?: string;
+  /** Classifier task: scoring batch size (default 16). */
+  readonly batchSize?: number;
+}
+
+/** Game options of `train/train_config.ts` PRESETS.default (duplicated: tasks may not import train/). */
+export const DEFAULT_TASK_OPTIONS: Readonly<SparsTaskOptions> = Object.freeze<SparsTaskOptions>({
+  data: { count: 24, seed: 0, shape: [32, 64, 64] },
+  split: "train",
+  target: 2,
+  opponent: "random",
+  opponentSeed: 0,
+  window: [16, 32, 32],
+  stride: 4,
+  tau: 0.3,
+  maxSteps: 128,
+  reward: "adversarial",
+  ties: "zero",
+  terminationBonus: 0,
+  observation: "window",
+  observationShape: [8, 16, 16],
+  start: "center",
+  mapMode: "sum",
+});
+
+/** Game options of `train/train_config.ts` PRESETS.paper (duplicated, see above). */
+export const PAPER_TASK_OPTIONS: Readonly<SparsTaskOptions> = Object.freeze<SparsTaskOptions>({
+  ...DEFAULT_TASK_OPTIONS,
+  data: { count: 24, seed: 0, shape: [48, 96, 96] },
+  window: [24, 48, 48],
+  observationShape: [12, 24, 24],
+  ties: "a",
+});
+
+/** The cases of one split of the task's phantoms, in split order. */
+export async function taskCases(data: PhantomDataOptions, split: SplitName): Promise<Case[]> {
+  const ds = phantomDataset({ count: data.count, seed: data.seed, shape: data.shape });
+  const out: Case[] = [];
+  for await (const c of ds.split(split).cases()) out.push(c);
+  return out;
+}
+
+function opponentOf(o: SparsTaskOptions): Agent | OpponentFunction {
+  if (o.opponent === "random") return new RandomAgent(o.opponentSeed);
+  if (o.opponent === "greedy") return new GreedyAgent(o.opponentSeed);
+  if (typeof o.opponent === "function" || typeof o.opponent?.act === "function") return o.opponent;
+  throw new InvalidArgumentError(
+    "opponent",
+    `is ${JSON.stringify(o.opponent)}`,
+    "'random', 'greedy', an Agent or a function",
+  );
+}
+
+/** Builds the task's env around `scorer` (the part every SPARS task shares). */
+export async function buildSparsTask(
+  o: SparsTaskOptions,
+  scorerFor: (cases: readonly Case[]) => Scorer | Promise<Scorer>,
+): Promise<SelfPlayEnv> {
+  const {
+    data,
+    split,
+    target: _target,
+    opponent: _opponent,
+    opponentSeed: _seed,
+    scorer,
+    checkpoint: _checkpoint,
+    batchSize: _batch,
+    ...game
+  } = o;
+  const cases = await taskCases(data, split);
+  return new SelfPlayEnv({
+    ...game,
+    scorer: scorer ?? await scorerFor(cases),
+    cases,
+    opponent: opponentOf(o),
+  });
+}
+
+/** Factory of the oracle tasks: the scorer reads the split's voxel labels (an upper bound). */
+export function makeOracleTask(o: SparsTaskOptions): Promise<SelfPlayEnv> {
+  return buildSparsTask(o, (cases) => new OracleScorer(cases, { target: o.target }));
+}
+
+/**
+ * Factory of the classifier task: the scorer is the classifier checkpoint at `o.checkpoint`,
+ * loaded with tfjs (imported here, only when the task is made) on the backend already set.
+ * @throws {InvalidArgumentError} when no checkpoint is given
+ */
+export function makeClassifierTask(o: SparsTaskOptions): Promise<SelfPlayEnv> {
+  const dir = o.checkpoint;
+  if (o.scorer === undefined && (typeof dir !== "string" || dir === "")) {
+    throw new InvalidArgumentError(
+      "checkpoint",
+      "is missing",
+      "make('SparsGym/Spars-Classifier-v0', { checkpoint: '<run>/classifier' })",
+    );
+  }
+  return buildSparsTask(o, async () => {
+    const { ClassifierScorer } = await import("../models/classifier_scorer.ts");
+    return await ClassifierScorer.load(dir!, { batchSize: o.batchSize ?? 16 });
+  });
+}
+
+register<SelfPlayEnv, SparsTaskOptions>("SparsGym/Spars-Oracle-v0", makeOracleTask, DEFAULT_TASK_OPTIONS, {
+  description: "24 phantoms 32x64x64, window 16x32x32, oracle scorer (voxel labels: upper bound)",
+});
+register<SelfPlayEnv, SparsTaskOptions>(
+  "SparsGym/Spars-Oracle-Paper-v0",
+  makeOracleTask,
+  PAPER_TASK_OPTIONS,
+  { description: "24 phantoms 48x96x96, the paper's window 24x48x48 and tie rule, oracle scorer" },
+);
+register<SelfPlayEnv, SparsTaskOptions>(
+  "SparsGym/Spars-Classifier-v0",
+  makeClassifierTask,
+  DEFAULT_TASK_OPTIONS,
+  { description: "as Spars-Oracle-v0, scored by the classifier checkpoint given as `checkpoint`" },
+);
