@@ -20,7 +20,7 @@
  */
 import { join } from "node:path";
 import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
-import type { Case, Vec3 } from "../data/types.ts";
+import type { Case } from "../data/types.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
 import type { Scorer } from "../env/scorer.ts";
@@ -35,21 +35,12 @@ import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { trainClassifier } from "../models/classifier_training.ts";
 import type { FolderLock } from "../data/folder_lock.ts";
 import { evaluateRun } from "../eval/run_eval.ts";
-import { CALIBRATION_FILE } from "../eval/run_config.ts";
-import { calibrateTau, type TauCalibration } from "../eval/tau_calibration.ts";
-import { Rng } from "../data/random.ts";
 import { BackendScorer } from "./backend_scorer.ts";
 import { listCheckpoints } from "./checkpoint.ts";
 import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli.ts";
 import { writeLearningCurve } from "./learning_curve.ts";
 import { formatDuration, ProgressBar } from "./progress.ts";
-import {
-  createRunFolder,
-  openRunFolderLocked,
-  readJson,
-  type RunFolder,
-  writeJsonAtomic,
-} from "./run_folder.ts";
+import { createRunFolder, openRunFolderLocked, type RunFolder, writeJsonAtomic } from "./run_folder.ts";
 import { trainSelfPlay } from "./self_play.ts";
 import { validationDiceHook } from "./validation.ts";
 import { gameSettings, scaleLine } from "./game_settings.ts";
