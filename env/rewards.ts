@@ -25,11 +25,12 @@ export interface RewardContext {
   readonly step: number;
   /**
    * True when agent a's window was not yet in this episode's probability map before this step (a
-   * window both agents enter on the same step is new for both).
+   * window both agents enter on the same step is new for both). Absent means new: games where a
+   * pick can never repeat (the patch game) need not set it.
    */
-  readonly newA: boolean;
-  /** True when agent b's window was not yet in this episode's probability map before this step. */
-  readonly newB: boolean;
+  readonly newA?: boolean;
+  /** The same for agent b's window. */
+  readonly newB?: boolean;
 }
 
 /** A custom reward scheme: returns `[rewardA, rewardB]`. Must be deterministic. */
@@ -101,7 +102,7 @@ export function rewardFunction(
     case "absolute":
       return ({ scoreA, scoreB }) => [scoreA, scoreB];
     case "novelty":
-      return ({ scoreA, scoreB, newA, newB }) => [newA ? scoreA : 0, newB ? scoreB : 0];
+      return ({ scoreA, scoreB, newA = true, newB = true }) => [newA ? scoreA : 0, newB ? scoreB : 0];
     default:
       throw new InvalidArgumentError(
         "reward",
