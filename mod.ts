@@ -42,6 +42,8 @@ export * from "./data/supervision.ts";
 export * from "./env/errors.ts";
 export * from "./env/geometry.ts";
 export * from "./env/spaces.ts";
+export * from "./env/spaces_multi.ts";
+export * from "./env/spaces_flatten.ts";
 export * from "./env/scorer.ts";
 export * from "./env/window_sum.ts";
 export * from "./env/oracle_scorer.ts";
