@@ -75,10 +75,22 @@ class WebSocket:
         self._buf += chunk
 
     def _read(self, n: int) -> bytes:
-        while len(self._buf) < n:
-            self._fill()
-        out = bytes(self._buf[:n])
-        del self._buf[:n]
+        if len(self._buf) >= n:
+            out = bytes(self._buf[:n])
+            del self._buf[:n]
+            return out
+        # Large reads go straight into one buffer (no repeated growth and shifting).
+        out = bytearray(n)
+        view = memoryview(out)
+        have = len(self._buf)
+        view[:have] = self._buf
+        self._buf.clear()
+        while have < n:
+            got = self._sock.recv_into(view[have:], n - have)
+            if not got:
+                self.closed = True
+                raise WebSocketError("connection closed by the server")
+            have += got
         return out
 
     def send_frame(self, opcode: int, payload: bytes, fin: bool = True) -> None:
