@@ -65,6 +65,8 @@ export * from "./env/frame.ts";
 export * from "./env/render.ts";
 export * from "./env/registry.ts";
 export * from "./env/wrappers/mod.ts";
+// the patch game ("Competing for pixels")
+export * from "./env/patch/mod.ts";
 // eval
 export * from "./eval/metrics.ts";
 export * from "./eval/surface_distance.ts";
