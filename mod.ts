@@ -67,6 +67,17 @@ export * from "./env/registry.ts";
 export * from "./env/wrappers/mod.ts";
 // the patch game ("Competing for pixels")
 export * from "./env/patch/mod.ts";
+// ready-made tasks (registered on import; the classifier task loads tfjs only when made)
+export {
+  buildSparsTask,
+  DEFAULT_TASK_OPTIONS,
+  makeClassifierTask,
+  makeOracleTask,
+  PAPER_TASK_OPTIONS,
+  type PhantomDataOptions,
+  type SparsTaskOptions,
+  taskCases,
+} from "./tasks/spars_tasks.ts";
 // eval
 export * from "./eval/metrics.ts";
 export * from "./eval/surface_distance.ts";

@@ -20,3 +20,17 @@ export * from "./reference_match.ts";
 export * from "./rollout.ts";
 export * from "./rollout_buffer.ts";
 export * from "./snapshot.ts";
+// Types the exports above refer to, defined in other layers (so that the API docs resolve them).
+export type { SparsGymError } from "../data/errors.ts";
+export type { Rng, RngState } from "../data/random.ts";
+export type { Case, Labels, Vec3, Volume } from "../data/types.ts";
+export type { Agent, AgentContext } from "../env/agent.ts";
+export type { SparsConfig } from "../env/config.ts";
+export type { AgentId, AgentInfo, GameReset, GameStep, PerAgent, SparsGame } from "../env/game.ts";
+export type { StartRule, WindowGeometry } from "../env/geometry.ts";
+export type { ObservationMode } from "../env/observation.ts";
+export type { MapMode, ProbabilityMap } from "../env/probability_map.ts";
+export type { RewardContext, RewardFunction, RewardSchemeName, TieRule } from "../env/rewards.ts";
+export type { Scorer, ScoreRequest } from "../env/scorer.ts";
+export type { Box, BoxArray, BoxDtype, Discrete, Space } from "../env/spaces.ts";
+export type { VectorEnv, VectorReset, VectorResetArgs, VectorStep } from "../env/vector_env.ts";
