@@ -11,6 +11,7 @@ export * from "./learning_curve.ts";
 export * from "./pipeline.ts";
 export * from "./progress.ts";
 export * from "./progress_metrics.ts";
+export * from "./provenance.ts";
 export * from "./run_folder.ts";
 export * from "./rollout_tracker.ts";
 export * from "./self_play.ts";
