@@ -36,7 +36,6 @@ export * from "./data/tile.ts";
 export * from "./data/split.ts";
 export * from "./data/dataset.ts";
 export * from "./data/case_cache.ts";
-export * from "./data/atomic_write.ts";
 export * from "./data/supervision.ts";
 // env
 export * from "./env/errors.ts";
@@ -60,7 +59,15 @@ export * from "./env/spars_env.ts";
 export * from "./env/self_play_env.ts";
 export * from "./env/vector_env.ts";
 export * from "./env/checkers.ts";
-export * from "./env/png.ts";
+export {
+  decodePng,
+  encodePng,
+  type RgbaFrame,
+  rgbaToRgb,
+  type RgbFrame,
+  rgbToRgba,
+  writePng,
+} from "./env/png.ts"; // not crc32 (internal)
 export * from "./env/frame.ts";
 export * from "./env/render.ts";
 export * from "./env/registry.ts";
