@@ -2,7 +2,12 @@ import nodeAssert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { PixelA2cLearner, pixelA2cLoss, pixelReturns, stopGradient } from "../agents/pixel_a2c.ts";
 import { PixelSegEnv, type PixelSlice } from "../env/pixel/pixel_env.ts";
-import { dilatedConv2d, PixelNetwork, SMALL_PIXEL_NETWORK } from "../models/pixel_network.ts";
+import {
+  dilatedConv2d,
+  PAPER_PIXEL_NETWORK,
+  PixelNetwork,
+  SMALL_PIXEL_NETWORK,
+} from "../models/pixel_network.ts";
 import { Rng } from "../data/random.ts";
 
 const close = (a: ArrayLike<number>, b: ArrayLike<number>, tol = 1e-5): void => {
@@ -190,4 +195,21 @@ Deno.test("pixel a2c: tensor count flat over updates; the kernel learns; same se
   const b = await train(3, 4);
   nodeAssert.deepEqual(b.stats, a.stats);
   nodeAssert.deepEqual(b.weights, a.weights);
+});
+
+Deno.test("pixel network: presets give per-pixel logits and values at full resolution; paper preset has attention", () => {
+  for (const [config, size] of [[SMALL_PIXEL_NETWORK, 12], [PAPER_PIXEL_NETWORK, 16]] as const) {
+    const net = new PixelNetwork(config, 1);
+    const before = tf.memory().numTensors;
+    const out = tf.tidy(() => {
+      const { logits, values } = net.forward(tf.zeros([2, size, size, 2]) as tf.Tensor4D);
+      return [logits.shape, values.shape];
+    });
+    nodeAssert.deepEqual(out, [[2, size, size, 2], [2, size, size]]);
+    nodeAssert.equal(tf.memory().numTensors, before);
+    net.dispose();
+  }
+  const paper = new PixelNetwork(PAPER_PIXEL_NETWORK, 0);
+  nodeAssert.ok(paper.parameterCount > 1e6, `${paper.parameterCount}`); // a GPU-sized network
+  paper.dispose();
 });
