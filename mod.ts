@@ -25,7 +25,7 @@
 // data
 export * from "./data/types.ts";
 export * from "./data/errors.ts";
-export * from "./data/random.ts";
+export { checkSeed, deriveSeed, Rng, type RngState } from "./data/random.ts"; // not fmix32
 export * from "./data/resample.ts";
 export * from "./data/phase_grids.ts";
 export * from "./data/nifti_read.ts";
@@ -35,7 +35,7 @@ export * from "./data/phantom.ts";
 export * from "./data/tile.ts";
 export * from "./data/split.ts";
 export * from "./data/dataset.ts";
-export * from "./data/case_cache.ts";
+export { CaseCache, type CaseCacheKeyParts } from "./data/case_cache.ts"; // not stableJson
 export * from "./data/supervision.ts";
 // env
 export * from "./env/errors.ts";
@@ -52,10 +52,18 @@ export * from "./env/rewards.ts";
 export * from "./env/probability_map.ts";
 export * from "./env/observation.ts";
 export * from "./env/config.ts";
-export * from "./env/game.ts";
+export {
+  type AgentId,
+  type AgentInfo,
+  AGENTS,
+  type GameReset,
+  type GameStep,
+  type PerAgent,
+  SparsGame,
+} from "./env/game.ts"; // not the internal validators checkAction, checkAgentKeys
 export * from "./env/agent.ts";
 export * from "./env/baseline_agents.ts";
-export * from "./env/spars_env.ts";
+export { type ResetArgs, SparsEnv, type SparsEnvOptions } from "./env/spars_env.ts"; // not encoderPool
 export * from "./env/self_play_env.ts";
 export * from "./env/vector_env.ts";
 export * from "./env/checkers.ts";
