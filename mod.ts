@@ -66,6 +66,7 @@ export * from "./env/baseline_agents.ts";
 export { type ResetArgs, SparsEnv, type SparsEnvOptions } from "./env/spars_env.ts"; // not encoderPool
 export * from "./env/self_play_env.ts";
 export * from "./env/vector_env.ts";
+export * from "./env/self_play_vector_env.ts";
 export * from "./env/checkers.ts";
 export {
   decodePng,
