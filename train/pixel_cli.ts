@@ -28,6 +28,7 @@ import {
   type PixelScores,
   scorePixelMasks,
   thresholdMasks,
+  trainCrossEntropyFcn,
   trainPixel,
 } from "./pixel_train.ts";
 
@@ -52,6 +53,9 @@ tumour. Rewards read voxel labels: every result is "${SUPERVISION}".
   --t-max N            steps per episode (default ${DEFAULT_PIXEL_A2C_OPTIONS.tMax})
   --batch N            episodes per update (default ${DEFAULT_PIXEL_A2C_OPTIONS.batchSize})
   --ent-coef X         entropy bonus (default ${DEFAULT_PIXEL_A2C_OPTIONS.entCoef})
+  --fcn-seconds S      budget of the cross-entropy FCN baseline, same network (default 60; 0 = none)
+  --fcn-lr X           its Adam learning rate (default 0.001)
+  --warm-start         start the actor-critic from the FCN baseline's weights (default: random init)
   --help               this text
 `;
 
@@ -70,6 +74,8 @@ const STRING_OPTIONS = [
   "t-max",
   "batch",
   "ent-coef",
+  "fcn-seconds",
+  "fcn-lr",
 ];
 
 /** Thrown for a bad command line (exit code 2). */
@@ -85,6 +91,8 @@ export interface PixelRunConfig {
   readonly a2c: ReturnType<typeof resolvePixelA2cOptions>;
   /** Training. */
   readonly train: { epochs: number; maxSeconds: number; seed: number; backend: BackendName };
+  /** Cross-entropy FCN baseline (same network) and whether it warm-starts the actor-critic. */
+  readonly fcn: { maxSeconds: number; learningRate: number; warmStart: boolean };
   /** Supervision of every result. */
   readonly supervision: string;
 }
@@ -116,8 +124,11 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
     options: {
       ...Object.fromEntries(STRING_OPTIONS.map((k) => [k, { type: "string" as const }])),
       help: { type: "boolean" as const },
+      "warm-start": { type: "boolean" as const },
     },
-  }) as unknown as { values: Record<string, string | undefined> & { help?: boolean } };
+  }) as unknown as {
+    values: Record<string, string | undefined> & { help?: boolean; "warm-start"?: boolean };
+  };
   if (v.help) return "help";
   const size = int("size", v.size, 64, 16);
   const network = (v.network ?? "small") as "small" | "paper";
@@ -150,8 +161,22 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
     network,
     a2c,
     train: { epochs: int("epochs", v.epochs, 200, 1), maxSeconds, seed: int("seed", v.seed, 0, 0), backend },
+    fcn: {
+      maxSeconds: num("fcn-seconds", v["fcn-seconds"]) ?? 60,
+      learningRate: num("fcn-lr", v["fcn-lr"]) ?? 1e-3,
+      warmStart: v["warm-start"] ?? false,
+    },
     supervision: SUPERVISION,
   };
+  if (!(config.fcn.maxSeconds >= 0)) {
+    throw new PixelCliError("--fcn-seconds", `is ${config.fcn.maxSeconds}`, ">= 0");
+  }
+  if (!(config.fcn.learningRate > 0)) {
+    throw new PixelCliError("--fcn-lr", `is ${config.fcn.learningRate}`, "> 0");
+  }
+  if (config.fcn.warmStart && config.fcn.maxSeconds === 0) {
+    throw new PixelCliError("--warm-start", "needs the FCN", "--fcn-seconds > 0");
+  }
   return { config, run: v.run ?? defaultRunDir("runs", "pixel") };
 }
 
@@ -199,7 +224,29 @@ export async function runPixelCli(args: string[]): Promise<number> {
   const log = (r: Record<string, unknown>) =>
     Deno.writeTextFile(metricsPath, JSON.stringify(r) + "\n", { append: true });
 
-  const net = new PixelNetwork(PIXEL_NETWORK_PRESETS[config.network], config.train.seed);
+  const preset = PIXEL_NETWORK_PRESETS[config.network];
+  const fcnNet = new PixelNetwork(preset, config.train.seed);
+  let fcn: { steps: number; seconds: number; loss: number; masks: Uint8Array[] } | null = null;
+  if (config.fcn.maxSeconds > 0) {
+    const r = await trainCrossEntropyFcn(fcnNet, data.train, {
+      maxSeconds: config.fcn.maxSeconds,
+      learningRate: config.fcn.learningRate,
+      batchSize: config.a2c.batchSize,
+      seed: config.train.seed,
+    });
+    const oneStep = new PixelA2cLearner(fcnNet, { ...config.a2c, tMax: 1 }, config.train.seed);
+    fcn = { ...r, masks: (await evaluatePixelPolicy(oneStep, data.test)).masks };
+    oneStep.dispose();
+    await log({ kind: "fcn", steps: r.steps, seconds: r.seconds, loss: r.loss });
+    console.error(
+      `pixel: cross-entropy FCN baseline ${r.steps} steps in ${r.seconds.toFixed(0)} s, loss ${
+        r.loss.toFixed(4)
+      }`,
+    );
+  }
+  const net = new PixelNetwork(preset, config.train.seed);
+  if (config.fcn.warmStart) net.setWeights(fcnNet.getWeights());
+  fcnNet.dispose();
   const learner = new PixelA2cLearner(net, config.a2c, config.train.seed);
   const perEpoch = Math.floor(data.train.length / config.a2c.batchSize);
   const bar = new ProgressBar({ total: perEpoch * config.train.epochs, label: "pixel a2c", unit: "updates" });
@@ -231,6 +278,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
     policy: scorePixelMasks(data.test, learned.masks),
     initial: scorePixelMasks(data.test, data.test.map((s) => new Uint8Array(s.truth.length).fill(1))),
     threshold: scorePixelMasks(data.test, thresholdMasks(data.test, band)),
+    fcn: fcn ? scorePixelMasks(data.test, fcn.masks) : null,
   };
   await Deno.writeTextFile(
     join(run, "eval.json"),
@@ -254,7 +302,15 @@ export async function runPixelCli(args: string[]): Promise<number> {
     ``,
     `| method | supervision | Dice | IoU | sensitivity | PPV | HD95 mm |`,
     `| --- | --- | --- | --- | --- | --- | --- |`,
-    row(`learned policy after tMax = ${config.a2c.tMax} steps (greedy)`, scores.policy),
+    row(
+      `learned policy after tMax = ${config.a2c.tMax} steps (greedy${
+        config.fcn.warmStart ? ", warm start from the FCN" : ""
+      })`,
+      scores.policy,
+    ),
+    ...(scores.fcn
+      ? [row(`cross-entropy FCN, same network, one step (${fcn!.steps} steps)`, scores.fcn)]
+      : []),
     row("initial mask (all foreground)", scores.initial),
     row(`threshold band [${band.lo}, ${band.hi}] (fit on train)`, scores.threshold),
     ``,

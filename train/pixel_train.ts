@@ -12,12 +12,15 @@
  *
  * @module
  */
+import * as tf from "@tensorflow/tfjs";
+import { Adam } from "../agents/adam.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { Rng } from "../data/random.ts";
 import type { SplitName } from "../data/split.ts";
 import { PAPER_ACTIONS, PixelSegEnv, type PixelSlice } from "../env/pixel/pixel_env.ts";
 import { dice, scoreSegmentation, summarize, type Summary } from "../eval/metrics.ts";
 import type { PixelA2cLearner, PixelA2cOptions } from "../agents/pixel_a2c.ts";
+import type { PixelNetwork } from "../models/pixel_network.ts";
 
 /** Options of {@link trainPixel}. */
 export interface PixelTrainOptions {
@@ -183,4 +186,68 @@ export function fitThresholdBaseline(slices: readonly PixelSlice[], steps = 50):
     }
   }
   return best;
+}
+
+/** Options of {@link trainCrossEntropyFcn}. */
+export interface FcnTrainOptions {
+  /** Wall-clock budget in seconds. */
+  readonly maxSeconds: number;
+  /** Adam step size. */
+  readonly learningRate: number;
+  /** Slices per step. */
+  readonly batchSize: number;
+  /** Seed of the batch order. */
+  readonly seed: number;
+}
+
+/**
+ * The supervised baseline of the same network ("a one-step thresholded FCN of the same trunk trained
+ * by cross-entropy"): the policy head at the initial all-foreground state is trained by per-pixel
+ * cross-entropy towards "keep" on truth pixels and "set background" elsewhere (voxel labels, fully
+ * supervised); its argmax after one step is the baseline's mask (softmax > 0.5 = threshold 0.5).
+ * The same weights can then warm-start the actor-critic.
+ * @returns steps run and seconds spent
+ */
+export async function trainCrossEntropyFcn(
+  network: PixelNetwork,
+  slices: readonly PixelSlice[],
+  options: FcnTrainOptions,
+): Promise<{ steps: number; seconds: number; loss: number }> {
+  const rng = new Rng(options.seed), [h, w] = slices[0].shape, p = h * w;
+  const adam = new Adam(network.variables, { learningRate: options.learningRate, epsilon: 1e-8 });
+  const order = slices.map((_, i) => i), t0 = performance.now();
+  let steps = 0, loss = NaN;
+  while ((performance.now() - t0) / 1000 < options.maxSeconds) {
+    rng.shuffle(order);
+    const pick = order.slice(0, Math.min(options.batchSize, order.length)), b = pick.length;
+    const obs = new Float32Array(b * p * 2), labels = new Int32Array(b * p);
+    pick.forEach((k, j) => {
+      const s = slices[k];
+      for (let i = 0; i < p; i++) {
+        obs[(j * p + i) * 2] = s.image[i];
+        obs[(j * p + i) * 2 + 1] = 1;
+        labels[j * p + i] = s.truth[i]; // 1 = keep, 0 = set background
+      }
+    });
+    const { value, grads } = tf.tidy(() => {
+      const x = tf.tensor4d(obs, [b, h, w, 2]), y = tf.oneHot(tf.tensor1d(labels, "int32"), 2);
+      return tf.variableGrads(() => {
+        const logits = tf.reshape(network.forward(x).logits, [b * p, network.config.actions]);
+        return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+      }, network.variables);
+    });
+    const used = network.variables.filter((v) => grads[v.name]);
+    const g = await Promise.all(
+      network.variables.map((v) =>
+        grads[v.name]
+          ? grads[v.name].data() as Promise<Float32Array>
+          : Promise.resolve(new Float32Array(v.size))
+      ),
+    );
+    await adam.apply(g);
+    loss = (await value.data())[0];
+    tf.dispose([value, ...used.map((v) => grads[v.name])]);
+    steps++;
+  }
+  return { steps, seconds: (performance.now() - t0) / 1000, loss };
 }
