@@ -16,6 +16,8 @@ Deno.test("train:pixel: defaults are the paper's; bad options are refused before
   nodeAssert.throws(() => parsePixelArgs(["--network", "huge"]), PixelCliError);
   nodeAssert.throws(() => parsePixelArgs(["--gamma", "2"]), Error);
   nodeAssert.throws(() => parsePixelArgs(["--t-max", "0"]), PixelCliError);
+  nodeAssert.throws(() => parsePixelArgs(["--warm-start", "--fcn-seconds", "0"]), PixelCliError);
+  nodeAssert.equal(config.fcn.warmStart, false);
   const dir = await Deno.makeTempDir();
   const run = `${dir}/run`;
   nodeAssert.equal(await runPixelCli(["--run", run, "--lr", "x"]), 2);

@@ -55,7 +55,8 @@ tumour. Rewards read voxel labels: every result is "${SUPERVISION}".
   --ent-coef X         entropy bonus (default ${DEFAULT_PIXEL_A2C_OPTIONS.entCoef})
   --fcn-seconds S      budget of the cross-entropy FCN baseline, same network (default 60; 0 = none)
   --fcn-lr X           its Adam learning rate (default 0.001)
-  --warm-start         start the actor-critic from the FCN baseline's weights (default: random init)
+  --warm-start         start the actor-critic from the FCN baseline's weights (default: random init);
+                       the FCN then also trains on random mask channels (see trainCrossEntropyFcn)
   --help               this text
 `;
 
@@ -233,6 +234,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
       learningRate: config.fcn.learningRate,
       batchSize: config.a2c.batchSize,
       seed: config.train.seed,
+      augmentMasks: config.fcn.warmStart,
     });
     const oneStep = new PixelA2cLearner(fcnNet, { ...config.a2c, tMax: 1 }, config.train.seed);
     fcn = { ...r, masks: (await evaluatePixelPolicy(oneStep, data.test)).masks };

@@ -198,6 +198,8 @@ export interface FcnTrainOptions {
   readonly batchSize: number;
   /** Seed of the batch order. */
   readonly seed: number;
+  /** Train on random mask channels too (see {@link trainCrossEntropyFcn}). */
+  readonly augmentMasks: boolean;
 }
 
 /**
@@ -205,7 +207,10 @@ export interface FcnTrainOptions {
  * by cross-entropy"): the policy head at the initial all-foreground state is trained by per-pixel
  * cross-entropy towards "keep" on truth pixels and "set background" elsewhere (voxel labels, fully
  * supervised); its argmax after one step is the baseline's mask (softmax > 0.5 = threshold 0.5).
- * The same weights can then warm-start the actor-critic.
+ * With `augmentMasks`, half the samples show a random mask channel (each pixel foreground with a
+ * per-sample probability q ~ U(0, 1)), with the same targets: the optimal action of the paper's
+ * two-action MDP does not depend on the mask, and the warm-started policy then acts sensibly on
+ * the states after step 1 as well. The same weights can then warm-start the actor-critic.
  * @returns steps run and seconds spent
  */
 export async function trainCrossEntropyFcn(
@@ -223,9 +228,12 @@ export async function trainCrossEntropyFcn(
     const obs = new Float32Array(b * p * 2), labels = new Int32Array(b * p);
     pick.forEach((k, j) => {
       const s = slices[k];
+      // Mask channel: all foreground (the initial state) for half the samples, else each pixel
+      // foreground with a probability q ~ U(0, 1) of the sample (states later steps visit).
+      const q = options.augmentMasks && rng.float() < 0.5 ? rng.float() : 1;
       for (let i = 0; i < p; i++) {
         obs[(j * p + i) * 2] = s.image[i];
-        obs[(j * p + i) * 2 + 1] = 1;
+        obs[(j * p + i) * 2 + 1] = q === 1 || rng.float() < q ? 1 : 0;
         labels[j * p + i] = s.truth[i]; // 1 = keep, 0 = set background
       }
     });
