@@ -37,7 +37,11 @@ export class ServedVector implements ServedEnv {
   #opponent: Agent;
   #opponentObs: Float32Array[] = [];
 
-  /** @param options the vector env's options; @param opponent the opponent kind */
+  /**
+   * Creates the instance.
+   * @param options the vector env's options
+   * @param opponent the opponent kind
+   */
   constructor(options: VectorEnvOptions, opponent: "random" | "greedy") {
     this.#env = new VectorEnv(options);
     this.#opponentKind = opponent;

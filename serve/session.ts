@@ -48,7 +48,10 @@ export class Session {
   #env?: ServedEnv;
   #tail: Promise<unknown> = Promise.resolve();
 
-  /** @param context what the server shares */
+  /**
+   * Creates the instance.
+   * @param context what the server shares
+   */
   constructor(context: SessionContext) {
     this.#context = context;
   }
