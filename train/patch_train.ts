@@ -45,6 +45,11 @@ export interface PatchTrainConfig {
   readonly grid: Vec3;
   /** Observation shape z,y,x. */
   readonly observationShape: Vec3;
+  /**
+   * Intensities (HU) mapped to [0, 1] in the observation. Default [-100, 200]: with each image's own
+   * min..max (air -1000 .. bone 420) a 40 HU tumour contrast would be 0.03 of the range.
+   */
+  readonly intensityRange: readonly [number, number];
   /** Presence threshold of the game (and of the greedy baseline). */
   readonly presenceThreshold: number;
   /** Parallel games. */
@@ -68,6 +73,7 @@ export const DEFAULT_PATCH_TRAIN_CONFIG: PatchTrainConfig = {
   shape: [1, 64, 64],
   grid: [1, 8, 8],
   observationShape: [1, 32, 32],
+  intensityRange: [-100, 200],
   presenceThreshold: 0.3,
   envs: 8,
   updates: 40,
@@ -148,6 +154,7 @@ export async function trainPatch(
     cases: train,
     grid: config.grid,
     observationShape: config.observationShape,
+    intensityRange: config.intensityRange,
     presenceThreshold: config.presenceThreshold,
     first: "random" as const,
   };
@@ -244,6 +251,7 @@ export async function trainPatch(
     scorer,
     grid: config.grid,
     observationShape: config.observationShape,
+    intensityRange: config.intensityRange,
     presenceThreshold: config.presenceThreshold,
   });
   const rows = await evaluatePatchPlayers(evalEnv, [
