@@ -34,3 +34,33 @@ Deno.test("tasks: SparsGym/Spars-Classifier-v0 scores with the checkpoint given 
   assert.ok(Number.isFinite(s.reward));
   env.close();
 });
+
+Deno.test("tasks: the duplicated game numbers equal train/train_config.ts PRESETS", async () => {
+  const { PRESETS } = await import("../train/train_config.ts");
+  const { DEFAULT_TASK_OPTIONS, PAPER_TASK_OPTIONS } = await import("../tasks/spars_tasks.ts");
+  const keys = [
+    "window",
+    "stride",
+    "tau",
+    "maxSteps",
+    "reward",
+    "ties",
+    "terminationBonus",
+    "observation",
+    "observationShape",
+    "start",
+    "mapMode",
+  ] as const;
+  for (
+    const [task, preset] of [[DEFAULT_TASK_OPTIONS, PRESETS.default], [
+      PAPER_TASK_OPTIONS,
+      PRESETS.paper,
+    ]] as const
+  ) {
+    for (const k of keys) assert.deepEqual(task[k], preset.env[k], `${preset.preset}: ${k}`);
+    assert.deepEqual(
+      [task.data.count, task.data.seed, task.data.shape],
+      [preset.data.count, preset.data.seed, preset.data.shape],
+    );
+  }
+});
