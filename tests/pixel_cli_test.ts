@@ -18,7 +18,8 @@ Deno.test("train:pixel: defaults are the paper's; bad options are refused before
   nodeAssert.throws(() => parsePixelArgs(["--t-max", "0"]), PixelCliError);
   nodeAssert.throws(() => parsePixelArgs(["--warm-start", "--fcn-seconds", "0"]), PixelCliError);
   nodeAssert.equal(config.fcn.warmStart, false);
-  const dir = await Deno.makeTempDir();
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "pixel_cli_" });
   const run = `${dir}/run`;
   nodeAssert.equal(await runPixelCli(["--run", run, "--lr", "x"]), 2);
   await nodeAssert.rejects(Deno.stat(run));
