@@ -45,7 +45,7 @@ tumour. Rewards read voxel labels: every result is "${SUPERVISION}".
   --size N             slice size y = x (default 64; phantoms N/2 x N x N)
   --network NAME       small | paper (default small; paper = half-channel dilated VGG16 + attention)
   --epochs N           passes over the training slices (default 200, the paper's; --max-seconds caps)
-  --max-seconds S      training wall-clock budget (default 150)
+  --max-seconds S      actor-critic wall-clock budget (default 120; with the FCN ~3 min in all)
   --seed N             network, sampling and batch-order seed (default 0)
   --backend NAME       ${BACKEND_NAMES.join(" | ")} (default wasm)
   --lr X               Adam learning rate (default ${DEFAULT_PIXEL_A2C_OPTIONS.learningRate})
@@ -150,7 +150,7 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
   const a2c = resolvePixelA2cOptions(
     Object.fromEntries(Object.entries(partial).filter(([, x]) => x !== undefined)),
   );
-  const maxSeconds = num("max-seconds", v["max-seconds"]) ?? 150;
+  const maxSeconds = num("max-seconds", v["max-seconds"]) ?? 120;
   if (!(maxSeconds > 0)) throw new PixelCliError("--max-seconds", `is ${maxSeconds}`, "> 0");
   const config: PixelRunConfig = {
     data: {
