@@ -83,6 +83,7 @@ export * from "./env/registry.ts";
 export * from "./env/wrappers/mod.ts";
 // the patch game ("Competing for pixels")
 export * from "./env/patch/mod.ts";
+export * from "./env/pixel/mod.ts";
 // ready-made tasks (registered on import; the classifier task loads tfjs only when made)
 export {
   buildSparsTask,

@@ -15,6 +15,7 @@ export * from "./orthogonal_init.ts";
 export * from "./policy_agent.ts";
 export * from "./policy_io.ts";
 export * from "./policy_network.ts";
+export * from "./pixel_a2c.ts";
 export * from "./ppo.ts";
 export * from "./reference_match.ts";
 export * from "./rollout.ts";

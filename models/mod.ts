@@ -21,6 +21,7 @@ export * from "./mil_training.ts";
 export * from "./onnx_export.ts";
 export * from "./onnx_runtime.ts";
 export * from "./onnx_scorer.ts";
+export * from "./pixel_network.ts";
 // Types the exports above refer to, defined in other layers (so that the API docs resolve them).
 export type { SparsGymError } from "../data/errors.ts";
 export type { Rng, RngState } from "../data/random.ts";
