@@ -25,7 +25,7 @@
 // data
 export * from "./data/types.ts";
 export * from "./data/errors.ts";
-export * from "./data/random.ts";
+export { checkSeed, deriveSeed, Rng, type RngState } from "./data/random.ts"; // not fmix32
 export * from "./data/resample.ts";
 export * from "./data/phase_grids.ts";
 export * from "./data/nifti_read.ts";
@@ -35,13 +35,14 @@ export * from "./data/phantom.ts";
 export * from "./data/tile.ts";
 export * from "./data/split.ts";
 export * from "./data/dataset.ts";
-export * from "./data/case_cache.ts";
-export * from "./data/atomic_write.ts";
+export { CaseCache, type CaseCacheKeyParts } from "./data/case_cache.ts"; // not stableJson
 export * from "./data/supervision.ts";
 // env
 export * from "./env/errors.ts";
 export * from "./env/geometry.ts";
 export * from "./env/spaces.ts";
+export * from "./env/spaces_multi.ts";
+export * from "./env/spaces_flatten.ts";
 export * from "./env/scorer.ts";
 export * from "./env/window_sum.ts";
 export * from "./env/oracle_scorer.ts";
@@ -51,18 +52,49 @@ export * from "./env/rewards.ts";
 export * from "./env/probability_map.ts";
 export * from "./env/observation.ts";
 export * from "./env/config.ts";
-export * from "./env/game.ts";
+export {
+  type AgentId,
+  type AgentInfo,
+  AGENTS,
+  type GameReset,
+  type GameStep,
+  type PerAgent,
+  SparsGame,
+} from "./env/game.ts"; // not the internal validators checkAction, checkAgentKeys
 export * from "./env/agent.ts";
 export * from "./env/baseline_agents.ts";
-export * from "./env/spars_env.ts";
+export { type ResetArgs, SparsEnv, type SparsEnvOptions } from "./env/spars_env.ts"; // not encoderPool
 export * from "./env/self_play_env.ts";
 export * from "./env/vector_env.ts";
+export * from "./env/self_play_vector_env.ts";
 export * from "./env/checkers.ts";
-export * from "./env/png.ts";
+export {
+  decodePng,
+  encodePng,
+  type RgbaFrame,
+  rgbaToRgb,
+  type RgbFrame,
+  rgbToRgba,
+  writePng,
+} from "./env/png.ts"; // not crc32 (internal)
 export * from "./env/frame.ts";
 export * from "./env/render.ts";
 export * from "./env/registry.ts";
 export * from "./env/wrappers/mod.ts";
+// the patch game ("Competing for pixels")
+export * from "./env/patch/mod.ts";
+export * from "./env/pixel/mod.ts";
+// ready-made tasks (registered on import; the classifier task loads tfjs only when made)
+export {
+  buildSparsTask,
+  DEFAULT_TASK_OPTIONS,
+  makeClassifierTask,
+  makeOracleTask,
+  PAPER_TASK_OPTIONS,
+  type PhantomDataOptions,
+  type SparsTaskOptions,
+  taskCases,
+} from "./tasks/spars_tasks.ts";
 // eval
 export * from "./eval/metrics.ts";
 export * from "./eval/surface_distance.ts";

@@ -22,6 +22,66 @@ export interface RgbaFrame {
   readonly data: Uint8ClampedArray;
 }
 
+/**
+ * An 8-bit RGB image, Gymnasium's `rgb_array`: an H x W x 3 array (row-major, top row first,
+ * channels R,G,B), `width * height * 3` bytes.
+ */
+export interface RgbFrame {
+  /** Width W in pixels (> 0). */
+  readonly width: number;
+  /** Height H in pixels (> 0). */
+  readonly height: number;
+  /** Always 3. */
+  readonly channels: 3;
+  /** `height * width * 3` bytes, pixel (x, y) at `(y * width + x) * 3`. */
+  readonly data: Uint8Array;
+}
+
+/**
+ * The RGB frame of an RGBA frame: each pixel composited over black (`c * alpha / 255`, rounded),
+ * which for opaque pixels (all the renderer draws) just drops alpha.
+ * @throws {InvalidArgumentError} when `data.length !== width * height * 4`
+ */
+export function rgbaToRgb(frame: RgbaFrame): RgbFrame {
+  validateFrame(frame, "rgbaToRgb(frame)");
+  const n = frame.width * frame.height, src = frame.data;
+  const data = new Uint8Array(n * 3);
+  for (let i = 0, j = 0; i < n * 4; i += 4, j += 3) {
+    const a = src[i + 3];
+    if (a === 255) {
+      data[j] = src[i];
+      data[j + 1] = src[i + 1];
+      data[j + 2] = src[i + 2];
+    } else {
+      data[j] = Math.round(src[i] * a / 255);
+      data[j + 1] = Math.round(src[i + 1] * a / 255);
+      data[j + 2] = Math.round(src[i + 2] * a / 255);
+    }
+  }
+  return { width: frame.width, height: frame.height, channels: 3, data };
+}
+
+/** The opaque RGBA frame of an RGB frame (alpha 255); an RGBA frame is returned as is. */
+export function rgbToRgba(frame: RgbaFrame | RgbFrame): RgbaFrame {
+  if (!("channels" in frame && frame.channels === 3)) return frame as RgbaFrame;
+  const n = frame.width * frame.height;
+  if (!frame.data || frame.data.length !== n * 3) {
+    throw new InvalidArgumentError(
+      "frame.data",
+      `has length ${frame.data?.length}`,
+      `width * height * 3 = ${n * 3} bytes (an RGB frame)`,
+    );
+  }
+  const data = new Uint8ClampedArray(n * 4);
+  for (let i = 0, j = 0; j < n * 3; i += 4, j += 3) {
+    data[i] = frame.data[j];
+    data[i + 1] = frame.data[j + 1];
+    data[i + 2] = frame.data[j + 2];
+    data[i + 3] = 255;
+  }
+  return { width: frame.width, height: frame.height, data };
+}
+
 const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
 /** PNG's own limit on width and height. */
 const MAX_DIMENSION = 2 ** 31 - 1;
@@ -132,9 +192,11 @@ function chunk(type: string, body: Uint8Array): Uint8Array {
  * Encodes a frame as an 8-bit RGBA PNG (colour type 6, non-interlaced). Each row gets the filter
  * (None, Sub, Up, Average or Paeth) with the smallest sum of absolute residuals; the filtered
  * data is deflated by zlib in a single IDAT chunk. Throws {@link InvalidArgumentError} when the
- * size is not a positive integer or `data.length !== width * height * 4`.
+ * size is not a positive integer or `data.length !== width * height * 4` (`* 3` for an RGB frame,
+ * encoded opaque).
  */
-export function encodePng(frame: RgbaFrame): Uint8Array {
+export function encodePng(input: RgbaFrame | RgbFrame): Uint8Array {
+  const frame = rgbToRgba(input);
   validateFrame(frame, "encodePng(frame)");
   const { width, height, data } = frame;
   const stride = width * 4;
@@ -301,6 +363,6 @@ function toRgba(pixels: Uint8Array, width: number, height: number, channels: num
  * must exist. Encoding errors are thrown before anything is written; on a write error the temporary
  * file is removed.
  */
-export async function writePng(path: string, frame: RgbaFrame): Promise<void> {
+export async function writePng(path: string, frame: RgbaFrame | RgbFrame): Promise<void> {
   await writeFileAtomic(path, encodePng(frame));
 }

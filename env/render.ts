@@ -1,7 +1,10 @@
 /**
- * Rendering of a game's state: `"ansi"` text and `"rgb_array"` frames (an axial slice through the
- * centre of each agent's window, side by side: the image in grey, the probability map in colour,
- * both windows outlined, the labels' target contour when the case has labels).
+ * Rendering of a game's state: `"ansi"` text, `"rgb_array"` frames (Gymnasium's H x W x 3 uint8
+ * array, {@link RgbFrame}) and `"rgba_array"` frames (the same picture as RGBA, {@link RgbaFrame}).
+ * The picture: an axial slice through the centre of each agent's window, side by side (a's panel
+ * left, b's right, 4 px apart): the image in grey, the probability map in colour, both windows
+ * outlined, the labels' target contour when the case has labels. `rgb_array` is the RGBA frame
+ * with alpha dropped (every pixel is opaque; see `rgbaToRgb`).
  *
  * @module
  */
@@ -9,10 +12,26 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import { AGENT_COLORS, renderSlice, sideBySide } from "./frame.ts";
 import type { SparsGame } from "./game.ts";
 import { MOVE_NAMES } from "./geometry.ts";
-import type { RgbaFrame } from "./png.ts";
+import { type RgbaFrame, rgbaToRgb, type RgbFrame } from "./png.ts";
 
-/** Render modes of the envs. */
-export type RenderMode = "ansi" | "rgb_array";
+/** Render modes of the envs: text, H x W x 3 RGB, H x W x 4 RGBA. */
+export type RenderMode = "ansi" | "rgb_array" | "rgba_array";
+
+/** Every render mode, in the order of the envs' metadata. */
+export const RENDER_MODES: readonly RenderMode[] = ["ansi", "rgb_array", "rgba_array"];
+
+/** What `render()` returns in each mode. */
+export type Rendered = string | RgbFrame | RgbaFrame;
+
+/**
+ * The game rendered in `mode`.
+ * @throws {InvalidArgumentError} for frames before the first reset
+ */
+export function renderGame(game: SparsGame, mode: RenderMode, options: RenderOptions = {}): Rendered {
+  if (mode === "ansi") return renderAnsi(game);
+  const frame = renderRgb(game, options);
+  return mode === "rgb_array" ? rgbaToRgb(frame) : frame;
+}
 
 /** Options of {@link renderGame}. */
 export interface RenderOptions {

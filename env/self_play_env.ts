@@ -9,7 +9,7 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import { EnvStateError } from "./errors.ts";
 import type { Agent, AgentContext } from "./agent.ts";
 import { type AgentId, type AgentInfo, checkAction } from "./game.ts";
-import type { RgbaFrame } from "./png.ts";
+import type { Rendered } from "./render.ts";
 import { type ResetArgs, SparsEnv, type SparsEnvOptions } from "./spars_env.ts";
 import type { Box, Discrete } from "./spaces.ts";
 
@@ -146,7 +146,7 @@ export class SelfPlayEnv {
   }
 
   /** Renders the two-agent state. */
-  render(): string | RgbaFrame {
+  render(): Rendered {
     return this.env.render();
   }
 

@@ -15,8 +15,7 @@ import { type AgentId, AGENTS, type GameReset, type GameStep, type PerAgent, Spa
 import { MOVE_COUNT } from "./geometry.ts";
 import { ObservationEncoder, observationSpace } from "./observation.ts";
 import type { ProbabilityMap } from "./probability_map.ts";
-import type { RgbaFrame } from "./png.ts";
-import { renderAnsi, type RenderMode, type RenderOptions, renderRgb } from "./render.ts";
+import { RENDER_MODES, type Rendered, renderGame, type RenderMode, type RenderOptions } from "./render.ts";
 import { checkScores, type Scorer } from "./scorer.ts";
 import { type Box, Discrete } from "./spaces.ts";
 
@@ -70,7 +69,7 @@ export class SparsEnv {
   readonly possibleAgents: readonly AgentId[] = AGENTS;
   /** Render modes and name. */
   readonly metadata: { readonly renderModes: readonly RenderMode[]; readonly name: string } = {
-    renderModes: ["ansi", "rgb_array"],
+    renderModes: RENDER_MODES,
     name: "spars-v0",
   };
   /** The resolved options. */
@@ -101,7 +100,11 @@ export class SparsEnv {
     this.#cases = cases ?? [];
     this.renderMode = renderMode ?? "ansi";
     if (!this.metadata.renderModes.includes(this.renderMode)) {
-      throw new InvalidArgumentError("renderMode", `is '${this.renderMode}'`, "'ansi' or 'rgb_array'");
+      throw new InvalidArgumentError(
+        "renderMode",
+        `is '${this.renderMode}'`,
+        "'ansi', 'rgb_array' or 'rgba_array'",
+      );
     }
     this.#renderOptions = render ?? {};
     this.#game = new SparsGame(this.config, encoderPool(this.config));
@@ -185,9 +188,12 @@ export class SparsEnv {
     return result;
   }
 
-  /** Renders the current state in the env's render mode. */
-  render(): string | RgbaFrame {
-    return this.renderMode === "ansi" ? renderAnsi(this.#game) : renderRgb(this.#game, this.#renderOptions);
+  /**
+   * Renders the current state in the env's render mode: `ansi` text, `rgb_array` an H x W x 3
+   * `RgbFrame` (Gymnasium's), `rgba_array` the same picture as an RGBA frame.
+   */
+  render(): Rendered {
+    return renderGame(this.#game, this.renderMode, this.#renderOptions);
   }
 
   /** True once {@link close} was called. */

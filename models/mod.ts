@@ -21,3 +21,10 @@ export * from "./mil_training.ts";
 export * from "./onnx_export.ts";
 export * from "./onnx_runtime.ts";
 export * from "./onnx_scorer.ts";
+export * from "./pixel_network.ts";
+// Types the exports above refer to, defined in other layers (so that the API docs resolve them).
+export type { SparsGymError } from "../data/errors.ts";
+export type { Rng, RngState } from "../data/random.ts";
+export type { SupervisionLevel } from "../data/supervision.ts";
+export type { Case, Labels, Vec3, Volume } from "../data/types.ts";
+export type { Scorer, ScoreRequest } from "../env/scorer.ts";

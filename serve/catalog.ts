@@ -162,7 +162,10 @@ export class CaseStore {
   readonly #sets = new Map<string, { cases: Case[]; oracle: OracleScorer }>();
   readonly #limit: number;
 
-  /** @param limit most datasets kept (least recently made evicted first) */
+  /**
+   * Creates the instance.
+   * @param limit most datasets kept (least recently made evicted first)
+   */
   constructor(limit = 8) {
     this.#limit = limit;
   }

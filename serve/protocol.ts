@@ -29,8 +29,11 @@ export interface ArraySpec {
 
 /** An array to send: its data and row-major shape. */
 export interface OutArray {
-  /** The values (their length is the product of `shape`). */
-  readonly data: WireArray;
+  /**
+   * The values (their length is the product of `shape`), or equal-typed parts written one after the
+   * other (N observations stacked without a copy).
+   */
+  readonly data: WireArray | readonly WireArray[];
   /** Row-major shape. */
   readonly shape: readonly number[];
 }
@@ -52,7 +55,8 @@ const BYTES: Record<WireDtype, number> = { float32: 4, int32: 4, uint8: 1 };
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
-function dtypeOf(a: WireArray): WireDtype {
+function dtypeOf(data: WireArray | readonly WireArray[]): WireDtype {
+  const a = Array.isArray(data) ? data[0] : data as WireArray;
   return a instanceof Float32Array ? "float32" : a instanceof Int32Array ? "int32" : "uint8";
 }
 
@@ -66,8 +70,9 @@ export function encodeFrame(
   const specs: ArraySpec[] = [];
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {
+    const parts: readonly WireArray[] = Array.isArray(a.data) ? a.data : [a.data as WireArray];
     specs.push({ name, dtype: dtypeOf(a.data), shape: a.shape, offset });
-    offset = align4(offset + a.data.byteLength);
+    offset = align4(offset + parts.reduce((n, p) => n + p.byteLength, 0));
   }
   const json = encoder.encode(JSON.stringify(specs.length ? { ...header, arrays: specs } : header));
   const start = align4(4 + json.length);
@@ -75,7 +80,11 @@ export function encodeFrame(
   new DataView(out.buffer).setUint32(0, json.length, true);
   out.set(json, 4);
   Object.values(arrays).forEach((a, i) => {
-    out.set(new Uint8Array(a.data.buffer, a.data.byteOffset, a.data.byteLength), start + specs[i].offset);
+    let at = start + specs[i].offset;
+    for (const p of Array.isArray(a.data) ? a.data : [a.data as WireArray]) {
+      out.set(new Uint8Array(p.buffer, p.byteOffset, p.byteLength), at);
+      at += p.byteLength;
+    }
   });
   return out;
 }

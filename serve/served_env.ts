@@ -81,7 +81,11 @@ export class ServedSingle implements ServedEnv {
   readonly #env: SelfPlayEnv;
   readonly #opponent: "random" | "greedy";
 
-  /** @param options the env's options; @param opponent the opponent kind (seeded per seeded reset) */
+  /**
+   * Creates the instance.
+   * @param options the env's options
+   * @param opponent the opponent kind (seeded per seeded reset)
+   */
   constructor(options: SparsEnvOptions, opponent: "random" | "greedy") {
     this.#opponent = opponent;
     this.#env = new SelfPlayEnv({
@@ -142,7 +146,10 @@ function obsArray(data: Float32Array, space: Box): OutArray {
 export class ServedParallel implements ServedEnv {
   readonly #env: SparsEnv;
 
-  /** @param options the env's options */
+  /**
+   * Creates the instance.
+   * @param options the env's options
+   */
   constructor(options: SparsEnvOptions) {
     this.#env = new SparsEnv({ ...options, renderMode: "rgb_array", render: RENDER });
   }

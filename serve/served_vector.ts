@@ -25,12 +25,9 @@ function infoColumns(infos: readonly AgentInfo[]): Record<string, unknown[]> {
   };
 }
 
-/** Concatenates N observations into one [N, ...shape] array. */
+/** N observations as one [N, ...shape] array (written one after the other, no copy here). */
 function stack(observations: readonly Float32Array[], shape: readonly number[]): OutArray {
-  const size = observations[0].length;
-  const out = new Float32Array(observations.length * size);
-  observations.forEach((o, i) => out.set(o, i * size));
-  return { data: out, shape: [observations.length, ...shape] };
+  return { data: observations, shape: [observations.length, ...shape] };
 }
 
 /** A vector of self-play games. */
@@ -40,7 +37,11 @@ export class ServedVector implements ServedEnv {
   #opponent: Agent;
   #opponentObs: Float32Array[] = [];
 
-  /** @param options the vector env's options; @param opponent the opponent kind */
+  /**
+   * Creates the instance.
+   * @param options the vector env's options
+   * @param opponent the opponent kind
+   */
   constructor(options: VectorEnvOptions, opponent: "random" | "greedy") {
     this.#env = new VectorEnv(options);
     this.#opponentKind = opponent;

@@ -47,6 +47,7 @@ export function startServer(options: ServerOptions = {}): Promise<RunningServer>
     onRequest: (op: string) => {
       counts[op] = (counts[op] ?? 0) + 1;
     },
+    stats: () => ({ counts: { ...counts }, sessions: open.size }),
   };
   const sockets = new Set<WebSocket>();
   return new Promise((resolve) => {

@@ -25,10 +25,12 @@ export interface SessionContext {
   readonly envIds: readonly string[];
   /** Called with each request served (op name), for logs and counters. */
   readonly onRequest?: (op: string) => void;
+  /** Server-wide request counts per op (the `stats` op), and sessions open. */
+  readonly stats?: () => Record<string, unknown>;
 }
 
 /** The operations of the protocol. */
-export const OPS: readonly string[] = ["make", "reset", "step", "spaces", "render", "close", "ping"];
+export const OPS: readonly string[] = ["make", "reset", "step", "spaces", "render", "close", "ping", "stats"];
 
 function parseSeed(seed: unknown): number | number[] | undefined {
   if (seed === null || seed === undefined) return undefined;
@@ -46,7 +48,10 @@ export class Session {
   #env?: ServedEnv;
   #tail: Promise<unknown> = Promise.resolve();
 
-  /** @param context what the server shares */
+  /**
+   * Creates the instance.
+   * @param context what the server shares
+   */
   constructor(context: SessionContext) {
     this.#context = context;
   }
@@ -87,6 +92,7 @@ export class Session {
     arrays: Readonly<Record<string, ArrayLike<number>>>,
   ): Promise<Reply> {
     if (op === "ping") return { header: {} };
+    if (op === "stats") return { header: this.#context.stats?.() ?? {} };
     if (op === "make") return this.#make(h);
     if (op === "close") {
       this.close();

@@ -51,6 +51,8 @@ export interface SparsTaskOptions extends Omit<SparsEnvOptions, "scorer" | "case
   readonly opponent: "random" | "greedy" | Agent | OpponentFunction;
   /** Seed of a named opponent (default 0). */
   readonly opponentSeed: number;
+  /** Plays these cases instead of the split's (the oracle scorer then reads their labels). */
+  readonly cases?: readonly Case[];
   /** Replaces the task's scorer (e.g. a scorer wrapped for metering). */
   readonly scorer?: Scorer;
   /** Classifier task: folder of a classifier checkpoint (`classifier.json` and weights). */
@@ -121,9 +123,10 @@ export async function buildSparsTask(
     scorer,
     checkpoint: _checkpoint,
     batchSize: _batch,
+    cases: given,
     ...game
   } = o;
-  const cases = await taskCases(data, split);
+  const cases = given ?? await taskCases(data, split);
   return new SelfPlayEnv({
     ...game,
     scorer: scorer ?? await scorerFor(cases),

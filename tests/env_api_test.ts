@@ -156,7 +156,7 @@ Deno.test("VectorEnv NEXT_STEP autoreset: the ending step reports the flag, the 
   await assert.rejects(() => vec.step({ a: Int32Array.of(0), b: Int32Array.of(0, 0) }), /length/);
 });
 
-Deno.test("render: ansi text and an rgb_array frame that encodes to a decodable PNG", async () => {
+Deno.test("render: ansi text and an rgba_array frame that encodes to a decodable PNG", async () => {
   const ansi = new SparsEnv({ scorer: oracle, cases, ...game, start: [0, 0, 0] });
   await ansi.reset({ options: { case: cases[0] } });
   await ansi.step({ a: 0, b: 2 });
@@ -168,7 +168,7 @@ Deno.test("render: ansi text and an rgb_array frame that encodes to a decodable 
     cases,
     ...game,
     start: [0, 0, 0],
-    renderMode: "rgb_array",
+    renderMode: "rgba_array",
     render: { scale: 1 },
   });
   await env.reset({ options: { case: cases[0] } });

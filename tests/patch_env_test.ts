@@ -155,6 +155,7 @@ Deno.test("action mask in every info; an illegal pick is refused with a penalty 
   const env = envOn(scored, { illegalPenalty: 2.5 });
   const r0 = await env.reset();
   assert.ok(r0.infos.a.action_mask instanceof Uint8Array);
+  assert.notEqual(r0.infos.a.action_mask, r0.infos.b.action_mask); // each player owns its mask
   assert.deepEqual([...r0.infos.b.action_mask], new Array(17).fill(1));
   const r1 = await env.step({ a: 3 });
   const expected = new Array(17).fill(1);

@@ -14,7 +14,7 @@ import {
 } from "../env/registry.ts";
 import { SelfPlayEnv } from "../env/self_play_env.ts";
 import { DEFAULT_TASK_OPTIONS, taskCases } from "../tasks/spars_tasks.ts";
-import "../tasks/mod.ts";
+import "../tasks/spars_tasks.ts";
 
 /** Asserts that `fn` throws an instance of `cls` whose message holds `part`; returns the error. */
 function throwsWith(fn: () => unknown, cls: new (...a: never[]) => Error, part = ""): Error {

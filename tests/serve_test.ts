@@ -166,6 +166,9 @@ Deno.test("serve: bad messages get typed error replies; sessions are independent
     assert.deepStrictEqual(errorType(wrong), "InvalidArgumentError");
     assert.deepStrictEqual(errorType(await two.req({ op: "render" })), "InvalidArgumentError");
     assert.deepStrictEqual(server.sessions(), 2);
+    const stats = (await one.req({ op: "stats" })).header;
+    assert.deepStrictEqual(stats.sessions, 2);
+    assert.ok((stats.counts as Record<string, number>).step >= 2);
     await two.close();
     for (let i = 0; i < 50 && server.sessions() > 1; i++) await new Promise((r) => setTimeout(r, 10));
     assert.deepStrictEqual(server.sessions(), 1);

@@ -1,9 +1,11 @@
 import assert from "node:assert/strict";
 import { generatePhantom } from "../data/phantom.ts";
 import { Box, Discrete } from "../env/spaces.ts";
+import { EnvStateError } from "../env/errors.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
 import { RandomAgent } from "../env/baseline_agents.ts";
 import { SelfPlayEnv } from "../env/self_play_env.ts";
+import { checkEnv, type GymEnvLike } from "../env/checkers.ts";
 import {
   type Env,
   type EnvReset,
@@ -67,6 +69,7 @@ Deno.test("TimeLimit: truncated on the k-th step after reset, terminated passed 
   }
   assert.deepStrictEqual(flags, [[false, false], [false, false], [false, true]]);
   assert.equal(env.elapsedSteps, 3);
+  await assert.rejects(() => env.step(0), EnvStateError); // until reset
   await env.reset();
   assert.equal(env.elapsedSteps, 0);
   assert.equal((await env.step(0)).truncated, false);
@@ -199,4 +202,27 @@ Deno.test("wrappers: compose over a SelfPlayEnv; unwrapped and close reach it", 
   assert.equal(env.unwrapped, inner);
   env.close();
   await assert.rejects(() => inner.step(0), /close/);
+});
+
+Deno.test("wrappers: a wrapped SelfPlayEnv passes checkEnv (Gymnasium's check_env port)", async () => {
+  const c = generatePhantom({ seed: 5, shape: [16, 32, 32] });
+  const scorer = new OracleScorer([c], { target: 2 });
+  const make = () =>
+    // Not RecordEpisodeStatistics: its info.episode.t is wall time, so two rollouts differ by design.
+    new FrameStack(
+      new NormalizeObservation(
+        new TimeLimit(
+          new SelfPlayEnv({
+            scorer,
+            cases: [c],
+            window: [8, 16, 16],
+            observationShape: [4, 8, 8],
+            opponent: new RandomAgent(2),
+          }),
+          6,
+        ),
+      ),
+      3,
+    ) as unknown as GymEnvLike;
+  await checkEnv(make, { seed: 1, maxSteps: 20 });
 });

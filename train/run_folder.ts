@@ -24,6 +24,7 @@ import { writeFileAtomic } from "../data/atomic_write.ts";
 import { exists } from "../data/dataset_files.ts";
 import { acquireFolderLock, type FolderLock } from "../data/folder_lock.ts";
 import { createOwnedFolder } from "../data/owned_folder.ts";
+import { withProvenance } from "./provenance.ts";
 
 /** A run folder is missing, exists already, or holds something unexpected. */
 export class RunFolderError extends SparsGymError {}
@@ -114,7 +115,7 @@ export async function createRunFolder(
     flag: "--run",
     lock: options.lock ? TRAIN_LOCK_COMMAND : undefined,
     fill: async (temp) => {
-      await writeJsonAtomic(join(temp, "config.json"), config);
+      await writeJsonAtomic(join(temp, "config.json"), await withProvenance(config));
       await Deno.writeTextFile(join(temp, "metrics.jsonl"), "");
     },
   });

@@ -137,7 +137,10 @@ export class PatchGame {
     this.#roundPick = -1;
     const obs = encoder.encode(this.owner);
     const info = this.#info(-1, false);
-    return { observations: { a: obs, b: obs }, infos: { a: info, b: { ...info } } };
+    return {
+      observations: { a: obs, b: obs },
+      infos: { a: info, b: { ...info, action_mask: info.action_mask.slice() } },
+    };
   }
 
   /**

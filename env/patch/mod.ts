@@ -12,3 +12,4 @@ export * from "./render.ts";
 export * from "./patch_env.ts";
 export * from "./agents.ts";
 export * from "./self_play.ts";
+export * from "./vector_env.ts";

@@ -4,18 +4,20 @@
  * @module
  */
 import { InvalidArgumentError } from "../../data/errors.ts";
+import { EnvStateError } from "../errors.ts";
 import { type Env, type EnvReset, type EnvResetArgs, type EnvStep, Wrapper } from "./base.ts";
 
 /**
  * Sets `truncated` to true on the step that brings the episode's step count to `maxEpisodeSteps`
  * (counted since the last reset), whatever the wrapped env said; `terminated` is passed through,
- * so both may be true on that step. The count restarts at `reset`. Stepping past the limit without
- * a reset is the wrapped env's business (every further step is reported truncated).
+ * so both may be true on that step. The count restarts at `reset`. As every env of this package
+ * (and unlike Gymnasium, which lets it pass), a step after the episode ended throws until `reset`.
  */
 export class TimeLimit<O, A, I> extends Wrapper<O, A, I> {
   /** Steps per episode (positive integer). */
   readonly maxEpisodeSteps: number;
   #elapsed = 0;
+  #ended = false;
 
   /**
    * Wraps `env`.
@@ -38,14 +40,22 @@ export class TimeLimit<O, A, I> extends Wrapper<O, A, I> {
   override async reset(args?: EnvResetArgs): Promise<EnvReset<O, I>> {
     const r = await this.env.reset(args);
     this.#elapsed = 0;
+    this.#ended = false;
     return r;
   }
 
-  /** Steps the wrapped env; truncates at the limit. */
+  /**
+   * Steps the wrapped env; truncates at the limit.
+   * @throws {EnvStateError} after the episode ended (truncated here or ended by the wrapped env), until `reset`
+   */
   override async step(action: A): Promise<EnvStep<O, I>> {
+    if (this.#ended) {
+      throw new EnvStateError("step", "called after the episode ended (TimeLimit)", "reset() first");
+    }
     const r = await this.env.step(action);
     this.#elapsed++;
-    if (this.#elapsed >= this.maxEpisodeSteps && !r.truncated) return { ...r, truncated: true };
-    return r;
+    const truncated = r.truncated || this.#elapsed >= this.maxEpisodeSteps;
+    this.#ended = r.terminated || truncated;
+    return truncated === r.truncated ? r : { ...r, truncated };
   }
 }

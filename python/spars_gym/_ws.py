@@ -68,17 +68,29 @@ class WebSocket:
         return out
 
     def _fill(self) -> None:
-        chunk = self._sock.recv(1 << 20)
+        chunk = self._sock.recv(1 << 16)
         if not chunk:
             self.closed = True
             raise WebSocketError("connection closed by the server")
         self._buf += chunk
 
-    def _read(self, n: int) -> bytes:
-        while len(self._buf) < n:
-            self._fill()
-        out = bytes(self._buf[:n])
-        del self._buf[:n]
+    def _read(self, n: int) -> bytearray:
+        if len(self._buf) >= n:
+            out = self._buf[:n]
+            del self._buf[:n]
+            return out
+        # Large reads go straight into one buffer (no repeated growth and shifting).
+        out = bytearray(n)
+        view = memoryview(out)
+        have = len(self._buf)
+        view[:have] = self._buf
+        self._buf.clear()
+        while have < n:
+            got = self._sock.recv_into(view[have:], n - have)
+            if not got:
+                self.closed = True
+                raise WebSocketError("connection closed by the server")
+            have += got
         return out
 
     def send_frame(self, opcode: int, payload: bytes, fin: bool = True) -> None:
@@ -103,7 +115,7 @@ class WebSocket:
         else:
             self.send_frame(2, bytes(data))
 
-    def _frame(self) -> Tuple[bool, int, bytes]:
+    def _frame(self) -> Tuple[bool, int, bytearray]:
         b0, b1 = self._read(2)
         n = b1 & 0x7F
         if n == 126:
@@ -113,17 +125,17 @@ class WebSocket:
         key = self._read(4) if b1 & 0x80 else None
         payload = self._read(n)
         if key is not None:
-            payload = _mask(payload, key)
+            payload = bytearray(_mask(bytes(payload), key))
         return bool(b0 & 0x80), b0 & 0x0F, payload
 
-    def recv(self) -> Union[bytes, str]:
+    def recv(self) -> Union[bytearray, str]:
         """Receives one whole message (answers pings; raises WebSocketError on close)."""
         parts = []
         kind = None
         while True:
             fin, opcode, payload = self._frame()
             if opcode == 9:
-                self.send_frame(10, payload)
+                self.send_frame(10, bytes(payload))
                 continue
             if opcode == 10:
                 continue
@@ -136,7 +148,7 @@ class WebSocket:
                 raise WebSocketError(f"frame: unexpected opcode {opcode}")
             parts.append(payload)
             if fin:
-                data = b"".join(parts)
+                data = parts[0] if len(parts) == 1 else bytearray(b"".join(parts))
                 return data.decode() if kind == 1 else data
 
     def close(self) -> None:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
@@ -63,7 +65,12 @@ class LocalServer:
             "run", "--allow-net=127.0.0.1", "--allow-read", "--allow-env", "--allow-ffi",
             "serve/main.ts", "--port", "0", *(extra_args or []),
         ]
-        self.process = subprocess.Popen(cmd, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # Its own process group: deno may run under a wrapper (npx, node_modules/.bin/deno is a node
+        # script) that does not pass signals on, so stop() signals the whole group.
+        self.process = subprocess.Popen(
+            cmd, cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            start_new_session=os.name == "posix",
+        )
         first: List[str] = []
         reader = threading.Thread(target=lambda: first.append(self.process.stdout.readline()), daemon=True)
         reader.start()
@@ -81,13 +88,25 @@ class LocalServer:
 
     def stop(self) -> None:
         """Terminates the server (idempotent)."""
-        if self.process.poll() is None:
-            self.process.terminate()
+        p = self.process
+        if os.name == "posix":
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(p.pid, sig)
+                except (ProcessLookupError, PermissionError):
+                    break
+                try:
+                    p.wait(5)
+                    time.sleep(0.05)  # then SIGKILL whatever of the group is left (usually nothing)
+                except subprocess.TimeoutExpired:
+                    continue
+        elif p.poll() is None:
+            p.terminate()
             try:
-                self.process.wait(10)
+                p.wait(10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                p.kill()
+                p.wait()
 
 
 class Connection:

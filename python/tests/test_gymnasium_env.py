@@ -1,4 +1,7 @@
 """Gymnasium's own checker and the Env's contract against a live server."""
+import os
+import time
+
 import gymnasium
 import numpy as np
 import pytest
@@ -114,3 +117,12 @@ def test_local_server_started_and_stopped_by_env():
     finally:
         e.close()
     assert proc.poll() is not None
+    if os.name == "posix":  # the real deno under any wrapper (npx, node) is gone too
+        for _ in range(100):
+            try:
+                os.killpg(proc.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the local server's process group outlived close()")

@@ -1,0 +1,211 @@
+/**
+ * The learned agent of the patch game and its masked PPO update.
+ *
+ * Network: the package's {@link PolicyNetwork} over the whole-image observation `[oz, oy, ox, 2]`
+ * (intensity with taken patches zeroed, taken mask; already in [0, 1], so `intensityWindow: null`)
+ * with `n + 1` logits (n patches + terminate). A 2D image is a volume of depth 1: the stride-2
+ * 'same' convolutions keep depth 1 (kernel depth 2 over one real slice and padding).
+ *
+ * Masking: illegal actions (taken patches, `info.action_mask[k] = 0`) get `MASKED_LOGIT` added to
+ * their logit, both when acting and inside the PPO loss, so their probability is exactly 0 in
+ * float32 and the ratio and entropy are those of the masked distribution. A large finite value
+ * instead of -inf: `exp(-inf) * -inf` is NaN in the entropy term, `0 * -1e9` is 0.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { InvalidArgumentError } from "../data/errors.ts";
+import { Rng } from "../data/random.ts";
+import type { PatchAgent, PatchAgentContext } from "../env/patch/agents.ts";
+import type { Adam } from "./adam.ts";
+import { explainedVariance } from "./gae.ts";
+import { type ActionMode, chooseActions } from "./policy_agent.ts";
+import type { PolicyNetwork } from "./policy_network.ts";
+import { clipByGlobalNorm, ppoLoss, type PpoOptions } from "./ppo.ts";
+
+/** Added to the logit of an illegal action. */
+export const MASKED_LOGIT = -1e9;
+
+/** Packs action masks (each `k` entries, 1 = legal) into an additive logit bias `[n * k]`. */
+export function maskBias(masks: readonly Uint8Array[], k: number): Float32Array {
+  const out = new Float32Array(masks.length * k);
+  masks.forEach((m, i) => {
+    if (m.length !== k) throw new InvalidArgumentError(`masks[${i}]`, `has ${m.length} entries`, `${k}`);
+    for (let j = 0; j < k; j++) out[i * k + j] = m[j] ? 0 : MASKED_LOGIT;
+  });
+  return out;
+}
+
+/** Actions, log-probabilities (of the masked policy) and values of a batch. */
+export interface MaskedPolicyStep {
+  /** Chosen actions (always legal when the mask allows any action). */
+  readonly actions: Int32Array;
+  /** Their log-probabilities. */
+  readonly logProbs: Float32Array;
+  /** State values. */
+  readonly values: Float32Array;
+}
+
+/** A {@link PolicyNetwork} playing the patch game with masked logits. */
+export class PatchPolicyAgent implements PatchAgent {
+  /** Name for reports. */
+  readonly name: string;
+  /** The network (owned by the caller). */
+  readonly network: PolicyNetwork;
+  /** `sample` or `greedy` (argmax). */
+  mode: ActionMode;
+  readonly #rng: Rng;
+
+  /**
+   * Wraps a network.
+   * @param network policy with `actions = n + 1`
+   * @param options `mode` (default sample), `seed` (default 0), `name`
+   */
+  constructor(network: PolicyNetwork, options: { mode?: ActionMode; seed?: number; name?: string } = {}) {
+    this.network = network;
+    this.mode = options.mode ?? "sample";
+    this.#rng = new Rng(options.seed ?? 0);
+    this.name = options.name ?? `patch-policy(${this.mode})`;
+  }
+
+  /** Masked actions, log-probabilities and values. */
+  async step(observations: readonly Float32Array[], masks: readonly Uint8Array[]): Promise<MaskedPolicyStep> {
+    const k = this.network.architecture.actions;
+    const bias = maskBias(masks, k);
+    const [lp, v] = tf.tidy(() => {
+      const out = this.network.forward(this.network.observationTensor(observations));
+      const logits = tf.add(out.logits, tf.tensor2d(bias, [observations.length, k]));
+      return [tf.logSoftmax(logits), out.values];
+    });
+    try {
+      const logProbs = await lp.data() as Float32Array;
+      const values = new Float32Array(await v.data() as Float32Array);
+      const chosen = chooseActions(logProbs, k, this.mode, this.#rng);
+      return { actions: chosen.actions, logProbs: chosen.logProbs, values };
+    } finally {
+      tf.dispose([lp, v]);
+    }
+  }
+
+  /** One action per observation, masked by each context's action mask. */
+  async act(
+    observations: readonly Float32Array[],
+    contexts: readonly PatchAgentContext[],
+  ): Promise<Int32Array> {
+    return (await this.step(observations, contexts.map((c) => c.actionMask))).actions;
+  }
+}
+
+/** One PPO batch with its action masks. */
+export interface MaskedPpoBatch {
+  /** Transitions. */
+  readonly size: number;
+  /** Observations `size * observationLength` (in [0, 1]; no window applied). */
+  readonly observations: Float32Array;
+  /** Masks `size * actions` (1 = legal). */
+  readonly masks: Uint8Array;
+  /** Actions. */
+  readonly actions: Int32Array;
+  /** Behaviour log-probabilities. */
+  readonly logProbs: Float32Array;
+  /** Values at collection. */
+  readonly values: Float32Array;
+  /** Advantages. */
+  readonly advantages: Float32Array;
+  /** Value targets. */
+  readonly returns: Float32Array;
+}
+
+/** Means of one update. */
+export interface MaskedPpoStats {
+  /** Policy loss. */
+  readonly policyLoss: number;
+  /** Value loss. */
+  readonly valueLoss: number;
+  /** Entropy of the masked policy (nats). */
+  readonly entropy: number;
+  /** Approximate KL. */
+  readonly approxKl: number;
+  /** Clip fraction. */
+  readonly clipFraction: number;
+  /** Gradient norm before clipping. */
+  readonly gradNorm: number;
+  /** Explained variance. */
+  readonly explainedVariance: number;
+}
+
+/**
+ * The PPO update of `agents/ppo.ts` (same loss via `ppoLoss`, global-norm clip, Adam) with the
+ * masks added to the logits. Shuffling by `rng`.
+ */
+export async function maskedPpoUpdate(
+  network: PolicyNetwork,
+  optimizer: Adam,
+  batch: MaskedPpoBatch,
+  options: PpoOptions,
+  learningRate: number,
+  rng: Rng,
+): Promise<MaskedPpoStats> {
+  const len = network.observationLength, k = network.architecture.actions;
+  const [z, y, x] = network.architecture.observationShape, c = network.architecture.channels;
+  optimizer.learningRate = learningRate;
+  const sums = new Float64Array(6);
+  let count = 0;
+  const order = Array.from({ length: batch.size }, (_, i) => i);
+  for (let epoch = 0; epoch < options.updateEpochs; epoch++) {
+    rng.shuffle(order);
+    for (let start = 0; start < batch.size; start += options.minibatchSize) {
+      const idx = order.slice(start, start + options.minibatchSize), m = idx.length;
+      const obs = new Float32Array(m * len), bias = new Float32Array(m * k);
+      idx.forEach((i, j) => {
+        obs.set(batch.observations.subarray(i * len, (i + 1) * len), j * len);
+        for (let a = 0; a < k; a++) bias[j * k + a] = batch.masks[i * k + a] ? 0 : MASKED_LOGIT;
+      });
+      const gather = (src: Float32Array) => Float32Array.from(idx, (i) => src[i]);
+      const { value, grads, aux } = tf.tidy(() => {
+        const inputs = tf.tensor5d(obs, [m, z, y, x, c]);
+        const maskT = tf.tensor2d(bias, [m, k]);
+        const actions = tf.tensor1d(Int32Array.from(idx, (i) => batch.actions[i]), "int32");
+        const oldLogProbs = tf.tensor1d(gather(batch.logProbs));
+        const oldValues = tf.tensor1d(gather(batch.values));
+        const advantages = tf.tensor1d(gather(batch.advantages));
+        const returns = tf.tensor1d(gather(batch.returns));
+        let parts: tf.Tensor | undefined;
+        const result = tf.variableGrads(() => {
+          const out = network.forward(inputs);
+          const logits = tf.add(out.logits, maskT) as tf.Tensor2D;
+          const t = ppoLoss({
+            logits,
+            values: out.values,
+            actions,
+            oldLogProbs,
+            oldValues,
+            advantages,
+            returns,
+          }, options);
+          parts = tf.keep(tf.stack([t.policyLoss, t.valueLoss, t.entropy, t.approxKl, t.clipFraction]));
+          return t.loss;
+        }, network.variables as tf.Variable[]);
+        return { ...result, aux: parts! };
+      });
+      const gradTensors = network.variables.map((v) => grads[v.name]);
+      const gradients = await Promise.all(gradTensors.map((g) => g.data() as Promise<Float32Array>));
+      const { clipped, norm } = clipByGlobalNorm(gradients, options.maxGradNorm);
+      await optimizer.apply(clipped);
+      const s = [...(await aux.data()), norm];
+      tf.dispose([value, aux, ...gradTensors]);
+      for (let j = 0; j < 6; j++) sums[j] += s[j];
+      count++;
+    }
+  }
+  const mean = (j: number) => (count ? sums[j] / count : NaN);
+  return {
+    policyLoss: mean(0),
+    valueLoss: mean(1),
+    entropy: mean(2),
+    approxKl: mean(3),
+    clipFraction: mean(4),
+    gradNorm: mean(5),
+    explainedVariance: explainedVariance(batch.values, batch.returns),
+  };
+}

@@ -1,0 +1,37 @@
+import nodeAssert from "node:assert/strict";
+import { parsePixelArgs, PixelCliError, runPixelCli } from "../train/pixel_cli.ts";
+import { fitThresholdBaseline, thresholdMasks } from "../train/pixel_train.ts";
+import type { PixelSlice } from "../env/pixel/pixel_env.ts";
+
+Deno.test("train:pixel: defaults are the paper's; bad options are refused before anything is written", async () => {
+  const p = parsePixelArgs([]);
+  nodeAssert.ok(p !== "help");
+  const { config } = p as Exclude<typeof p, "help">;
+  nodeAssert.equal(config.a2c.gamma, 0.95);
+  nodeAssert.equal(config.a2c.tMax, 10);
+  nodeAssert.equal(config.a2c.learningRate, 1e-3);
+  nodeAssert.equal(config.a2c.batchSize, 2);
+  nodeAssert.equal(config.supervision, "voxel labels (fully supervised)");
+  nodeAssert.equal(parsePixelArgs(["--help"]), "help");
+  nodeAssert.throws(() => parsePixelArgs(["--network", "huge"]), PixelCliError);
+  nodeAssert.throws(() => parsePixelArgs(["--gamma", "2"]), Error);
+  nodeAssert.throws(() => parsePixelArgs(["--t-max", "0"]), PixelCliError);
+  nodeAssert.throws(() => parsePixelArgs(["--warm-start", "--fcn-seconds", "0"]), PixelCliError);
+  nodeAssert.equal(config.fcn.warmStart, false);
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "pixel_cli_" });
+  const run = `${dir}/run`;
+  nodeAssert.equal(await runPixelCli(["--run", run, "--lr", "x"]), 2);
+  await nodeAssert.rejects(Deno.stat(run));
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("threshold baseline: the band of best Dice on a hand-made pair of slices", () => {
+  // Target pixels have intensity 0.5; others 0.1 or 0.9: the only perfect band holds 0.5 alone.
+  const image = Float32Array.from([0.1, 0.5, 0.9, 0.5, 0.1, 0.9, 0.5, 0.1, 0.9]);
+  const truth = Uint8Array.from(image, (v) => (v === 0.5 ? 1 : 0));
+  const s: PixelSlice = { id: "a", shape: [3, 3], spacing: [1, 1], image, truth };
+  const band = fitThresholdBaseline([s], 10);
+  nodeAssert.ok(band.lo > 0.1 && band.lo <= 0.5 && band.hi >= 0.5 && band.hi < 0.9, JSON.stringify(band));
+  nodeAssert.deepEqual(thresholdMasks([s], band)[0], truth);
+});

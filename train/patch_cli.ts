@@ -1,0 +1,166 @@
+/**
+ * `deno task train:patch`: self-play PPO on the patch game ("Competing for pixels") over several
+ * seeds on the embedded 2D phantoms, then the test-split table (learned vs random vs greedy, Dice
+ * mean and sd over seeds). Writes `runs/patch-<date>-<time>/` (or `--run DIR`): `config.json`,
+ * `metrics.jsonl` (one line per update and seed), `policy-seed<k>.bin`, `eval.json`, `eval.md`.
+ *
+ * Options: `--seeds 0,1,2` `--updates N` `--envs N` `--cases N` `--grid ZxYxX` `--backend cpu|wasm`
+ * `--run DIR` `--help`.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { InvalidArgumentError } from "../data/errors.ts";
+import type { Vec3 } from "../data/types.ts";
+import { writeWeightsFile } from "../agents/snapshot.ts";
+import { type BackendName, initBackend } from "../models/backend.ts";
+import { DEFAULT_PATCH_TRAIN_CONFIG, type PatchTrainConfig, trainPatch } from "./patch_train.ts";
+import { createRunFolder, defaultRunDir, writeJsonAtomic } from "./run_folder.ts";
+
+const HELP = `deno task train:patch [--seeds 0,1,2] [--updates ${DEFAULT_PATCH_TRAIN_CONFIG.updates}] ` +
+  `[--envs ${DEFAULT_PATCH_TRAIN_CONFIG.envs}] [--cases ${DEFAULT_PATCH_TRAIN_CONFIG.cases}] ` +
+  `[--grid 1x8x8] [--backend cpu] [--run DIR]`;
+
+/** Parsed command line. */
+export interface PatchCliArgs {
+  /** Seeds, one run each. */
+  readonly seeds: number[];
+  /** Config shared by the seeds (its `seed` is replaced). */
+  readonly config: PatchTrainConfig;
+  /** tfjs backend. */
+  readonly backend: BackendName;
+  /** Run folder (default `runs/patch-<stamp>`). */
+  readonly run?: string;
+}
+
+/**
+ * Parses the flags.
+ * @throws {InvalidArgumentError} naming the flag for a bad value or an unknown flag
+ */
+export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
+  let seeds = [0, 1, 2], backend: BackendName = "cpu", run: string | undefined;
+  const c: { -readonly [K in keyof PatchTrainConfig]: PatchTrainConfig[K] } = {
+    ...DEFAULT_PATCH_TRAIN_CONFIG,
+  };
+  const int = (flag: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (!(Number.isInteger(n) && n >= 1)) {
+      throw new InvalidArgumentError(flag, `is ${v}`, "a positive integer");
+    }
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i], v = argv[i + 1];
+    if (flag === "--help" || flag === "-h") return "help";
+    i++;
+    if (flag === "--seeds") {
+      seeds = (v ?? "").split(",").map((s) => Number(s));
+      if (!seeds.length || !seeds.every((s) => Number.isInteger(s) && s >= 0)) {
+        throw new InvalidArgumentError("--seeds", `is ${v}`, "comma-separated integers >= 0");
+      }
+    } else if (flag === "--updates") c.updates = int(flag, v);
+    else if (flag === "--envs") c.envs = int(flag, v);
+    else if (flag === "--cases") c.cases = int(flag, v);
+    else if (flag === "--grid") {
+      const g = (v ?? "").split("x").map(Number);
+      if (!(g.length === 3 && g.every((n) => Number.isInteger(n) && n >= 1))) {
+        throw new InvalidArgumentError("--grid", `is ${v}`, "ZxYxX positive integers, e.g. 1x8x8");
+      }
+      c.grid = g as unknown as Vec3;
+    } else if (flag === "--backend") {
+      if (v !== "cpu" && v !== "wasm") throw new InvalidArgumentError("--backend", `is ${v}`, "cpu or wasm");
+      backend = v;
+    } else if (flag === "--run") {
+      if (!v) throw new InvalidArgumentError("--run", "has no value", "a folder");
+      run = v;
+    } else throw new InvalidArgumentError("arguments", `have unknown flag ${flag}`, HELP);
+  }
+  return { seeds, config: c, backend, run };
+}
+
+const fmt = (v: number) => Number.isNaN(v) ? "n/a" : v.toFixed(3);
+
+async function main(): Promise<void> {
+  const args = parsePatchArgs(Deno.args);
+  if (args === "help") {
+    console.log(HELP);
+    return;
+  }
+  const info = await initBackend(args.backend);
+  console.log(`tfjs backend: ${info.name} (${info.details})`);
+  const dir = args.run ?? defaultRunDir("runs", "patch");
+  const folder = await createRunFolder(dir, { command: "train:patch", seeds: args.seeds, ...args.config });
+  const perSeed: {
+    seed: number;
+    rows: { player: string; dice: number; emptyCorrect: number; meanSteps: number }[];
+    seconds: number;
+  }[] = [];
+  for (const seed of args.seeds) {
+    const r = await trainPatch({ ...args.config, seed }, async (line) => {
+      await Deno.writeTextFile(folder.metricsPath, JSON.stringify({ seed, ...line }) + "\n", {
+        append: true,
+      });
+      if (line.update % 10 === 0 || line.update === 1) {
+        console.log(
+          `seed ${seed} update ${line.update}: return ${fmt(line.meanReturn)} length ${
+            fmt(line.meanLength)
+          } entropy ${fmt(line.entropy)}`,
+        );
+      }
+    });
+    await writeWeightsFile(join(dir, `policy-seed${seed}.bin`), await r.network.getWeights(), {
+      seed,
+      grid: args.config.grid,
+    });
+    r.network.dispose();
+    perSeed.push({
+      seed,
+      rows: r.rows.map(({ player, dice, emptyCorrect, meanSteps }) => ({
+        player,
+        dice,
+        emptyCorrect,
+        meanSteps,
+      })),
+      seconds: r.seconds,
+    });
+    console.log(
+      `seed ${seed}: ${r.rows.map((x) => `${x.player} ${fmt(x.dice)}`).join(", ")} (${
+        r.seconds.toFixed(0)
+      } s)`,
+    );
+  }
+  const players = perSeed[0].rows.map((x) => x.player);
+  const table = players.map((player, p) => {
+    const ds = perSeed.map((s) => s.rows[p].dice);
+    const mean = ds.reduce((a, b) => a + b, 0) / ds.length;
+    const sd = ds.length > 1 ? Math.sqrt(ds.reduce((a, b) => a + (b - mean) ** 2, 0) / (ds.length - 1)) : 0;
+    const empty = perSeed.map((s) => s.rows[p].emptyCorrect).reduce((a, b) => a + b, 0) / ds.length;
+    const steps = perSeed.map((s) => s.rows[p].meanSteps).reduce((a, b) => a + b, 0) / ds.length;
+    return { player, diceMean: mean, diceSd: sd, emptyCorrect: empty, meanSteps: steps };
+  });
+  const supervision = "voxel labels (oracle scorer)";
+  await writeJsonAtomic(join(dir, "eval.json"), { supervision, seeds: args.seeds, table, perSeed });
+  const md = [
+    `# Patch game: test split, ${args.seeds.length} seed(s), supervision: ${supervision}`,
+    "",
+    `Grid ${args.config.grid.join("x")}, ${args.config.updates} PPO updates x ${args.config.envs} games x ${
+      args.config.ppo.numSteps ?? 32
+    } steps, PFSP pool. Dice over test cases with tumour (mean over seeds, sd across seeds).`,
+    "",
+    "| player | Dice mean | Dice sd (seeds) | tumour-free cases left empty | moves per game |",
+    "| --- | --- | --- | --- | --- |",
+    ...table.map((t) =>
+      `| ${t.player} | ${fmt(t.diceMean)} | ${fmt(t.diceSd)} | ${fmt(t.emptyCorrect)} | ${
+        t.meanSteps.toFixed(1)
+      } |`
+    ),
+    "",
+    `Wall time: ${perSeed.map((s) => `seed ${s.seed} ${s.seconds.toFixed(0)} s`).join(", ")}.`,
+    "",
+  ].join("\n");
+  await Deno.writeTextFile(join(dir, "eval.md"), md);
+  console.log(md);
+  console.log(`run folder: ${dir}`);
+}
+
+if (import.meta.main) await main();

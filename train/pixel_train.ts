@@ -1,0 +1,261 @@
+/**
+ * Training and evaluation of the pixel-level actor-critic (PixelDRL-MG) on 2D slices: the loop
+ * behind `deno task train:pixel`. Every reported row is "voxel labels (fully supervised)": the env's
+ * rewards read the voxel ground truth.
+ *
+ * - {@link trainPixel}: epochs over the training slices in shuffled batches of `batchSize` episodes
+ *   (one update each), stopping at `epochs` or `maxSeconds`; validation Dice after each epoch.
+ * - {@link evaluatePixelPolicy}: greedy actions for `tMax` steps on each slice; Dice after every
+ *   step (the paper's Dice-against-step curve) and the final masks.
+ * - {@link fitThresholdBaseline}: an intensity band `[lo, hi]` chosen by grid search on the training
+ *   slices (mean Dice), the "simple threshold" baseline.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Adam } from "../agents/adam.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
+import { Rng } from "../data/random.ts";
+import type { SplitName } from "../data/split.ts";
+import { PAPER_ACTIONS, PixelSegEnv, type PixelSlice } from "../env/pixel/pixel_env.ts";
+import { dice, scoreSegmentation, summarize, type Summary } from "../eval/metrics.ts";
+import type { PixelA2cLearner, PixelA2cOptions } from "../agents/pixel_a2c.ts";
+import type { PixelNetwork } from "../models/pixel_network.ts";
+
+/** Options of {@link trainPixel}. */
+export interface PixelTrainOptions {
+  /** Passes over the training slices. */
+  readonly epochs: number;
+  /** Wall-clock budget in seconds (training stops after the update that crosses it). */
+  readonly maxSeconds: number;
+  /** Seed of the batch order and env resets. */
+  readonly seed: number;
+  /** Called after every update. */
+  readonly onUpdate?: (record: Record<string, number>) => void | Promise<void>;
+  /** Called after every epoch with the validation Dice. */
+  readonly onEpoch?: (record: Record<string, number>) => void | Promise<void>;
+}
+
+/** A set of per-slice scores, summarised. */
+export interface PixelScores {
+  /** Dice. */
+  readonly dice: Summary;
+  /** IoU. */
+  readonly iou: Summary;
+  /** Sensitivity. */
+  readonly sensitivity: Summary;
+  /** Precision (PPV). */
+  readonly ppv: Summary;
+  /** HD95 in mm (infinite when a mask is empty: counted in `infCount`). */
+  readonly hd95: Summary;
+}
+
+/** Scores of predicted masks against the slices' truth. */
+export function scorePixelMasks(slices: readonly PixelSlice[], masks: readonly Uint8Array[]): PixelScores {
+  const rows = slices.map((s, i) =>
+    scoreSegmentation(masks[i], s.truth, [1, s.shape[0], s.shape[1]], [1, s.spacing[0], s.spacing[1]])
+  );
+  return {
+    dice: summarize(rows.map((r) => r.dice)),
+    iou: summarize(rows.map((r) => r.iou)),
+    sensitivity: summarize(rows.map((r) => r.sensitivity)),
+    ppv: summarize(rows.map((r) => r.precision)),
+    hd95: summarize(rows.map((r) => r.hd95)),
+  };
+}
+
+/** Result of {@link evaluatePixelPolicy}. */
+export interface PixelPolicyEvaluation {
+  /** Final masks, one per slice `[y, x]`. */
+  readonly masks: Uint8Array[];
+  /** Mean Dice over slices after step t = 0 (the initial mask) .. tMax. */
+  readonly diceByStep: number[];
+}
+
+/** Greedy rollouts of the learner's policy on every slice (batched by `batchSize`). */
+export async function evaluatePixelPolicy(
+  learner: PixelA2cLearner,
+  slices: readonly PixelSlice[],
+  batchSize = 8,
+): Promise<PixelPolicyEvaluation> {
+  const T = learner.options.tMax, masks: Uint8Array[] = [], sums = new Float64Array(T + 1);
+  for (let start = 0; start < slices.length; start += batchSize) {
+    const group = slices.slice(start, start + batchSize), b = group.length;
+    const envs = group.map((s) => new PixelSegEnv({ slices: [s], tMax: T, actions: actionsOf(learner) }));
+    const [h, w] = envs[0].shape, p = h * w;
+    let obs = envs.map((e) => e.reset({ options: { index: 0 } }).observation);
+    envs.forEach((e, i) => (sums[0] += dice(e.mask, group[i].truth)));
+    for (let t = 1; t <= T; t++) {
+      const stacked = new Float32Array(b * p * 2);
+      obs.forEach((o, i) => stacked.set(o, i * p * 2));
+      const actions = await learner.act(stacked, [b, h, w], true);
+      obs = envs.map((e, i) => e.step(actions.subarray(i * p, (i + 1) * p)).observation);
+      envs.forEach((e, i) => (sums[t] += dice(e.mask, group[i].truth)));
+    }
+    envs.forEach((e) => masks.push(e.mask));
+  }
+  return { masks, diceByStep: Array.from(sums, (s) => s / slices.length) };
+}
+
+function actionsOf(learner: PixelA2cLearner) {
+  const a = learner.network.config.actions;
+  if (a !== PAPER_ACTIONS.length) {
+    throw new InvalidArgumentError(
+      "network.actions",
+      `is ${a}`,
+      `${PAPER_ACTIONS.length} (the paper's actions)`,
+    );
+  }
+  return PAPER_ACTIONS;
+}
+
+/**
+ * Trains the learner (see the module doc).
+ * @returns updates and epochs run, seconds spent
+ */
+export async function trainPixel(
+  learner: PixelA2cLearner,
+  data: Record<SplitName, PixelSlice[]>,
+  options: PixelTrainOptions,
+): Promise<{ updates: number; epochs: number; seconds: number }> {
+  const o: PixelA2cOptions = learner.options, rng = new Rng(options.seed);
+  const envs = Array.from(
+    { length: o.batchSize },
+    () => new PixelSegEnv({ slices: data.train, tMax: o.tMax }),
+  );
+  const order = data.train.map((_, i) => i);
+  const t0 = performance.now();
+  let updates = 0, epoch = 0;
+  const elapsed = () => (performance.now() - t0) / 1000;
+  for (; epoch < options.epochs && elapsed() < options.maxSeconds; epoch++) {
+    rng.shuffle(order);
+    const lr = learner.learningRateAt(epoch);
+    for (
+      let start = 0;
+      start + o.batchSize <= order.length && elapsed() < options.maxSeconds;
+      start += o.batchSize
+    ) {
+      const obs = envs.map((e, i) => e.reset({ options: { index: order[start + i] } }).observation);
+      const ep = await learner.collect(envs, obs);
+      const stats = await learner.update(ep, lr);
+      updates++;
+      await options.onUpdate?.({
+        update: updates,
+        epoch: epoch + 1,
+        seconds: elapsed(),
+        meanReward: ep.meanReward,
+        ...stats,
+      });
+    }
+    if (data.val.length) {
+      const val = await evaluatePixelPolicy(learner, data.val);
+      await options.onEpoch?.({
+        epoch: epoch + 1,
+        update: updates,
+        seconds: elapsed(),
+        valDice: val.diceByStep[o.tMax],
+      });
+    }
+  }
+  return { updates, epochs: epoch, seconds: elapsed() };
+}
+
+/** An intensity band `lo <= image <= hi` (image in [0, 1]). */
+export interface ThresholdBand {
+  /** Lower bound. */
+  readonly lo: number;
+  /** Upper bound. */
+  readonly hi: number;
+}
+
+/** The band's masks. */
+export function thresholdMasks(slices: readonly PixelSlice[], band: ThresholdBand): Uint8Array[] {
+  return slices.map((s) => Uint8Array.from(s.image, (v) => (v >= band.lo && v <= band.hi ? 1 : 0)));
+}
+
+/** The band of best mean Dice on `slices` over a grid of `steps + 1` levels in [0, 1] (ties: first). */
+export function fitThresholdBaseline(slices: readonly PixelSlice[], steps = 50): ThresholdBand {
+  let best: ThresholdBand = { lo: 0, hi: 1 }, bestDice = -1;
+  for (let i = 0; i <= steps; i++) {
+    for (let j = i; j <= steps; j++) {
+      const band = { lo: i / steps, hi: j / steps };
+      const masks = thresholdMasks(slices, band);
+      let sum = 0;
+      slices.forEach((s, k) => (sum += dice(masks[k], s.truth) || 0));
+      if (sum > bestDice) [best, bestDice] = [band, sum];
+    }
+  }
+  return best;
+}
+
+/** Options of {@link trainCrossEntropyFcn}. */
+export interface FcnTrainOptions {
+  /** Wall-clock budget in seconds. */
+  readonly maxSeconds: number;
+  /** Adam step size. */
+  readonly learningRate: number;
+  /** Slices per step. */
+  readonly batchSize: number;
+  /** Seed of the batch order. */
+  readonly seed: number;
+  /** Train on random mask channels too (see {@link trainCrossEntropyFcn}). */
+  readonly augmentMasks: boolean;
+}
+
+/**
+ * The supervised baseline of the same network ("a one-step thresholded FCN of the same trunk trained
+ * by cross-entropy"): the policy head at the initial all-foreground state is trained by per-pixel
+ * cross-entropy towards "keep" on truth pixels and "set background" elsewhere (voxel labels, fully
+ * supervised); its argmax after one step is the baseline's mask (softmax > 0.5 = threshold 0.5).
+ * With `augmentMasks`, half the samples show a random mask channel (each pixel foreground with a
+ * per-sample probability q ~ U(0, 1)), with the same targets: the optimal action of the paper's
+ * two-action MDP does not depend on the mask, and the warm-started policy then acts sensibly on
+ * the states after step 1 as well. The same weights can then warm-start the actor-critic.
+ * @returns steps run and seconds spent
+ */
+export async function trainCrossEntropyFcn(
+  network: PixelNetwork,
+  slices: readonly PixelSlice[],
+  options: FcnTrainOptions,
+): Promise<{ steps: number; seconds: number; loss: number }> {
+  const rng = new Rng(options.seed), [h, w] = slices[0].shape, p = h * w;
+  const adam = new Adam(network.variables, { learningRate: options.learningRate, epsilon: 1e-8 });
+  const order = slices.map((_, i) => i), t0 = performance.now();
+  let steps = 0, loss = NaN;
+  while ((performance.now() - t0) / 1000 < options.maxSeconds) {
+    rng.shuffle(order);
+    const pick = order.slice(0, Math.min(options.batchSize, order.length)), b = pick.length;
+    const obs = new Float32Array(b * p * 2), labels = new Int32Array(b * p);
+    pick.forEach((k, j) => {
+      const s = slices[k];
+      // Mask channel: all foreground (the initial state) for half the samples, else each pixel
+      // foreground with a probability q ~ U(0, 1) of the sample (states later steps visit).
+      const q = options.augmentMasks && rng.float() < 0.5 ? rng.float() : 1;
+      for (let i = 0; i < p; i++) {
+        obs[(j * p + i) * 2] = s.image[i];
+        obs[(j * p + i) * 2 + 1] = q === 1 || rng.float() < q ? 1 : 0;
+        labels[j * p + i] = s.truth[i]; // 1 = keep, 0 = set background
+      }
+    });
+    const { value, grads } = tf.tidy(() => {
+      const x = tf.tensor4d(obs, [b, h, w, 2]), y = tf.oneHot(tf.tensor1d(labels, "int32"), 2);
+      return tf.variableGrads(() => {
+        const logits = tf.reshape(network.forward(x).logits, [b * p, network.config.actions]);
+        return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
+      }, network.variables);
+    });
+    const used = network.variables.filter((v) => grads[v.name]);
+    const g = await Promise.all(
+      network.variables.map((v) =>
+        grads[v.name]
+          ? grads[v.name].data() as Promise<Float32Array>
+          : Promise.resolve(new Float32Array(v.size))
+      ),
+    );
+    await adam.apply(g);
+    loss = (await value.data())[0];
+    tf.dispose([value, ...used.map((v) => grads[v.name])]);
+    steps++;
+  }
+  return { steps, seconds: (performance.now() - t0) / 1000, loss };
+}
