@@ -1,5 +1,6 @@
 /** Small hand-made cases for env tests: a gradient image with one labelled box. */
 import { type Case, diagonalAffine, type Vec3 } from "../data/types.ts";
+import { MapScorer } from "../env/map_scorer.ts";
 
 /**
  * A case of `shape` whose image value at (z,y,x) is `z*100 + y*10 + x` minus 1000 (HU-like, never
@@ -29,4 +30,11 @@ export function boxCase(id: string, shape: Vec3, corner: Vec3, size: Vec3, value
     labels: { id, shape, spacing, affine, data: labels },
     presence: 1,
   };
+}
+
+/** A 1x1x12 strip whose map-scorer scores rise with x (window 1x1x2: score = mean of 2 voxels, x / 16). */
+export function scoredStrip(): { c: Case; scorer: MapScorer } {
+  const c = boxCase("strip", [1, 1, 12], [0, 0, 0], [1, 1, 1]);
+  const scores = Float32Array.from({ length: 12 }, (_, x) => x / 16);
+  return { c, scorer: new MapScorer("mean").set(c.image, scores) };
 }

@@ -12,7 +12,7 @@ import { EnvStateError } from "../env/errors.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { Case } from "../data/types.ts";
 import { GreedyAgent } from "../env/baseline_agents.ts";
-import { boxCase } from "./_cases.ts";
+import { boxCase, scoredStrip } from "./_cases.ts";
 
 const ctx = (scoreA: number, scoreB: number) => ({
   scoreA,
@@ -41,15 +41,8 @@ Deno.test("reward table of every scheme, ties included", () => {
   assert.throws(() => rewardFunction("adversarial", "c" as "a"), InvalidArgumentError);
 });
 
-/** A 1x1x12 strip whose map-scorer scores rise with x (window 1x1x2: score = mean of 2 voxels). */
-function strip(): { c: Case; scorer: MapScorer } {
-  const c = boxCase("strip", [1, 1, 12], [0, 0, 0], [1, 1, 1]);
-  const scores = Float32Array.from({ length: 12 }, (_, x) => x / 16);
-  return { c, scorer: new MapScorer("mean").set(c.image, scores) };
-}
-
 Deno.test("each agent's OWN score goes into its OWN clamped window (reference bugs 1 and 3 absent)", async () => {
-  const { c, scorer } = strip();
+  const { c, scorer } = scoredStrip();
   const env = new SparsEnv({
     scorer,
     cases: [c],
@@ -107,7 +100,7 @@ Deno.test("each agent's OWN score goes into its OWN clamped window (reference bu
 });
 
 Deno.test("tau termination vs maxSteps truncation; errors before reset, after the end, on bad actions", async () => {
-  const { c, scorer } = strip();
+  const { c, scorer } = scoredStrip();
   const make = (tau: number, maxSteps: number) =>
     new SparsEnv({
       scorer,
@@ -218,7 +211,7 @@ Deno.test("observation modes: position channels in [0,1]; map channel follows th
 });
 
 Deno.test("GreedyAgent climbs to the best window and stays there; on a flat landscape it does not stall", async () => {
-  const { c, scorer } = strip();
+  const { c, scorer } = scoredStrip();
   const env = new SparsEnv({
     scorer,
     cases: [c],
@@ -256,7 +249,7 @@ Deno.test("GreedyAgent climbs to the best window and stays there; on a flat land
 });
 
 Deno.test("terminationBonus goes to each agent whose window reached tau, only on the terminating step", async () => {
-  const { c, scorer } = strip();
+  const { c, scorer } = scoredStrip();
   const env = new SparsEnv({
     scorer,
     cases: [c],

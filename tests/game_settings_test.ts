@@ -10,7 +10,7 @@ import { MapScorer } from "../env/map_scorer.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { Rng } from "../data/random.ts";
 import { calibrateTau, scoreQuantile } from "../eval/tau_calibration.ts";
-import { boxCase } from "./_cases.ts";
+import { boxCase, scoredStrip } from "./_cases.ts";
 
 const ctx = (scoreA: number, scoreB: number, newA: boolean, newB: boolean) => ({
   scoreA,
@@ -33,15 +33,8 @@ Deno.test("adversarial+score adds the weighted own score to +/-1; novelty pays o
   assert.throws(() => rewardFunction("absolute", { shapingWeight: NaN }), InvalidArgumentError);
 });
 
-/** A 1x1x12 strip scored by a map (window 1x1x2: score = mean of its 2 voxels). */
-function strip() {
-  const c = boxCase("strip", [1, 1, 12], [0, 0, 0], [1, 1, 1]);
-  const scores = Float32Array.from({ length: 12 }, (_, x) => x / 16);
-  return { c, scorer: new MapScorer("mean").set(c.image, scores) };
-}
-
 Deno.test("novelty in the env: a revisited window earns 0, a new one its score", async () => {
-  const { c, scorer } = strip();
+  const { c, scorer } = scoredStrip();
   const env = new SparsEnv({
     scorer,
     cases: [c],
@@ -67,7 +60,7 @@ Deno.test("novelty in the env: a revisited window earns 0, a new one its score",
 });
 
 Deno.test("termination none: a window scoring above tau does not end the episode; maxSteps truncates", async () => {
-  const { c, scorer } = strip();
+  const { c, scorer } = scoredStrip();
   const env = new SparsEnv({
     scorer,
     cases: [c],
