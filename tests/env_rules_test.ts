@@ -10,7 +10,6 @@ import { MapScorer } from "../env/map_scorer.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
 import { EnvStateError } from "../env/errors.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
-import type { Case } from "../data/types.ts";
 import { GreedyAgent } from "../env/baseline_agents.ts";
 import { boxCase, scoredStrip } from "./_cases.ts";
 
