@@ -3,8 +3,8 @@
  *
  * | id | data | scorer |
  * | --- | --- | --- |
- * | `SparsGym/Spars-Oracle-v0` | 24 phantoms 32x64x64 (seed 0, split 70/15/15), window 16x32x32 | oracle (voxel labels, tumour = 2) |
- * | `SparsGym/Spars-Oracle-Paper-v0` | 24 phantoms 48x96x96, window 24x48x48 (the paper's), ties to `a` | oracle |
+ * | `SparsGym/Spars-Oracle-v0` | the default benchmark: 72 phantoms 48x96x96 (10-20 mm tumours, seed 0, split 50/25/25), window 12x24x24, random starts, 32 steps | oracle (voxel labels, tumour = 2) |
+ * | `SparsGym/Spars-Oracle-Paper-v0` | 32 phantoms 180x256x256, window 24x48x48 (the paper's, 0.47% of the volume), ties to `a` | oracle |
  * | `SparsGym/Spars-Classifier-v0` | as `Spars-Oracle-v0` | the classifier checkpoint at `checkpoint` (required) |
  *
  * Every task builds a {@link SelfPlayEnv} (the Gymnasium single-agent view; the two-agent
@@ -35,6 +35,12 @@ export interface PhantomDataOptions {
   readonly seed: number;
   /** Phantom shape z,y,x in voxels. */
   readonly shape: Vec3;
+  /** Tumours per positive phantom [min, max] (default the generator's [1, 3]). */
+  readonly tumours?: readonly [number, number];
+  /** Tumour radius range in mm (default the generator's [5, 15]). */
+  readonly tumourRadiusMm?: readonly [number, number];
+  /** Split fractions [train, val, test] (default 0.7, 0.15, 0.15). */
+  readonly fractions?: readonly [number, number, number];
 }
 
 /** Options of the SPARS tasks: the game's options plus data, split, scorer and opponent. */
@@ -63,36 +69,64 @@ export interface SparsTaskOptions extends Omit<SparsEnvOptions, "scorer" | "case
 
 /** Game options of `train/train_config.ts` PRESETS.default (duplicated: tasks may not import train/). */
 export const DEFAULT_TASK_OPTIONS: Readonly<SparsTaskOptions> = Object.freeze<SparsTaskOptions>({
-  data: { count: 24, seed: 0, shape: [32, 64, 64] },
+  data: {
+    count: 72,
+    seed: 0,
+    shape: [48, 96, 96],
+    tumours: [1, 3],
+    tumourRadiusMm: [10, 20],
+    fractions: [0.5, 0.25, 0.25],
+  },
   split: "train",
   target: 2,
   opponent: "random",
   opponentSeed: 0,
-  window: [16, 32, 32],
+  window: [12, 24, 24],
   stride: 4,
   tau: 0.3,
-  maxSteps: 128,
-  reward: "adversarial",
+  termination: "none",
+  maxSteps: 32,
+  reward: "absolute",
   ties: "zero",
   terminationBonus: 0,
-  observation: "window",
+  observation: "window+position",
   observationShape: [8, 16, 16],
-  start: "center",
+  start: "random",
   mapMode: "sum",
 });
 
 /** Game options of `train/train_config.ts` PRESETS.paper (duplicated, see above). */
 export const PAPER_TASK_OPTIONS: Readonly<SparsTaskOptions> = Object.freeze<SparsTaskOptions>({
   ...DEFAULT_TASK_OPTIONS,
-  data: { count: 24, seed: 0, shape: [48, 96, 96] },
+  data: {
+    count: 32,
+    seed: 0,
+    shape: [180, 256, 256],
+    tumours: [1, 3],
+    tumourRadiusMm: [10, 20],
+    fractions: [0.75, 0.125, 0.125],
+  },
   window: [24, 48, 48],
+  observation: "window",
   observationShape: [12, 24, 24],
+  start: "center",
+  termination: "tau",
+  maxSteps: 128,
+  reward: "adversarial",
   ties: "a",
 });
 
 /** The cases of one split of the task's phantoms, in split order. */
 export async function taskCases(data: PhantomDataOptions, split: SplitName): Promise<Case[]> {
-  const ds = phantomDataset({ count: data.count, seed: data.seed, shape: data.shape });
+  const [train, val, test] = data.fractions ?? [0.7, 0.15, 0.15];
+  const ds = phantomDataset({
+    count: data.count,
+    seed: data.seed,
+    shape: data.shape,
+    ...(data.tumours ? { tumours: data.tumours } : {}),
+    ...(data.tumourRadiusMm ? { tumourRadiusMm: data.tumourRadiusMm } : {}),
+    fractions: { train, val, test },
+  });
   const out: Case[] = [];
   for await (const c of ds.split(split).cases()) out.push(c);
   return out;
@@ -161,13 +195,13 @@ export function makeClassifierTask(o: SparsTaskOptions): Promise<SelfPlayEnv> {
 }
 
 register<SelfPlayEnv, SparsTaskOptions>("SparsGym/Spars-Oracle-v0", makeOracleTask, DEFAULT_TASK_OPTIONS, {
-  description: "24 phantoms 32x64x64, window 16x32x32, oracle scorer (voxel labels: upper bound)",
+  description: "72 phantoms 48x96x96, window 12x24x24, oracle scorer (voxel labels: upper bound)",
 });
 register<SelfPlayEnv, SparsTaskOptions>(
   "SparsGym/Spars-Oracle-Paper-v0",
   makeOracleTask,
   PAPER_TASK_OPTIONS,
-  { description: "24 phantoms 48x96x96, the paper's window 24x48x48 and tie rule, oracle scorer" },
+  { description: "32 phantoms 180x256x256, the paper's window 24x48x48 and tie rule, oracle scorer" },
 );
 register<SelfPlayEnv, SparsTaskOptions>(
   "SparsGym/Spars-Classifier-v0",

@@ -42,6 +42,7 @@ Deno.test("tasks: the duplicated game numbers equal train/train_config.ts PRESET
     "window",
     "stride",
     "tau",
+    "termination",
     "maxSteps",
     "reward",
     "ties",
@@ -59,8 +60,14 @@ Deno.test("tasks: the duplicated game numbers equal train/train_config.ts PRESET
   ) {
     for (const k of keys) assert.deepEqual(task[k], preset.env[k], `${preset.preset}: ${k}`);
     assert.deepEqual(
-      [task.data.count, task.data.seed, task.data.shape],
-      [preset.data.count, preset.data.seed, preset.data.shape],
+      [task.data.count, task.data.seed, task.data.shape, task.data.tumourRadiusMm, task.data.fractions],
+      [
+        preset.data.count,
+        preset.data.seed,
+        preset.data.shape,
+        preset.data.tumourRadiusMm,
+        preset.data.fractions,
+      ],
     );
   }
 });

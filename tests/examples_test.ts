@@ -18,6 +18,6 @@ Deno.test("examples/evaluate_agent: one row per agent over the task's test split
   const rows = await evaluateAgents([new RandomAgent(0)], "SparsGym/Spars-Oracle-v0", 1);
   assert.equal(rows.length, 1);
   assert.equal(rows[0].name, "random");
-  assert.equal(rows[0].n, 3); // 24 phantoms, 15% test
+  assert.equal(rows[0].n, 18); // 72 phantoms, 25% test
   assert.ok(rows[0].mean >= 0 && rows[0].mean <= 1);
 });

@@ -85,19 +85,23 @@ Deno.test("registry: an unknown id names close matches (other versions first)", 
 Deno.test("tasks: make('SparsGym/Spars-Oracle-v0') plays the same trajectory as the hand-built env", async () => {
   const made = await make<SelfPlayEnv>("SparsGym/Spars-Oracle-v0");
   const cases = await taskCases(DEFAULT_TASK_OPTIONS.data, "train");
-  assert.deepStrictEqual(cases.length, 17); // 24 phantoms, 70% train
+  assert.deepStrictEqual(cases.length, 36); // 72 phantoms, 50% train
   const hand = new SelfPlayEnv({
     scorer: new OracleScorer(cases, { target: 2 }),
     cases,
-    window: [16, 32, 32],
+    window: [12, 24, 24],
+    observation: "window+position",
     observationShape: [8, 16, 16],
     stride: 4,
     tau: 0.3,
-    maxSteps: 128,
+    termination: "none",
+    maxSteps: 32,
+    reward: "absolute",
+    start: "random",
     opponent: new RandomAgent(0),
   });
-  assert.deepStrictEqual(made.env.config.window, [16, 32, 32]);
-  assert.deepStrictEqual(made.observationSpace.shape, [8, 16, 16, 1]);
+  assert.deepStrictEqual(made.env.config.window, [12, 24, 24]);
+  assert.deepStrictEqual(made.observationSpace.shape, [8, 16, 16, 4]);
   const actions = [0, 2, 4, 1, 3, 5, 0, 0, 2, 2, 4, 4];
   let a = await made.reset({ seed: 7 });
   let b = await hand.reset({ seed: 7 });
