@@ -81,6 +81,19 @@ async function readHolder(file: Deno.FsFile): Promise<LockHolder | undefined> {
   return parseHolder(new TextDecoder().decode(bytes));
 }
 
+/**
+ * The holder of a lock another process holds. It writes its entry just after taking the lock, so
+ * an empty entry is retried briefly (up to ~0.5 s) before the holder is reported as unknown.
+ */
+async function readLiveHolder(file: Deno.FsFile): Promise<LockHolder | undefined> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const holder = await readHolder(file).catch(() => undefined);
+    if (holder) return holder;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return undefined;
+}
+
 async function writeHolder(file: Deno.FsFile, holder: LockHolder): Promise<void> {
   const bytes = new TextEncoder().encode(JSON.stringify(holder) + "\n");
   await file.truncate(0);
@@ -171,7 +184,7 @@ export async function acquireFolderLock(dir: string, command: string): Promise<F
     if (file) {
       // Another process may have opened the new file and locked it first: then it is the holder.
       if (!(await file.tryLock(true))) {
-        const other = await readHolder(file).catch(() => undefined);
+        const other = await readLiveHolder(file);
         file.close();
         throw new FolderLockedError(dir, other);
       }
@@ -186,7 +199,7 @@ export async function acquireFolderLock(dir: string, command: string): Promise<F
       throw e;
     }
     if (!(await file.tryLock(true))) {
-      const other = await readHolder(file).catch(() => undefined);
+      const other = await readLiveHolder(file);
       file.close();
       throw new FolderLockedError(dir, other);
     }
@@ -220,7 +233,7 @@ export async function assertFolderUnlocked(dir: string): Promise<void> {
       await file.unlock();
       return;
     }
-    throw new FolderLockedError(dir, await readHolder(file).catch(() => undefined));
+    throw new FolderLockedError(dir, await readLiveHolder(file));
   } finally {
     file.close();
   }
