@@ -11,7 +11,10 @@
  * @module
  */
 import { basename, join } from "node:path";
-import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { firstCases, openRunData } from "./run_data.ts";
+
+export { openRunData } from "./run_data.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
 import type { Case, Vec3 } from "../data/types.ts";
@@ -38,7 +41,7 @@ import type { Pairing, PolicyPlayers } from "./players.ts";
 import { NetworkPlayers } from "./policy_players.ts";
 import { isSupervisionLevel, type SupervisionLevel } from "../data/supervision.ts";
 import type { Agent } from "../env/agent.ts";
-import { dataNotes, readRunConfig, type RunConfigView } from "./run_config.ts";
+import { dataNotes, readRunConfig } from "./run_config.ts";
 import type { MethodId } from "./method_results.ts";
 import type { AgentPair } from "./segment.ts";
 import { exists } from "../data/dataset_files.ts";
@@ -169,52 +172,6 @@ export async function loadRunPolicy(
   const dir = options.dir ?? join(run, "policy");
   if (!(await exists(join(dir, "policy.json")))) return undefined;
   return await loadPolicyAgent(dir, { mode: options.mode ?? "greedy", seed: options.seed });
-}
-
-async function* firstCases(
-  ds: Dataset,
-  limit: number | undefined,
-  onCase?: (c: Case) => void,
-): AsyncGenerator<Case> {
-  const refs = limit === undefined ? ds.refs : ds.refs.slice(0, limit);
-  for (const ref of refs) {
-    const c = await ds.load(ref);
-    onCase?.(c);
-    yield c;
-  }
-}
-
-function splitFractions([train, val, test]: readonly number[]): { train: number; val: number; test: number } {
-  return { train, val, test };
-}
-
-/**
- * Opens the dataset of a run: in memory, phantoms, or a folder (see {@link EvaluateRunOptions}),
- * split with the seed training split it with: the run's `data.seed` (its `seed` when a config has
- * none; 0 without a config), so that the test split holds no training case.
- */
-export async function openRunData(
-  options: EvaluateRunOptions,
-  cfg: RunConfigView,
-): Promise<{ data: string; dataset: Dataset }> {
-  if (options.dataset) return { data: options.dataset.name, dataset: options.dataset };
-  const data = options.data ?? cfg.data ?? "phantoms";
-  if (data === "phantoms") {
-    const p = options.phantoms, c = cfg.phantoms;
-    const dataset = phantomDataset({
-      count: p?.count ?? c?.count ?? 24,
-      seed: p?.seed ?? c?.seed ?? cfg.seed ?? 0,
-      shape: p?.shape ?? c?.shape ?? [48, 96, 96],
-      ...(c?.tumours ? { tumours: c.tumours } : {}),
-      ...(c?.tumourRadiusMm ? { tumourRadiusMm: c.tumourRadiusMm } : {}),
-      ...(cfg.fractions ? { fractions: splitFractions(cfg.fractions) } : {}),
-    });
-    return { data, dataset };
-  }
-  const target = options.target ?? cfg.target;
-  const seed = cfg.phantoms?.seed ?? cfg.seed ?? 0;
-  const fractions = cfg.fractions ? { fractions: splitFractions(cfg.fractions) } : {};
-  return { data, dataset: await openDataset(data, { seed, ...fractions, ...(target ? { target } : {}) }) };
 }
 
 /** The scorer of a run: given, the oracle (labelled), or the run's classifier checkpoint (owned). */
