@@ -8,7 +8,7 @@ import type { Vec3 } from "../data/types.ts";
 import { DEFAULT_SCORE_CACHE_ENTRIES } from "./cached_scorer.ts";
 import type { StartRule } from "./geometry.ts";
 import { observationChannels, type ObservationMode } from "./observation.ts";
-import type { MapMode } from "./probability_map.ts";
+import { MAP_MODES, type MapMode } from "./probability_map.ts";
 import { type RewardFunction, rewardFunction, type RewardSchemeName, type TieRule } from "./rewards.ts";
 
 /** Every option of the game. Units: voxels (z,y,x) unless stated. */
@@ -152,8 +152,8 @@ export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
   if (!Number.isFinite(c.maskThreshold)) {
     throw new InvalidArgumentError("maskThreshold", `is ${c.maskThreshold}`, "a finite number");
   }
-  if (!["sum", "mean", "max"].includes(c.mapMode)) {
-    throw new InvalidArgumentError("mapMode", `is '${c.mapMode}'`, "'sum', 'mean' or 'max'");
+  if (!MAP_MODES.includes(c.mapMode)) {
+    throw new InvalidArgumentError("mapMode", `is '${c.mapMode}'`, `one of ${MAP_MODES.join(", ")}`);
   }
   if (c.intensityRange && !(c.intensityRange[0] < c.intensityRange[1])) {
     throw new InvalidArgumentError("intensityRange", `is ${c.intensityRange.join("..")}`, "lo < hi");

@@ -14,10 +14,24 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3, Volume } from "../data/types.ts";
 
 /**
- * How scores combine at a voxel: `sum` of all scores of windows covering it (the paper), `mean`
- * over those windows (visits), or `max`. Voxels never covered are 0 in every mode.
+ * How scores combine at a voxel: `sum` of all scores of windows covering it, one per visit (the
+ * paper); `distinct`: the sum over the distinct windows covering it, each counted once with its
+ * mean score (a window revisited k times weighs as one: the map of a set of windows, equal to the
+ * dense sliding-window map when every lattice window is added once); `mean` over the visits; or
+ * `max`. Voxels never covered are 0 in every mode.
  */
-export type MapMode = "sum" | "mean" | "max";
+export type MapMode = "sum" | "distinct" | "mean" | "max";
+
+/** The map modes, in help order. */
+export const MAP_MODES: readonly MapMode[] = ["sum", "distinct", "mean", "max"];
+
+/**
+ * True for the modes whose voxel values are sums over windows (`sum`, `distinct`): their values
+ * grow with the windows added, so thresholds scale with coverage; `mean`/`max` hold scores in [0, 1].
+ */
+export function isSumMode(mode: MapMode): boolean {
+  return mode === "sum" || mode === "distinct";
+}
 
 /** Accumulates window scores and integrates them into voxel values on demand. */
 export class ProbabilityMap {
@@ -47,8 +61,8 @@ export class ProbabilityMap {
     if (!Number.isFinite(maskThreshold)) {
       throw new InvalidArgumentError("maskThreshold", `is ${maskThreshold}`, "a finite number (default 0.5)");
     }
-    if (!["sum", "mean", "max"].includes(mode)) {
-      throw new InvalidArgumentError("mapMode", `is '${mode}'`, "'sum', 'mean' or 'max'");
+    if (!MAP_MODES.includes(mode)) {
+      throw new InvalidArgumentError("mapMode", `is '${mode}'`, `one of ${MAP_MODES.join(", ")}`);
     }
     for (let a = 0; a < 3; a++) {
       if (!(windowSize[a] >= 1 && windowSize[a] <= shape[a])) {
@@ -149,6 +163,13 @@ export class ProbabilityMap {
       throw new InvalidArgumentError("out", `has ${out.length} values`, `${size.join("x")} values`);
     }
     if (this.mode === "max") return this.#paintMax(corner, size, out);
+    if (this.mode === "distinct") {
+      const means = new Float64Array(this.#unique);
+      for (let i = 0; i < this.#unique; i++) means[i] = this.#sums[i] / this.#counts[i];
+      const values = this.#integrate(corner, size, means);
+      for (let i = 0; i < out.length; i++) out[i] = values[i];
+      return out;
+    }
     const sums = this.#integrate(corner, size, this.#sums);
     if (this.mode === "sum") {
       for (let i = 0; i < out.length; i++) out[i] = sums[i];

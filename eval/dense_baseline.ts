@@ -10,7 +10,7 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3, Volume } from "../data/types.ts";
 import { DEFAULT_SPARS_CONFIG } from "../env/config.ts";
 import { latticeCorners } from "../env/geometry.ts";
-import { type MapMode, ProbabilityMap } from "../env/probability_map.ts";
+import { isSumMode, type MapMode, ProbabilityMap } from "../env/probability_map.ts";
 import { type Scorer, scoreRequests } from "../env/scorer.ts";
 import { applyMaskRule, checkMaskRule, type MaskRule } from "./mask_rule.ts";
 import { checkGate, isGated } from "./presence_gate.ts";
@@ -84,7 +84,7 @@ export function denseCoverage(window: Vec3, stride: number): number {
  * (the mean score of covering windows above tau), `tau` in `mean` and `max` modes.
  */
 export function defaultDenseThreshold(tau: number, window: Vec3, stride: number, mode: MapMode): number {
-  return mode === "sum" ? tau * denseCoverage(window, stride) : tau;
+  return isSumMode(mode) ? tau * denseCoverage(window, stride) : tau;
 }
 
 /**

@@ -9,7 +9,7 @@ import { parseArgs } from "node:util";
 import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
 import type { Vec3 } from "../data/types.ts";
-import type { MapMode } from "../env/probability_map.ts";
+import { MAP_MODES, type MapMode } from "../env/probability_map.ts";
 import type { BackendName } from "../models/backend.ts";
 import type { EvaluationResult } from "./evaluate.ts";
 import { MASK_RULE_KINDS, parseMaskRule } from "./mask_rule.ts";
@@ -24,9 +24,9 @@ import { evaluateRun, type EvaluateRunOptions } from "./run_eval.ts";
 export const HELP = `deno task eval --run <run> [options]
 
 Evaluates a SPARS run on held-out cases: the learned agents (when the run has a policy: rows
-"agents" with sampled actions and "agents-argmax", each against a distinct side-b player), the dense
-sliding-window classifier map (no RL), random agents, greedy agents, and the oracle scorer (an upper
-bound that USES VOXEL LABELS). Tau, the mask rule and the presence gate of each method are first
+"agents" with sampled actions and "agents-argmax", each against a distinct side-b player), your
+own agent (--agent: row "custom"), the dense sliding-window classifier map (no RL), random agents,
+greedy agents, and the oracle scorer (an upper bound that USES VOXEL LABELS). Tau, the mask rule and the presence gate of each method are first
 chosen on the val split (mean Dice; the gate on cases with and without a target). Every method is
 reported at 1 start and at --starts starts, with the windows it scored. Writes <run>/eval: eval.json,
 eval.md, dice_vs_windows.png, overlays/*.png, nifti/<method>/*.nii.gz.
@@ -44,6 +44,9 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --scorer KIND        classifier | oracle [classifier]; oracle reads voxel labels (debugging only)
   --classifier DIR     classifier checkpoint [<run>/classifier]
   --policy DIR         trained policy [<run>/policy]; without one only the non-RL methods run
+  --agent MODULE       your own agent: a .ts/.js module whose default export is a factory
+                       ({ observationShape, seed }) => Agent (e.g. examples/my_agent.ts); evaluated
+                       as row "custom" with the run's scorer, a new player per side [none]
   --policy-mode MODE   both | sample | greedy: which policy rows run (agents = sampled actions,
                        agents-argmax = most probable action) [both]
   --pairing P          side b of the policy rows: sampled (the same policy sampling with its own
@@ -188,6 +191,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
       "no-sweep": b,
       "ablate-windows": s,
       policy: s,
+      agent: s,
       "policy-mode": s,
       overlays: s,
       nifti: s,
@@ -205,7 +209,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
       stride: num("stride", v.stride, true),
       tau: num("tau", v.tau),
       maxSteps: num("max-steps", v["max-steps"], true),
-      mapMode: oneOf<MapMode>("map-mode", v["map-mode"], ["sum", "mean", "max"]),
+      mapMode: oneOf<MapMode>("map-mode", v["map-mode"], MAP_MODES),
     }).filter(([, x]) => x !== undefined),
   );
   const target = v.target?.split(",").map((t) => num("target", t, true)!);
@@ -226,6 +230,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     scorer: oneOf("scorer", v.scorer, ["classifier", "oracle"]) === "oracle" ? "oracle" : undefined,
     classifier: v.classifier,
     policyDir: v.policy,
+    agent: v.agent,
     policyMode: oneOf("policy-mode", v["policy-mode"], ["both", "sample", "greedy"]),
     pairing: oneOf<Pairing>("pairing", v.pairing, ["sampled", "random", "greedy", "argmax-twins"]),
     rule: v["mask-rule"] === undefined ? undefined : parseMaskRule(v["mask-rule"], "--mask-rule"),

@@ -9,6 +9,7 @@
 import type { Case, Vec3 } from "../data/types.ts";
 import { targetMask } from "../data/tile.ts";
 import type { SparsConfig } from "../env/config.ts";
+import { isSumMode } from "../env/probability_map.ts";
 import type { DenseBaselineOptions } from "./dense_baseline.ts";
 import { defaultRuleValues, type MaskRuleKind } from "./mask_rule.ts";
 import type { MethodId } from "./method_results.ts";
@@ -97,7 +98,7 @@ export async function sweepMethods(ctx: ValidationContext): Promise<ValidationRe
       kind,
       values: kind === "absolute"
         ? v.thresholds?.[m] ??
-          defaultThresholds(game.mapMode, m === "dense" && game.mapMode === "sum" ? ctx.coverage : 1)
+          defaultThresholds(game.mapMode, m === "dense" && isSumMode(game.mapMode) ? ctx.coverage : 1)
         : v.values?.[kind] ?? defaultRuleValues(kind, game.mapMode),
     })),
   });

@@ -14,7 +14,7 @@
  */
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3 } from "../data/types.ts";
-import type { MapMode } from "../env/probability_map.ts";
+import { isSumMode, type MapMode } from "../env/probability_map.ts";
 
 /** The kinds of mask rule (see the module doc). */
 export type MaskRuleKind = "absolute" | "peak" | "visit";
@@ -87,7 +87,7 @@ export function describeMaskRule(rule: MaskRule): string {
 }
 
 /**
- * Default values swept per rule kind. `absolute`: the grid of the map mode (`sum` maps: 2^(k/2),
+ * Default values swept per rule kind. `absolute`: the grid of the map mode (`sum`/`distinct` maps: 2^(k/2),
  * k = -6..10, times `scale`; `mean`/`max`: 0.05, 0.1 .. 0.9); `peak`: 0.1 .. 0.9; `visit`:
  * 0.05, 0.1 .. 0.9 (scores are in [0, 1]).
  * @param kind the rule kind
@@ -98,7 +98,7 @@ export function defaultRuleValues(kind: MaskRuleKind, mode: MapMode, scale = 1):
   const scoreGrid = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   if (kind === "peak") return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   if (kind === "visit") return scoreGrid;
-  const base = mode === "sum" && scale === 1
+  const base = isSumMode(mode) && scale === 1
     ? Array.from({ length: 17 }, (_, k) => 2 ** ((k - 6) / 2))
     : scoreGrid;
   return base.map((t) => Number((t * scale).toPrecision(4)));

@@ -13,7 +13,7 @@
 import { InvalidArgumentError, ShapeMismatchError } from "../data/errors.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 import { targetMask } from "../data/tile.ts";
-import type { MapMode } from "../env/probability_map.ts";
+import { isSumMode, type MapMode } from "../env/probability_map.ts";
 import type { RgbaFrame } from "../env/png.ts";
 import { sideBySide } from "../env/frame.ts";
 import { denseBaseline, type DenseBaselineOptions } from "./dense_baseline.ts";
@@ -39,7 +39,7 @@ export const DEFAULT_TAUS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.
  * multiplies the grid (the dense `sum` map uses its window coverage, see `denseCoverage`).
  */
 export function defaultThresholds(mode: MapMode, scale = 1): number[] {
-  const base = mode === "sum" && scale === 1
+  const base = isSumMode(mode) && scale === 1
     ? Array.from({ length: 17 }, (_, k) => 2 ** ((k - 6) / 2))
     : [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
   return base.map((t) => Number((t * scale).toPrecision(4)));

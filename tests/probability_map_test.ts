@@ -84,3 +84,47 @@ Deno.test("ProbabilityMap: rejects unclamped corners and scores outside [0,1]; r
   m.reset();
   assert.equal(m.toArray().reduce((a, b) => a + b, 0), 0);
 });
+
+Deno.test("ProbabilityMap distinct: a revisited window counts once, hand-computed", () => {
+  // Windows of 3 voxels on a row of 6: A at x=0 (visited 3 times, 0.5 each), B at x=2 (0.3 once).
+  const events: [Vec3, number][] = [[[0, 0, 0], 0.5], [[0, 0, 2], 0.3], [[0, 0, 0], 0.5], [[0, 0, 0], 0.5]];
+  const distinct = new ProbabilityMap([1, 1, 6], [1, 1, 3], "distinct");
+  const sum = new ProbabilityMap([1, 1, 6], [1, 1, 3], "sum");
+  for (const [c, s] of events) {
+    distinct.add(c, s);
+    sum.add(c, s);
+  }
+  // x:      0    1    2    3    4  5
+  // A:     0.5  0.5  0.5
+  // B:               0.3  0.3  0.3
+  assert.deepEqual(Array.from(distinct.toArray(), (v) => Math.round(v * 1e6) / 1e6), [
+    0.5,
+    0.5,
+    0.8,
+    0.3,
+    0.3,
+    0,
+  ]);
+  assert.deepEqual(Array.from(sum.toArray(), (v) => Math.round(v * 1e6) / 1e6), [1.5, 1.5, 1.8, 0.3, 0.3, 0]);
+});
+
+Deno.test("ProbabilityMap distinct equals sum over the set of windows, random events", () => {
+  const rng = new Rng(7);
+  const shape: Vec3 = [5, 6, 7], w: Vec3 = [2, 3, 3];
+  const scoreOf = new Map<string, number>();
+  const events: [Vec3, number][] = [];
+  for (let k = 0; k < 60; k++) {
+    const c: Vec3 = [rng.int(4), rng.int(4), rng.int(5)];
+    const key = c.join(",");
+    if (!scoreOf.has(key)) scoreOf.set(key, rng.float());
+    events.push([c, scoreOf.get(key)!]);
+  }
+  const m = new ProbabilityMap(shape, w, "distinct");
+  for (const [c, s] of events) m.add(c, s);
+  const once = [...scoreOf].map(([key, s]) =>
+    [key.split(",").map(Number) as unknown as Vec3, s] as [Vec3, number]
+  );
+  const expected = naive(shape, w, once, "sum");
+  const got = m.toArray();
+  for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i] - expected[i]) < 1e-5, `voxel ${i}`);
+});

@@ -12,6 +12,7 @@ export { type OptionKind, type OptionSpec, UsageError } from "./option_values.ts
 import { BACKEND_NAMES } from "../models/backend.ts";
 import { OPPONENT_RULES } from "../agents/opponent_pool.ts";
 import { REWARD_SCHEMES } from "../env/rewards.ts";
+import { MAP_MODES } from "../env/probability_map.ts";
 import { type PresetName, PRESETS, SCORER_RUNTIMES, type TrainConfig } from "./train_config.ts";
 
 const o = (
@@ -110,7 +111,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     "observation shape z,y,x (the window is resampled to it)",
   ),
   o("start", "string", "env.start", "start corner rule", ["center", "random"]),
-  o("map-mode", "string", "env.mapMode", "probability map accumulation", ["sum", "mean", "max"]),
+  o("map-mode", "string", "env.mapMode", "probability map accumulation", MAP_MODES),
   o(
     "score-cache-entries",
     "int",
