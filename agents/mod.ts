@@ -17,6 +17,7 @@ export * from "./policy_io.ts";
 export * from "./policy_network.ts";
 export * from "./pixel_a2c.ts";
 export * from "./ppo.ts";
+export * from "./ppo_minibatch.ts";
 export * from "./reference_match.ts";
 export * from "./rollout.ts";
 export * from "./rollout_buffer.ts";

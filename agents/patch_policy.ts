@@ -21,7 +21,8 @@ import type { Adam } from "./adam.ts";
 import { explainedVariance } from "./gae.ts";
 import { type ActionMode, chooseActions } from "./policy_agent.ts";
 import type { PolicyNetwork } from "./policy_network.ts";
-import { clipByGlobalNorm, ppoLoss, type PpoOptions } from "./ppo.ts";
+import { ppoMinibatchStep, type PpoSamples } from "./ppo_minibatch.ts";
+import type { PpoOptions } from "./ppo_options.ts";
 
 /** Added to the logit of an illegal action. */
 export const MASKED_LOGIT = -1e9;
@@ -97,7 +98,7 @@ export class PatchPolicyAgent implements PatchAgent {
 }
 
 /** One PPO batch with its action masks. */
-export interface MaskedPpoBatch {
+export interface MaskedPpoBatch extends PpoSamples {
   /** Transitions. */
   readonly size: number;
   /** Observations `size * observationLength` (in [0, 1]; no window applied). */
@@ -146,8 +147,7 @@ export async function maskedPpoUpdate(
   learningRate: number,
   rng: Rng,
 ): Promise<MaskedPpoStats> {
-  const len = network.observationLength, k = network.architecture.actions;
-  const [z, y, x] = network.architecture.observationShape, c = network.architecture.channels;
+  const k = network.architecture.actions;
   optimizer.learningRate = learningRate;
   const sums = new Float64Array(6);
   let count = 0;
@@ -155,46 +155,13 @@ export async function maskedPpoUpdate(
   for (let epoch = 0; epoch < options.updateEpochs; epoch++) {
     rng.shuffle(order);
     for (let start = 0; start < batch.size; start += options.minibatchSize) {
-      const idx = order.slice(start, start + options.minibatchSize), m = idx.length;
-      const obs = new Float32Array(m * len), bias = new Float32Array(m * k);
+      const idx = order.slice(start, start + options.minibatchSize);
+      const bias = new Float32Array(idx.length * k);
       idx.forEach((i, j) => {
-        obs.set(batch.observations.subarray(i * len, (i + 1) * len), j * len);
         for (let a = 0; a < k; a++) bias[j * k + a] = batch.masks[i * k + a] ? 0 : MASKED_LOGIT;
       });
-      const gather = (src: Float32Array) => Float32Array.from(idx, (i) => src[i]);
-      const { value, grads, aux } = tf.tidy(() => {
-        const inputs = tf.tensor5d(obs, [m, z, y, x, c]);
-        const maskT = tf.tensor2d(bias, [m, k]);
-        const actions = tf.tensor1d(Int32Array.from(idx, (i) => batch.actions[i]), "int32");
-        const oldLogProbs = tf.tensor1d(gather(batch.logProbs));
-        const oldValues = tf.tensor1d(gather(batch.values));
-        const advantages = tf.tensor1d(gather(batch.advantages));
-        const returns = tf.tensor1d(gather(batch.returns));
-        let parts: tf.Tensor | undefined;
-        const result = tf.variableGrads(() => {
-          const out = network.forward(inputs);
-          const logits = tf.add(out.logits, maskT) as tf.Tensor2D;
-          const t = ppoLoss({
-            logits,
-            values: out.values,
-            actions,
-            oldLogProbs,
-            oldValues,
-            advantages,
-            returns,
-          }, options);
-          parts = tf.keep(tf.stack([t.policyLoss, t.valueLoss, t.entropy, t.approxKl, t.clipFraction]));
-          return t.loss;
-        }, network.variables as tf.Variable[]);
-        return { ...result, aux: parts! };
-      });
-      const gradTensors = network.variables.map((v) => grads[v.name]);
-      const gradients = await Promise.all(gradTensors.map((g) => g.data() as Promise<Float32Array>));
-      const { clipped, norm } = clipByGlobalNorm(gradients, options.maxGradNorm);
-      await optimizer.apply(clipped);
-      const s = [...(await aux.data()), norm];
-      tf.dispose([value, aux, ...gradTensors]);
-      for (let j = 0; j < 6; j++) sums[j] += s[j];
+      const s = await ppoMinibatchStep(network, optimizer, batch, idx, options, bias);
+      for (let j = 0; j < 6; j++) sums[j] += s[j + 1]; // without the total loss
       count++;
     }
   }
