@@ -6,6 +6,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { joinNegativeValues, valueOptionNames } from "../data/cli_args.ts";
 import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
 import type { Vec3 } from "../data/types.ts";
@@ -26,10 +27,11 @@ export const HELP = `deno task eval --run <run> [options]
 Evaluates a SPARS run on held-out cases: the learned agents (when the run has a policy: rows
 "agents" with sampled actions and "agents-argmax", each against a distinct side-b player), your
 own agent (--agent: row "custom"), the dense sliding-window classifier map (no RL), random agents,
-greedy agents, and the oracle scorer (an upper bound that USES VOXEL LABELS). Tau, the mask rule and the presence gate of each method are first
-chosen on the val split (mean Dice; the gate on cases with and without a target). Every method is
-reported at 1 start and at --starts starts, with the windows it scored. Writes <run>/eval: eval.json,
-eval.md, dice_vs_windows.png, overlays/*.png, nifti/<method>/*.nii.gz.
+greedy agents, and the oracle scorer (an upper bound that USES VOXEL LABELS). Tau, the mask rule
+and the presence gate of each method are first chosen on the val split (mean Dice; the gate on
+cases with and without a target). Every method is reported at 1 start and at --starts starts, with
+the windows it scored. Writes <run>/eval: eval.json, eval.md, dice_vs_windows.png, overlays/*.png,
+nifti/<method>/*.nii.gz.
 
 Options (defaults in brackets; game and data defaults come from <run>/config.json when present):
   --run DIR            the run folder (required)
@@ -59,7 +61,7 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --stride N           move length in voxels [4]
   --tau X              termination threshold when not swept [0.3]
   --max-steps N        step limit per start [128]
-  --map-mode MODE      sum | mean | max [sum]
+  --map-mode MODE      sum | distinct | mean | max [sum]; distinct counts each window once
   --threshold X        mask threshold (absolute rule) when not swept [0.5]
   --mask-rule R        mask rule when not swept: absolute:T (map > T), peak:A (map > A x peak,
                        0 < A < 1), visit:T (mean score per covering window > T) [absolute:--threshold]
@@ -154,51 +156,52 @@ function positive(name: string, text: string | undefined): number | undefined {
  */
 export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | undefined {
   const s = { type: "string" } as const, b = { type: "boolean" } as const;
+  const options = {
+    run: s,
+    data: s,
+    split: s,
+    phantoms: s,
+    "phantom-seed": s,
+    "phantom-shape": s,
+    target: s,
+    limit: s,
+    methods: s,
+    scorer: s,
+    classifier: s,
+    backend: s,
+    "scorer-runtime": s,
+    "batch-size": s,
+    window: s,
+    stride: s,
+    tau: s,
+    "max-steps": s,
+    "map-mode": s,
+    threshold: s,
+    starts: s,
+    seed: s,
+    "mask-rule": s,
+    "rule-kinds": s,
+    gate: s,
+    "refine-radius": s,
+    "refine-top": s,
+    pairing: s,
+    "scorer-supervision": s,
+    "no-sweep": b,
+    "ablate-windows": s,
+    policy: s,
+    agent: s,
+    "policy-mode": s,
+    overlays: s,
+    nifti: s,
+    out: s,
+    force: b,
+    help: b,
+  };
   const { values: v } = parseArgs({
-    args: [...args],
+    args: joinNegativeValues(args, valueOptionNames(options)),
     strict: true,
     allowPositionals: false,
-    options: {
-      run: s,
-      data: s,
-      split: s,
-      phantoms: s,
-      "phantom-seed": s,
-      "phantom-shape": s,
-      target: s,
-      limit: s,
-      methods: s,
-      scorer: s,
-      classifier: s,
-      backend: s,
-      "scorer-runtime": s,
-      "batch-size": s,
-      window: s,
-      stride: s,
-      tau: s,
-      "max-steps": s,
-      "map-mode": s,
-      threshold: s,
-      starts: s,
-      seed: s,
-      "mask-rule": s,
-      "rule-kinds": s,
-      gate: s,
-      "refine-radius": s,
-      "refine-top": s,
-      pairing: s,
-      "scorer-supervision": s,
-      "no-sweep": b,
-      "ablate-windows": s,
-      policy: s,
-      agent: s,
-      "policy-mode": s,
-      overlays: s,
-      nifti: s,
-      out: s,
-      force: b,
-      help: b,
-    },
+    options,
   });
   if (v.help) return undefined;
   if (!v.run) throw new InvalidArgumentError("--run", "is missing", "the run folder (see --help)");

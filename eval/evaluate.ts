@@ -3,6 +3,7 @@
  * - `agents`, `agents-argmax`: the learned policy (when one is given) sampling its actions, and
  *   taking its most probable action, each against a DISTINCT side-b player (players.ts `Pairing`;
  *   default: the same policy sampling with its own seed), with the weakly-supervised scorer;
+ * - `custom`: a user's agent module (agent_module.ts), a new player per side, with the same scorer;
  * - `dense`: the dense sliding-window map of the same scorer (no RL);
  * - `random`, `greedy`: the non-learning agents with the same scorer;
  * - `oracle`: greedy agents on the ORACLE scorer, which reads the voxel labels (an upper bound,
@@ -19,7 +20,8 @@
  */
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { SupervisionLevel } from "../data/supervision.ts";
-import type { Case } from "../data/types.ts";
+import type { Case, Vec3 } from "../data/types.ts";
+import type { AgentModule } from "./agent_module.ts";
 import { targetMask } from "../data/tile.ts";
 import { GreedyAgent, RandomAgent } from "../env/baseline_agents.ts";
 import { resolveConfig } from "../env/config.ts";
@@ -93,6 +95,8 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
         seed,
         caseId: c.id,
       })
+      : m === "custom"
+      ? customPlayers(options.customAgent!, game.observationShape, mixSeed(seed, c.id, "custom"))
       : m === "random"
       ? new RandomAgent(mixSeed(seed, c.id, "random"))
       : new GreedyAgent();
@@ -232,7 +236,11 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const result: EvaluationResult = {
     methods: methods.map((m) =>
       summarizeMethod(m, settings.get(m)!.get(starts)!, cases, smallLesionMl, options.scorer, labelled, {
-        label: m === "agents" && fixedPolicy ? `SPARS agents (${policyName(options.policy!)})` : undefined,
+        label: m === "agents" && fixedPolicy
+          ? `SPARS agents (${policyName(options.policy!)})`
+          : m === "custom"
+          ? `${METHOD_LABELS.custom} (${options.customAgent!.name})`
+          : undefined,
         supervision: supervisionOf(m),
         settingsByStarts: settings.get(m),
       })
@@ -255,6 +263,14 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   if (!writer) return result;
   const files = await writer.finish(result);
   return { ...result, files };
+}
+
+/** The two players of row `custom`: distinct players from the factory, seeded per side. */
+function customPlayers(agent: Pick<AgentModule, "create">, observationShape: Vec3, seed: number): AgentPair {
+  return {
+    a: agent.create({ observationShape, seed: mixSeed(seed, "a") }),
+    b: agent.create({ observationShape, seed: mixSeed(seed, "b") }),
+  };
 }
 
 function policyName(p: AgentPair | PolicyPlayers): string {

@@ -8,6 +8,7 @@ import { checkSeed } from "../data/random.ts";
 import { parseSupervisionLevel, type SupervisionLevel } from "../data/supervision.ts";
 import type { Case } from "../data/types.ts";
 import type { Agent } from "../env/agent.ts";
+import type { AgentModule } from "./agent_module.ts";
 import type { SparsConfig } from "../env/config.ts";
 import type { Scorer } from "../env/scorer.ts";
 import type { ValidationOptions } from "./evaluate_sweep.ts";
@@ -66,6 +67,11 @@ export interface EvaluationOptions {
    * used as given). The policy rows run only with it.
    */
   readonly policy?: AgentPair | PolicyPlayers;
+  /**
+   * A user's agent (an agent module's factory and name, agent_module.ts): row `custom`, with a new
+   * player per side and case (seeded from `seed`, the case id and the side). The row runs only with it.
+   */
+  readonly customAgent?: Pick<AgentModule, "name" | "create">;
   /** Side b of the policy rows (default `sampled`: the same policy sampling with its own seed). */
   readonly pairing?: Pairing;
   /** Side b for pairing `agent` (e.g. a frozen pool member). */
@@ -169,14 +175,19 @@ export interface EvaluationResult {
 
 /**
  * The methods that can run with what was given: the policy rows with a policy (`agents-argmax` only
- * with a {@link PolicyPlayers}), `oracle` always, the others with a scorer.
+ * with a {@link PolicyPlayers}), `custom` with a custom agent and a scorer, `oracle` always, the
+ * others with a scorer.
  */
-export function runnableMethods(options: Pick<EvaluationOptions, "policy" | "scorer">): MethodId[] {
+export function runnableMethods(
+  options: Pick<EvaluationOptions, "policy" | "scorer" | "customAgent">,
+): MethodId[] {
   return METHOD_IDS.filter((m) =>
     m === "agents"
       ? !!options.policy
       : m === "agents-argmax"
       ? isPolicyPlayers(options.policy)
+      : m === "custom"
+      ? !!options.customAgent && !!options.scorer
       : m === "oracle" || !!options.scorer
   );
 }
@@ -193,6 +204,9 @@ export function methodsToRun(options: EvaluationOptions): MethodId[] {
     }
     if (POLICY_METHOD_IDS.includes(m) && !options.policy) {
       throw new InvalidArgumentError("methods", `include '${m}' but no policy was given`, "a policy");
+    }
+    if (m === "custom" && typeof options.customAgent?.create !== "function") {
+      throw new InvalidArgumentError("methods", "include 'custom' but no agent was given", "an agent module");
     }
     if (m === "agents-argmax" && !isPolicyPlayers(options.policy)) {
       throw new InvalidArgumentError(

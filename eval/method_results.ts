@@ -15,14 +15,16 @@ import type { SegmentTimings } from "./segment.ts";
 
 /**
  * The methods compared. `agents`: the learned policy sampling its actions; `agents-argmax`: the
- * same policy taking its most probable action (side b of both: see `Pairing` in players.ts).
+ * same policy taking its most probable action (side b of both: see `Pairing` in players.ts);
+ * `custom`: a user's agent module (`--agent`, agent_module.ts), one player per side.
  */
-export type MethodId = "agents" | "agents-argmax" | "dense" | "random" | "greedy" | "oracle";
+export type MethodId = "agents" | "agents-argmax" | "custom" | "dense" | "random" | "greedy" | "oracle";
 
 /** Every method, in report order. */
 export const METHOD_IDS: readonly MethodId[] = [
   "agents",
   "agents-argmax",
+  "custom",
   "dense",
   "random",
   "greedy",
@@ -36,6 +38,7 @@ export const POLICY_METHOD_IDS: readonly MethodId[] = ["agents", "agents-argmax"
 export const METHOD_LABELS: Readonly<Record<MethodId, string>> = {
   agents: "SPARS agents (sampled)",
   "agents-argmax": "SPARS agents (argmax)",
+  custom: "Your agent",
   dense: "Dense sliding window (no RL)",
   random: "Random agents",
   greedy: "Greedy agents",

@@ -45,6 +45,8 @@ import { dataNotes, readRunConfig } from "./run_config.ts";
 import type { MethodId } from "./method_results.ts";
 import type { AgentPair } from "./segment.ts";
 import { exists } from "../data/dataset_files.ts";
+import { resolveConfig } from "../env/config.ts";
+import { type AgentModule, loadAgentModule } from "./agent_module.ts";
 import { checkOwnedTarget, commitOwnedFolder, prepareOwnedFolder } from "../data/owned_folder.ts";
 
 /** Options of {@link evaluateRun}. Unset options come from the run's `config.json`, then defaults. */
@@ -105,6 +107,12 @@ export interface EvaluateRunOptions {
   readonly policyMode?: ActionMode | "both";
   /** Side b of the policy rows (default `sampled`: the same policy sampling with its own seed). */
   readonly pairing?: Pairing;
+  /**
+   * A user's agent, evaluated as row `custom` beside the other methods: a module path whose default
+   * export is `({ observationShape, seed }) => Agent` (agent_module.ts; loaded and checked before
+   * any write), or such a factory in memory with its name.
+   */
+  readonly agent?: string | Pick<AgentModule, "name" | "create">;
   /** Side b for pairing `agent`. */
   readonly opponent?: Agent;
   /** Default mask rule of the agent methods when not swept (wins over `threshold`). */
@@ -266,7 +274,8 @@ function recordedSupervision(scorer: Scorer | undefined): SupervisionLevel | und
  * notes. Without a policy (none in memory, none in the run folder), the non-RL methods are
  * evaluated and the report says so. A classifier and policy loaded here are disposed at the end.
  *
- * @throws {InvalidArgumentError} when the run folder is missing, no classifier checkpoint is found
+ * @throws {InvalidArgumentError} when the run folder is missing, the agent module cannot be loaded
+ *   (naming `--agent`), no classifier checkpoint is found
  *   for a method needing a scorer, the policy does not fit the observation options, or options are
  *   inconsistent; plus the errors of dataset opening, checkpoint loading
  *   ({@link ClassifierScorer.load}, `loadPolicyAgent`) and {@link runEvaluation}
@@ -311,6 +320,13 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
   };
   checkEvaluationOptions({ ...evaluationOptions, scorerSupervision: options.scorerSupervision }); // before any write
   if (sweep && !valSet!.refs.length) notes.push("The val split is empty: no sweep, default thresholds used.");
+  // The agent module is imported and probed before any write (its players get the final shape later).
+  const customAgent = typeof options.agent === "string"
+    ? await loadAgentModule(options.agent, resolveConfig({ ...cfg.game, ...options.game }).observationShape)
+    : options.agent;
+  if (typeof options.agent === "string") {
+    notes.push(`Your agent: '${customAgent!.name}' from ${options.agent}.`);
+  }
 
   const owned: { dispose(): void | Promise<void> }[] = []; // tfjs/onnx memory loaded here, released at the end
   const temp = await prepareOwnedFolder(out, "eval-report");
@@ -323,13 +339,15 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     }
     const { policy, game } = await runPolicy(options, { ...cfg.game, ...options.game }, owned);
     const register = (c: Case) => oracle?.register(c);
-    const methods = options.methods ?? policyRows(options.policyMode, runnableMethods({ policy, scorer }));
+    const methods = options.methods ??
+      policyRows(options.policyMode, runnableMethods({ policy, scorer, customAgent }));
     const result = await runEvaluation({
       cases: firstCases(testSet, options.limit, register),
       caseCount: Math.min(testSet.refs.length, options.limit ?? Infinity),
       target,
       scorer,
       policy,
+      customAgent,
       methods,
       game,
       threshold: options.threshold,
