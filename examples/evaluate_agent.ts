@@ -9,6 +9,8 @@
  * both sides on every test case with `segment` (the task's game options and scorer, the map cut at
  * 0.5); the table gives mean and standard deviation of Dice against the target labels. Only tasks
  * whose scorer needs no network are offered here (the oracle tasks: an upper bound on the scorer).
+ * To evaluate the same module inside a trained run's full evaluation (classifier scorer, validation
+ * sweep, every built-in method, report files), use `deno task eval --run <run> --agent <module.ts>`.
  *
  * @module
  */
@@ -17,6 +19,7 @@ import { pathToFileURL } from "node:url";
 import { resolve } from "node:path";
 import {
   type Agent,
+  type AgentFactory,
   dice,
   GreedyAgent,
   make,
@@ -27,11 +30,10 @@ import {
   spec,
   summarize,
   taskCases,
-  type Vec3,
 } from "../mod.ts";
 
-/** Factory exported by default from an agent module. */
-export type AgentFactory = (options: { readonly observationShape: Vec3; readonly seed: number }) => Agent;
+/** Factory exported by default from an agent module (see `loadAgentModule`). */
+export type { AgentFactory };
 
 /** Mean and sd of Dice per agent name, over the task's test cases. */
 export async function evaluateAgents(
