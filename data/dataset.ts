@@ -19,6 +19,7 @@ import {
   listMsdCases,
 } from "./dataset_layouts.ts";
 import { InvalidArgumentError } from "./errors.ts";
+import { checkIntensityOptions, type IntensityOptions, normaliseIntensity } from "./intensity_options.ts";
 import { applyNonFinitePolicy, type NonFinitePolicy } from "./finite.ts";
 import { readNifti, readNiftiLabels } from "./nifti_read.ts";
 import {
@@ -47,6 +48,8 @@ export interface CaseRef {
   readonly labelsPath?: string;
   /** Weak label known without loading (from a CSV or a phantom plan), if any. */
   readonly presence?: 0 | 1;
+  /** Every channel's image file, in channel order (the first is `imagePath`), for multi-channel cases. */
+  readonly channelPaths?: readonly string[];
 }
 
 /** A dataset: references plus a loader. Cases are loaded lazily, one at a time. */
@@ -57,6 +60,8 @@ export interface Dataset {
   readonly refs: readonly CaseRef[];
   /** Label values that count as the target (e.g. [2] for LiTS tumour). */
   readonly target: readonly number[];
+  /** Where `target` comes from, for the user (`given`, or the layout's default and why). */
+  readonly targetSource?: string;
   /**
    * The cases of one split of THIS dataset's refs, by {@link splitIds} with the dataset's seed and
    * fractions, stratified by `presence` where the refs know it (refs without it form their own stratum).
@@ -85,6 +90,11 @@ export interface DatasetOptions {
    * and again to every loaded case after preprocessing and on cache hits.
    */
   nonFinite?: NonFinitePolicy;
+  /**
+   * Per-case intensity normalisation of every channel (default: none; see `data/intensity_options.ts`),
+   * applied after `preprocess`.
+   */
+  intensity?: IntensityOptions;
 }
 
 /** Options of {@link openFolderDataset}. */
@@ -95,6 +105,12 @@ export interface FolderDatasetOptions extends DatasetOptions {
   imageSuffix?: string;
   /** Voxel-label files are `<id><labelSuffix>.nii[.gz]` next to the image (default "_seg"). */
   labelSuffix?: string;
+  /**
+   * Modalities to read, in channel order, from files `<id>_<channel>.nii[.gz]` (BraTS per-case
+   * folders: `["flair"]` or `["flair", "t1ce", "t2"]`); the first sets the case ids as `imageSuffix`
+   * `_<channel>` would (not both). Default: one image per case.
+   */
+  channels?: readonly string[];
 }
 
 /** Natural order: digit runs compare as numbers ("case2" < "case10"), the rest by code units. */
@@ -143,6 +159,7 @@ interface DatasetParts {
   name: string;
   refs: readonly CaseRef[];
   target: readonly number[];
+  targetSource?: string;
   seed: number;
   fractions: SplitFractions;
   loader: Loader;
@@ -153,12 +170,14 @@ class RefDataset implements Dataset {
   readonly name: string;
   readonly refs: readonly CaseRef[];
   readonly target: readonly number[];
+  readonly targetSource?: string;
   readonly #parts: DatasetParts;
 
   constructor(p: DatasetParts) {
     this.name = p.name;
     this.refs = Object.freeze([...p.refs].sort((a, b) => naturalCompare(a.id, b.id)));
     this.target = Object.freeze([...p.target]);
+    if (p.targetSource !== undefined) this.targetSource = p.targetSource;
     this.#parts = p;
   }
 
@@ -190,21 +209,32 @@ function fileDataset(listing: LayoutListing, options: DatasetOptions): Dataset {
   const fractions = options.fractions ?? DEFAULT_SPLIT_FRACTIONS;
   checkSplitFractions(fractions);
   const target = normaliseTarget(options.target ?? listing.defaultTarget);
+  const targetSource = options.target !== undefined ? "given" : listing.defaultTargetSource;
+  if (options.intensity) checkIntensityOptions(options.intensity);
   const { name, refs } = listing;
-  return new RefDataset({ name, refs, target, seed, fractions, loader: fileLoader(options, target) });
+  return new RefDataset({
+    name,
+    refs,
+    target,
+    targetSource,
+    seed,
+    fractions,
+    loader: fileLoader(options, target),
+  });
 }
 
 /** The loader of file datasets: cache lookup, decode, grid check, presence, preprocess, cache store. */
 function fileLoader(options: DatasetOptions, target: readonly number[]): Loader {
-  const { cache, preprocess, nonFinite } = options;
+  const { cache, preprocess, nonFinite, intensity } = options;
   return async (ref: CaseRef): Promise<Case> => {
     let key: string | undefined;
     if (cache) {
+      const paths = [...(ref.channelPaths ?? [ref.imagePath]), ref.labelsPath];
       const hashes = await Promise.all(
-        [ref.imagePath, ref.labelsPath].map((p) => (p ? CaseCache.hashFile(p) : Promise.resolve(""))),
+        paths.map((p) => (p ? CaseCache.hashFile(p) : Promise.resolve(""))),
       );
       key = cache.key({
-        path: `${ref.imagePath}\n${ref.labelsPath ?? ""}`,
+        path: paths.map((p) => p ?? "").join("\n"),
         contentHash: hashes.join(":"),
         params: {
           version: 1,
@@ -212,12 +242,19 @@ function fileLoader(options: DatasetOptions, target: readonly number[]): Loader 
           target,
           preprocess: preprocess ?? null,
           nonFinite: nonFinite ?? "default",
+          ...(intensity ? { intensity } : {}),
         },
       });
       const hit = await cache.get(key);
-      if (hit) return withPresence(finiteCase(hit, ref.imagePath, nonFinite), ref.presence);
+      if (hit && !ref.channelPaths) {
+        return withPresence(finiteCase(hit, ref.imagePath, nonFinite), ref.presence);
+      }
     }
-    const image = await readNifti(ref.imagePath, nonFinite ? { id: ref.id, nonFinite } : { id: ref.id });
+    if (ref.channelPaths && ref.channelPaths.length > 1 && preprocess) {
+      throw new InvalidArgumentError("preprocess", "is set for a multi-channel dataset", "no preprocess");
+    }
+    const readOptions = nonFinite ? { id: ref.id, nonFinite } : { id: ref.id };
+    const image = await readNifti(ref.imagePath, readOptions);
     let c: Case = { id: ref.id, image };
     if (ref.labelsPath) {
       const labels = await readNiftiLabels(ref.labelsPath, { id: ref.id });
@@ -226,6 +263,17 @@ function fileLoader(options: DatasetOptions, target: readonly number[]): Loader 
       c = { id: ref.id, image, labels, presence: holdsTarget(labels, target) };
     }
     if (preprocess) c = finiteCase(preprocessCase(c, preprocess), ref.imagePath, nonFinite);
+    if (ref.channelPaths && ref.channelPaths.length > 1) {
+      const channels = [c.image];
+      for (const path of ref.channelPaths.slice(1)) {
+        const channel = await readNifti(path, readOptions);
+        checkSameGrid(image, channel, `${path} (a channel of ${ref.imagePath})`);
+        channels.push(channel);
+      }
+      const normalised = intensity ? channels.map((v) => normaliseIntensity(v, intensity)) : channels;
+      return withPresence({ ...c, image: normalised[0], channels: normalised }, ref.presence);
+    }
+    if (intensity) c = { ...c, image: normaliseIntensity(c.image, intensity) };
     if (cache && key) await cache.put(key, c);
     return withPresence(c, ref.presence);
   };
@@ -327,5 +375,13 @@ export function phantomDataset(options: PhantomDatasetSpec): Dataset {
     const c = generatePhantom(phantom);
     return await Promise.resolve(finiteCase(preprocess ? preprocessCase(c, preprocess) : c, ref.id, "error"));
   };
-  return new RefDataset({ name: "phantoms", refs, target: [2], seed: options.seed, fractions, loader });
+  return new RefDataset({
+    name: "phantoms",
+    refs,
+    target: [2],
+    targetSource: "the phantoms' tumour label (2)",
+    seed: options.seed,
+    fractions,
+    loader,
+  });
 }

@@ -20,6 +20,8 @@ export interface LayoutListing {
   refs: CaseRef[];
   /** The layout's default target label value(s). */
   defaultTarget: number | readonly number[];
+  /** Where the default target comes from, for the user (e.g. `dataset.json labels named tumour`). */
+  defaultTargetSource: string;
 }
 
 /** The layout {@link detectLayout} found, and the dataset folder. */
@@ -87,19 +89,39 @@ export async function listLitsCases(dir: string): Promise<LayoutListing> {
     }
     return { ...r, labelsPath };
   });
-  return { name: "lits", refs, defaultTarget: 2 };
+  return { name: "lits", refs, defaultTarget: 2, defaultTargetSource: "the LiTS default (2: tumour)" };
 }
 
-/** Label values named tumour/tumor/cancer in an MSD `labels` object (v1 `{"2":"cancer"}` or v2 `{"tumor":2}`). */
-function msdTargetLabels(labels: unknown): number[] {
-  if (typeof labels !== "object" || labels === null) return [];
-  const isTarget = (name: string): boolean => /tumou?r|cancer/i.test(name);
-  const out: number[] = [];
+/** The foreground labels (value 1..255 -> name) of an MSD `labels` object (v1 `{"2":"cancer"}` or v2 `{"tumor":2}`). */
+function msdLabelNames(labels: unknown): Map<number, string> {
+  const out = new Map<number, string>();
+  if (typeof labels !== "object" || labels === null) return out;
   for (const [k, v] of Object.entries(labels as Record<string, unknown>)) {
-    if (typeof v === "string" && isTarget(v) && /^\d+$/.test(k)) out.push(Number(k));
-    if (isTarget(k)) out.push(...[v].flat().filter((n): n is number => typeof n === "number"));
+    if (typeof v === "string" && /^\d+$/.test(k)) out.set(Number(k), v);
+    else for (const n of [v].flat()) if (typeof n === "number") out.set(n, k);
   }
-  return out.filter((n) => Number.isInteger(n) && n >= 1 && n <= 255);
+  for (const n of out.keys()) if (!(Number.isInteger(n) && n >= 1 && n <= 255)) out.delete(n);
+  return out;
+}
+
+/**
+ * The default target of an MSD dataset.json: every label named tumour/tumor/cancer (else 1), and a
+ * source line naming the labels chosen and, when the rule leaves some foreground labels out, those too
+ * (so a subset, such as BraTS's tumour labels without oedema, is never chosen silently).
+ */
+export function msdDefaultTarget(labels: unknown): { target: number[]; source: string } {
+  const names = msdLabelNames(labels);
+  const show = (ns: number[]) => ns.map((n) => `${n} "${names.get(n)}"`).join(", ");
+  const target = [...names.keys()].filter((n) => /tumou?r|cancer/i.test(names.get(n)!)).sort((a, b) => a - b);
+  if (target.length === 0) {
+    return { target: [1], source: "default 1 (no label of dataset.json is named tumour, tumor or cancer)" };
+  }
+  const left = [...names.keys()].filter((n) => !target.includes(n)).sort((a, b) => a - b);
+  return {
+    target,
+    source: `dataset.json labels named tumour/tumor/cancer: ${show(target)}` +
+      (left.length ? `; NOT included: ${show(left)} (add them with --target)` : ""),
+  };
 }
 
 /** The parsed dataset.json of an MSD folder. */
@@ -132,7 +154,7 @@ export async function listMsdCases(dir: string): Promise<LayoutListing> {
   await requireDir(dir);
   const jsonPath = join(dir, "dataset.json");
   const json = await readMsdJson(jsonPath);
-  const found = msdTargetLabels(json.labels);
+  const found = msdDefaultTarget(json.labels);
   const byId = new Map<string, CaseRef>();
   const resolve = async (
     entry: Record<string, unknown>,
@@ -170,7 +192,7 @@ export async function listMsdCases(dir: string): Promise<LayoutListing> {
   }
   if (byId.size === 0) throw new DatasetError(jsonPath, 'has an empty "training" list', "at least one case");
   const name = typeof json.name === "string" ? json.name : basename(dir);
-  return { name, refs: [...byId.values()], defaultTarget: found.length > 0 ? found : 1 };
+  return { name, refs: [...byId.values()], defaultTarget: found.target, defaultTargetSource: found.source };
 }
 
 /**
@@ -183,10 +205,13 @@ export async function listMsdCases(dir: string): Promise<LayoutListing> {
  */
 export async function listFolderCases(
   dir: string,
-  options: Pick<FolderDatasetOptions, "csv" | "imageSuffix" | "labelSuffix"> = {},
+  options: Pick<FolderDatasetOptions, "csv" | "imageSuffix" | "labelSuffix" | "channels"> = {},
 ): Promise<LayoutListing> {
   await requireDir(dir);
-  const imageSuffix = options.imageSuffix ?? "", labelSuffix = options.labelSuffix ?? "_seg";
+  const channels = options.channels;
+  if (channels !== undefined) checkChannelNames(channels, options.imageSuffix);
+  const imageSuffix = channels ? `_${channels[0]}` : options.imageSuffix ?? "";
+  const labelSuffix = options.labelSuffix ?? "_seg";
   const isLabelStem = (stem: string): boolean => labelSuffix !== "" && stem.endsWith(labelSuffix);
   const files = (await walkFiles(dir, 1)).filter((p) => NIFTI.test(p) && dirname(p) !== join(dir, "labels"));
   const labelFiles = new Set([
@@ -211,7 +236,13 @@ export async function listFolderCases(
       throw new DatasetError(imagePath, `has several label files: ${candidates.join(", ")}`, "at most one");
     }
     candidates.forEach((p) => used.add(p));
-    addUniqueRef(byId, { id, imagePath, ...(candidates.length ? { labelsPath: candidates[0] } : {}) });
+    const channelPaths = channels ? await channelFiles(imagePath, id, channels) : undefined;
+    addUniqueRef(byId, {
+      id,
+      imagePath,
+      ...(candidates.length ? { labelsPath: candidates[0] } : {}),
+      ...(channelPaths ? { channelPaths } : {}),
+    });
   }
   if (byId.size === 0) {
     throw new DatasetError(
@@ -222,6 +253,14 @@ export async function listFolderCases(
   }
   for (const p of labelFiles) {
     if (!used.has(p)) {
+      const modalities = await siblingModalities(p, labelSuffix);
+      if (modalities.length > 0 && channels === undefined) {
+        throw new DatasetError(
+          p,
+          `belongs to a case with several images (${modalities.join(", ")}), and no channel was chosen`,
+          `the channels to read, e.g. --channels ${modalities[0]} or --channels ${modalities.join(",")}`,
+        );
+      }
       throw new DatasetError(p, "is a label file with no matching image", "an image for every label file");
     }
   }
@@ -236,7 +275,57 @@ export async function listFolderCases(
       byId.set(id, { ...byId.get(id)!, presence });
     }
   }
-  return { name: basename(dir), refs: [...byId.values()], defaultTarget: 1 };
+  return {
+    name: basename(dir),
+    refs: [...byId.values()],
+    defaultTarget: 1,
+    defaultTargetSource: "the folder default (1)",
+  };
+}
+
+/** Throws unless `channels` are distinct names of letters, digits and `-` (and no imageSuffix is set too). */
+function checkChannelNames(channels: readonly string[], imageSuffix: string | undefined): void {
+  const ok = channels.length > 0 && channels.every((c) => /^[A-Za-z0-9-]+$/.test(c)) &&
+    new Set(channels).size === channels.length;
+  if (!ok) {
+    throw new DatasetError(
+      "channels",
+      `is ${JSON.stringify(channels)}`,
+      "distinct modality names such as flair,t1ce,t2",
+    );
+  }
+  if (imageSuffix !== undefined) {
+    throw new DatasetError("channels", "is given with imageSuffix", "one of channels or imageSuffix");
+  }
+}
+
+/** The file of every channel of case `id`, in `channels` order: `<id>_<channel>.nii[.gz]` beside `imagePath`. */
+async function channelFiles(imagePath: string, id: string, channels: readonly string[]): Promise<string[]> {
+  const out = [imagePath];
+  for (const channel of channels.slice(1)) {
+    const candidates = [".nii", ".nii.gz"].map((ext) => join(dirname(imagePath), `${id}_${channel}${ext}`));
+    const found: string[] = [];
+    for (const p of candidates) if (await exists(p)) found.push(p);
+    if (found.length !== 1) {
+      throw new DatasetError(
+        imagePath,
+        found.length ? `has two ${channel} files: ${found.join(", ")}` : `has no ${channel} channel file`,
+        `one ${id}_${channel}.nii or .nii.gz beside it`,
+      );
+    }
+    out.push(found[0]);
+  }
+  return out;
+}
+
+/** The modalities `m` of the files `<id>_<m>.nii[.gz]` beside the label file `<id><labelSuffix>.nii[.gz]`. */
+async function siblingModalities(labelPath: string, labelSuffix: string): Promise<string[]> {
+  const stem = stemOf(basename(labelPath));
+  if (labelSuffix === "" || !stem.endsWith(labelSuffix)) return [];
+  const prefix = `${stem.slice(0, stem.length - labelSuffix.length)}_`;
+  const names = (await walkFiles(dirname(labelPath), 0)).filter((p) => NIFTI.test(p))
+    .map((p) => stemOf(basename(p)));
+  return names.filter((s) => s !== stem && s.startsWith(prefix)).map((s) => s.slice(prefix.length)).sort();
 }
 
 /**

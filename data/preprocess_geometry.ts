@@ -253,13 +253,14 @@ export function foregroundBox(
 }
 
 /**
- * Asserts that an image and its labels share a grid: same shape and every affine entry within
- * 1e-3 (mm).
+ * Asserts that an image and its labels (or another channel of it) share a grid: same shape and
+ * every affine entry within 1e-3 (mm).
  *
+ * @param labels the labels, or another channel's volume
  * @param source the case or file named in the error
  * @throws {ShapeMismatchError} on a different shape, data length or affine
  */
-export function checkSameGrid(image: Volume, labels: Labels, source: string): void {
+export function checkSameGrid(image: Volume, labels: Labels | Volume, source: string): void {
   if (!image.shape.every((n, a) => n === labels.shape[a]) || image.data.length !== labels.data.length) {
     throw new ShapeMismatchError(
       source,

@@ -58,6 +58,11 @@ export interface Case {
   readonly labels?: Labels;
   /** Image-level weak label: 1 if the target is present, 0 if absent. */
   readonly presence?: 0 | 1;
+  /**
+   * Every channel (modality) of a multi-channel case, in the dataset's channel order, each on the
+   * image's grid and normalised on its own; `channels[0]` is `image`. Absent for one channel.
+   */
+  readonly channels?: readonly Volume[];
 }
 
 /** Number of voxels of a shape. */

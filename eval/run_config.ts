@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { InvalidArgumentError } from "../data/errors.ts";
+import { checkIntensityOptions, type IntensityOptions } from "../data/intensity_options.ts";
 import type { Vec3 } from "../data/types.ts";
 import type { SparsConfig } from "../env/config.ts";
 
@@ -33,6 +34,10 @@ export interface RunConfigView {
   readonly fractions?: [number, number, number];
   /** Target labels. */
   readonly target?: number[];
+  /** Modalities read as channels (`data.channels`), absent for one image per case. */
+  readonly channels?: string[];
+  /** Per-case intensity normalisation training used (`data.intensity`), absent in older configs. */
+  readonly intensity?: IntensityOptions;
   /** Seed. */
   readonly seed?: number;
   /** What scored the run's windows (`classifier.runtime`), the evaluation's default. */
@@ -122,7 +127,12 @@ export async function readRunConfig(run: string): Promise<RunConfigView> {
   };
   const fractions = dataObject.fractions as [number, number, number] | undefined;
   const target = (dataObject.target ?? raw.target) as number | number[] | undefined;
+  const intensity = dataObject.intensity as IntensityOptions | undefined;
+  if (intensity !== undefined) checkIntensityOptions(intensity, `${path} data.intensity`);
+  const channels = Array.isArray(dataObject.channels) ? dataObject.channels as string[] : undefined;
   return {
+    ...(intensity ? { intensity } : {}),
+    ...(channels ? { channels } : {}),
     game,
     data,
     phantoms,

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
+import { type Dataset, phantomDataset } from "../data/dataset.ts";
+import { openDataSource } from "../data/data_source.ts";
 import type { Case } from "../data/types.ts";
 import type { RunConfigView } from "./run_config.ts";
 import type { EvaluateRunOptions } from "./run_eval.ts";
@@ -50,8 +51,17 @@ export async function openRunData(
     });
     return { data, dataset };
   }
-  const target = options.target ?? cfg.target;
+  const target = options.target ?? cfg.target ?? null;
   const seed = cfg.phantoms?.seed ?? cfg.seed ?? 0;
   const fractions = cfg.fractions ? { fractions: splitFractions(cfg.fractions) } : {};
-  return { data, dataset: await openDataset(data, { seed, ...fractions, ...(target ? { target } : {}) }) };
+  // The channels and normalisation training used, so the scorer sees what it was trained on.
+  const dataset = await openDataSource({
+    spec: data,
+    seed,
+    ...fractions,
+    target,
+    channels: cfg.channels ?? null,
+    ...(cfg.intensity ? { intensity: cfg.intensity } : {}),
+  });
+  return { data, dataset };
 }

@@ -169,9 +169,9 @@ const MUTATIONS: readonly Mutation[] = [
     id: "j",
     what: "item 4: eval opens a folder dataset with split seed 0",
     patches: [{
-      file: "eval/run_eval.ts",
-      find: "openDataset(data, { seed, ",
-      replace: "openDataset(data, { seed: 0, ",
+      file: "eval/run_data.ts",
+      find: "    spec: data,\n    seed,\n",
+      replace: "    spec: data,\n    seed: 0,\n",
     }],
     suites: [{ files: ["tests/run_eval_split_test.ts"] }],
   },

@@ -4,12 +4,14 @@
  *
  * @module
  */
+import { parseChannels, parseClipPercentiles } from "../data/data_source.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 
 /**
  * How an option's text is read: an integer, a number, a string, `ZxYxX`, a comma list of
  * integers, a flag (`--x` / `--no-x`), an intensity window `lo,hi` or `none`, a KL bound or `none`,
- * a range `lo,hi` of non-negative numbers with lo <= hi, three split fractions summing to 1.
+ * a range `lo,hi` of non-negative numbers with lo <= hi, three split fractions summing to 1,
+ * percentiles `lo,hi` (0 <= lo < hi <= 100) or `none`, a comma list of names (e.g. modalities).
  */
 export type OptionKind =
   | "int"
@@ -24,7 +26,9 @@ export type OptionKind =
   | "fractions"
   | "quantile"
   | "every"
-  | "gate";
+  | "gate"
+  | "percentiles"
+  | "names";
 
 /** One CLI option (a `#` name marks a group heading whose title is `help`). */
 export interface OptionSpec {
@@ -65,6 +69,10 @@ export function kindHint(spec: OptionSpec): string {
       return "G|auto";
     case "fractions":
       return "T,V,S";
+    case "percentiles":
+      return "LO,HI|none";
+    case "names":
+      return "A,B,..";
     default:
       return spec.choices ? "NAME" : "VALUE";
   }
@@ -136,6 +144,18 @@ export function parseValue(spec: OptionSpec, text: string): unknown {
         ? parts
         : bad('three fractions "train,val,test" >= 0 summing to 1');
     }
+    case "percentiles":
+      try {
+        return parseClipPercentiles(text, `--${spec.name}`);
+      } catch {
+        return bad('"lo,hi" with 0 <= lo < hi <= 100, or none');
+      }
+    case "names":
+      try {
+        return parseChannels(text, `--${spec.name}`);
+      } catch {
+        return bad("distinct names, e.g. flair or flair,t1ce,t2");
+      }
     case "kl": {
       if (text === "none") return null;
       const v = Number(text);

@@ -19,7 +19,7 @@
  * @module
  */
 import { join } from "node:path";
-import { type Dataset, openDataset, phantomDataset } from "../data/dataset.ts";
+import type { Dataset } from "../data/dataset.ts";
 import type { Case } from "../data/types.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
@@ -37,7 +37,8 @@ import type { FolderLock } from "../data/folder_lock.ts";
 import { evaluateRun } from "../eval/run_eval.ts";
 import { BackendScorer } from "./backend_scorer.ts";
 import { listCheckpoints } from "./checkpoint.ts";
-import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli.ts";
+import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli_options.ts";
+import { openTrainData } from "./train_data.ts";
 import { writeLearningCurve } from "./learning_curve.ts";
 import { formatDuration, ProgressBar } from "./progress.ts";
 import { createRunFolder, openRunFolderLocked, type RunFolder, writeJsonAtomic } from "./run_folder.ts";
@@ -76,23 +77,6 @@ function fixed(v: number, digits: number): string {
 
 async function exists(path: string): Promise<boolean> {
   return await Deno.stat(path).then(() => true, () => false);
-}
-
-function openData(config: TrainConfig): Promise<Dataset> | Dataset {
-  const d = config.data;
-  const [train, val, test] = d.fractions ?? [0.7, 0.15, 0.15];
-  const fractions = { train, val, test };
-  if (d.spec === "phantoms") {
-    return phantomDataset({
-      count: d.count,
-      seed: d.seed,
-      shape: d.shape,
-      tumours: d.tumours,
-      tumourRadiusMm: d.tumourRadiusMm,
-      fractions,
-    });
-  }
-  return openDataset(d.spec, { seed: d.seed, fractions, ...(d.target ? { target: d.target } : {}) });
 }
 
 async function copyDir(from: string, to: string): Promise<void> {
@@ -197,7 +181,7 @@ export async function runPipeline(
   }
 
   // --- data -----------------------------------------------------------------------------------
-  const dataset = await openData(config);
+  const dataset = await openTrainData(config);
   const target = config.data.target ?? [...dataset.target];
   const trainCases: Case[] = [];
   for await (const c of dataset.split("train").cases()) trainCases.push(c);

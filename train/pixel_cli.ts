@@ -10,6 +10,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { joinNegativeValues } from "../data/cli_args.ts";
 import { join } from "node:path";
 import { SparsGymError } from "../data/errors.ts";
 import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
@@ -120,7 +121,7 @@ function num(name: string, v: string | undefined): number | undefined {
  */
 export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: string } | "help" {
   const { values: v } = parseArgs({
-    args,
+    args: joinNegativeValues(args, STRING_OPTIONS),
     strict: true,
     options: {
       ...Object.fromEntries(STRING_OPTIONS.map((k) => [k, { type: "string" as const }])),

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { IntensityMode } from "../data/intensity_options.ts";
 import type { Vec3 } from "../data/types.ts";
 import { DEFAULT_SCORE_CACHE_ENTRIES } from "../env/cached_scorer.ts";
 import type { StartRule } from "../env/geometry.ts";
@@ -47,6 +48,10 @@ export interface TrainConfig {
     tumourRadiusMm: [number, number];
     fractions: [number, number, number];
     target: number[] | null;
+    /** Modalities read as channels (`--channels`), or null (one image per case; older configs). */
+    channels?: string[] | null;
+    /** Per-case intensity normalisation (`--intensity`; absent in older configs: window, no clip). */
+    intensity?: { mode: IntensityMode; clipPercentiles: [number, number] | null };
   };
   /** `classifier` (weak supervision) or `oracle` (scores from VOXEL LABELS: debugging only). */
   scorer: "classifier" | "oracle";
@@ -68,7 +73,10 @@ export interface TrainConfig {
      */
     supervision?: "crops" | "image-level";
   };
-  /** tfjs backend of the policy. */
+  /**
+   * tfjs backend of the policy. Default `wasm` (with this package's conv3d kernels: the fastest
+   * CPU backend, equal to `cpu` within 1e-4; tests/policy_wasm_test.ts).
+   */
   backend: BackendName;
   /** Game options. */
   env: {
@@ -143,6 +151,8 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     tumourRadiusMm: [10, 20],
     fractions: [0.5, 0.25, 0.25],
     target: null,
+    channels: null,
+    intensity: { mode: "window", clipPercentiles: null },
   },
   scorer: "classifier",
   classifier: {
@@ -153,7 +163,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     intensityWindow: [-50, 150],
     supervision: "crops",
   },
-  backend: "cpu",
+  backend: "wasm",
   env: {
     window: [12, 24, 24],
     stride: 4,

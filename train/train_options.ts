@@ -6,12 +6,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { joinNegativeValues, valueOptionNames } from "../data/cli_args.ts";
 import { kindHint, type OptionKind, type OptionSpec, parseValue, UsageError } from "./option_values.ts";
 
 export { type OptionKind, type OptionSpec, UsageError } from "./option_values.ts";
 import { BACKEND_NAMES } from "../models/backend.ts";
 import { OPPONENT_RULES } from "../agents/opponent_pool.ts";
 import { REWARD_SCHEMES } from "../env/rewards.ts";
+import { INTENSITY_MODES } from "../data/intensity_options.ts";
+import { applyIntensityDefaults } from "./train_data.ts";
 import { MAP_MODES } from "../env/probability_map.ts";
 import { type PresetName, PRESETS, SCORER_RUNTIMES, type TrainConfig } from "./train_config.ts";
 
@@ -40,6 +43,21 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   o("phantom-radius", "range", "data.tumourRadiusMm", "tumour radius range in mm, lo,hi"),
   o("split", "fractions", "data.fractions", "train,val,test fractions of the dataset (sum 1)"),
   o("target", "list", "data.target", "target label values, e.g. 2 or 1,2,4 (default: the dataset's)"),
+  o("channels", "names", "data.channels", "modalities of per-case folders (BraTS), e.g. flair"),
+  o(
+    "intensity",
+    "string",
+    "data.intensity.mode",
+    "per-case normalisation of each channel: window keeps values (CT HU) for --intensity-window; " +
+      "zscore-nonzero over nonzero voxels (MRI), zscore over all (both: window -3,7 unless given); none: no window",
+    INTENSITY_MODES,
+  ),
+  o(
+    "intensity-clip-percentiles",
+    "percentiles",
+    "data.intensity.clipPercentiles",
+    "clip each case (its z-scored voxels) to these percentiles first, or none",
+  ),
   o("#", "string", "", "Scorer and classifier"),
   o("scorer", "string", "scorer", "oracle scores windows from VOXEL LABELS (debugging only)", [
     "classifier",
@@ -267,7 +285,7 @@ export function parseTrainArgs(args: readonly string[], defaultRun: string): Tra
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
-      args: [...args],
+      args: joinNegativeValues(args, valueOptionNames(options)),
       options,
       strict: true,
       allowPositionals: false,
@@ -308,6 +326,7 @@ export function parseTrainArgs(args: readonly string[], defaultRun: string): Tra
     run: (values.run as string) ?? defaultRun,
   });
   for (const spec of given) setPath(config as unknown as Record<string, unknown>, spec.path, valueOf(spec));
+  applyIntensityDefaults(config, new Set(given.map((s) => s.name)));
   return { kind: "train", config, force: values.force === true };
 }
 

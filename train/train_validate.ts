@@ -9,13 +9,15 @@
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
-import { openDataset } from "../data/dataset.ts";
+import { requireOneChannel } from "../data/data_source.ts";
+import { checkIntensityOptions } from "../data/intensity_options.ts";
 import type { Vec3 } from "../data/types.ts";
 import { resolveConfig } from "../env/config.ts";
 import { resolvePoolOptions } from "../agents/opponent_pool.ts";
 import { resolvePpoOptions } from "../agents/ppo.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { OPTION_SPECS, UsageError } from "./train_options.ts";
+import { intensityOf, openTrainData } from "./train_data.ts";
 
 /** The CLI flag that sets the config value at `path` (e.g. `env.tau` -> `--tau`), else the path. */
 export function flagOf(path: string): string {
@@ -28,7 +30,8 @@ function asUsage(e: unknown, section: string): never {
   if (!(e instanceof InvalidArgumentError)) throw e;
   const tail = ` (expected ${e.expected})`;
   const problem = e.message.slice(e.source.length + 2, e.message.length - tail.length);
-  throw new UsageError(flagOf(`${section}.${e.source}`), problem, e.expected);
+  const source = e.source.startsWith("--") ? e.source : flagOf(section ? `${section}.${e.source}` : e.source);
+  throw new UsageError(source, problem, e.expected);
 }
 
 const isInt = (v: unknown, min: number): boolean => Number.isInteger(v) && (v as number) >= min;
@@ -95,6 +98,12 @@ export function validateTrainConfig(config: TrainConfig, volumeShape?: Vec3): vo
   for (const [path, value, ok, expected] of runChecks(config)) {
     if (!ok) throw new UsageError(flagOf(path), `is ${JSON.stringify(value)}`, expected);
   }
+  try {
+    checkIntensityOptions(intensityOf(config), "data.intensity");
+    requireOneChannel(config.data.channels ?? null);
+  } catch (e) {
+    asUsage(e, "");
+  }
   const shape = volumeShape ?? (config.data.spec === "phantoms" ? config.data.shape : undefined);
   const w = config.env.window;
   if (shape && w.some((n, i) => n > shape[i])) {
@@ -116,7 +125,7 @@ export function validateTrainConfig(config: TrainConfig, volumeShape?: Vec3): vo
 export async function dataVolumeShape(config: TrainConfig): Promise<Vec3 | undefined> {
   const d = config.data;
   if (d.spec === "phantoms") return d.shape;
-  const dataset = await openDataset(d.spec, { seed: d.seed, ...(d.target ? { target: d.target } : {}) });
+  const dataset = await openTrainData(config);
   const train = dataset.split("train");
   const first = train.refs[0];
   if (!first) return undefined;

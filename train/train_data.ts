@@ -1,0 +1,86 @@
+/**
+ * The data options of `deno task train` (the `data` section of {@link TrainConfig}): the intensity
+ * window that follows from `--intensity` when `--intensity-window` is not given, the dataset they
+ * open (phantoms, or a folder through `data/data_source.ts`, as evaluation opens it from the run's
+ * config.json), and the lines printed at start naming the target labels and their source.
+ *
+ * @module
+ */
+import { type Dataset, phantomDataset } from "../data/dataset.ts";
+import { type DataSourceOptions, describeDataSource, openDataSource } from "../data/data_source.ts";
+import {
+  DEFAULT_INTENSITY,
+  type IntensityOptions,
+  ZSCORE_INTENSITY_WINDOW,
+} from "../data/intensity_options.ts";
+import type { TrainConfig } from "./train_config.ts";
+import { UsageError } from "./option_values.ts";
+
+/** The config's intensity options (older configs without them: window, no clipping). */
+export function intensityOf(config: TrainConfig): IntensityOptions {
+  return config.data.intensity ?? DEFAULT_INTENSITY;
+}
+
+/**
+ * Sets the classifier's intensity window from `--intensity` when `--intensity-window` was not given:
+ * `[-3, 7]` for z-scored data, none for `none`; the CT default stays for `window`.
+ * @param given the option names (without dashes) the command line set
+ * @throws {UsageError} for `--intensity none` with an intensity window
+ */
+export function applyIntensityDefaults(config: TrainConfig, given: ReadonlySet<string>): void {
+  const mode = intensityOf(config).mode;
+  if (given.has("intensity-window")) {
+    if (mode === "none" && config.classifier.intensityWindow !== null) {
+      throw new UsageError(
+        "--intensity-window",
+        `is ${config.classifier.intensityWindow.join(",")} with --intensity none`,
+        "none (or another --intensity)",
+      );
+    }
+    return;
+  }
+  if (mode === "none") config.classifier.intensityWindow = null;
+  if (mode === "zscore" || mode === "zscore-nonzero") {
+    config.classifier.intensityWindow = [ZSCORE_INTENSITY_WINDOW[0], ZSCORE_INTENSITY_WINDOW[1]];
+  }
+}
+
+/** The folder data options of a run (spec, split seed and fractions, target, channels, intensity). */
+export function trainDataSource(config: TrainConfig): DataSourceOptions {
+  const d = config.data;
+  const [train, val, test] = d.fractions ?? [0.7, 0.15, 0.15];
+  return {
+    spec: d.spec,
+    seed: d.seed,
+    fractions: { train, val, test },
+    target: d.target,
+    channels: d.channels ?? null,
+    intensity: intensityOf(config),
+  };
+}
+
+/**
+ * The dataset of a run: phantoms generated on demand, or the folder of `--data`.
+ * @throws the dataset's errors (a missing or malformed folder) before anything is written
+ */
+export async function openTrainData(config: TrainConfig): Promise<Dataset> {
+  const d = config.data;
+  if (d.spec === "phantoms") {
+    const { fractions } = trainDataSource(config);
+    return phantomDataset({
+      count: d.count,
+      seed: d.seed,
+      shape: d.shape,
+      tumours: d.tumours,
+      tumourRadiusMm: d.tumourRadiusMm,
+      ...(fractions ? { fractions } : {}),
+    });
+  }
+  return await openDataSource(trainDataSource(config));
+}
+
+/** The lines `train` prints at start about its data (see `describeDataSource`). */
+export function describeTrainData(config: TrainConfig, dataset: Dataset): string[] {
+  const source = trainDataSource(config);
+  return describeDataSource(dataset, source, "--target", config.classifier.intensityWindow);
+}
