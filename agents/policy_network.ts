@@ -12,8 +12,9 @@
  * non-overlapping 2x2x2 patches): 12x24x24 -> 6x12x12 -> 3x6x6 -> 2x3x3, 576 features, then 64
  * hidden units (about 43k weights). Kernel 2 rather than 3: measured 1.5x faster per PPO step on
  * the `cpu` backend, whose conv3d filter gradient dominates the update (kernel 3 is an option).
- * `downsample: "pool"` uses stride-1 convolutions followed by 2x2x2 max pooling instead (slower, but
- * the only variant whose gradients the `wasm` backend's conv3d kernels accept).
+ * `downsample: "pool"` uses stride-1 convolutions followed by 2x2x2 max pooling instead (slower).
+ * Both run on the `wasm` backend with this package's conv3d kernels (`models/wasm_kernels.ts`),
+ * which take any stride and equal `cpu` within 1e-4 (tests/policy_wasm_test.ts).
  *
  * @module
  */

@@ -6,6 +6,10 @@
  * symmetric, so they are valid experience for the learner; PPO's ratio clipping bounds how far an
  * older opponent's actions pull the learner). That needs the opponent to be a {@link PolicyAgent}.
  *
+ * When the opponent is the learner itself (the same agent object), both sides' actions come from
+ * one forward pass over the `2 * numEnvs` observations (the learner's sampler draws side a's
+ * actions first, then side b's).
+ *
  * NEXT_STEP autoreset: a step whose `autoreset[i]` is 1 ignored game i's actions, so it is stored
  * as invalid (no transition); the observation the policy saw at that step is the previous
  * episode's final observation, whose value is what a truncated transition bootstraps from.
@@ -15,8 +19,17 @@
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { Agent } from "../env/agent.ts";
 import type { VectorEnv, VectorReset, VectorStep } from "../env/vector_env.ts";
-import { PolicyAgent } from "./policy_agent.ts";
+import { PolicyAgent, type PolicyStep } from "./policy_agent.ts";
 import { RolloutBuffer } from "./rollout_buffer.ts";
+
+/** Rows `[start, end)` of a batched policy step (views, no copy). */
+function sliceStep(step: PolicyStep, start: number, end: number): PolicyStep {
+  return {
+    actions: step.actions.subarray(start, end),
+    logProbs: step.logProbs.subarray(start, end),
+    values: step.values.subarray(start, end),
+  };
+}
 
 /** One finished episode, from the learner's side. */
 export interface EpisodeRecord {
@@ -124,13 +137,21 @@ export class SelfPlayRollout {
     let transitions = 0, stepWins = 0, stepLosses = 0, stepDraws = 0;
     for (let t = 0; t < this.options.numSteps; t++) {
       const obs = this.#observations;
-      const mine = await learner.step(obs.a);
+      let mine: PolicyStep;
       let theirs: { actions: Int32Array; logProbs?: Float32Array };
       let theirValues: Float32Array | undefined;
-      if (both) {
+      if (opponent === learner) {
+        // One agent on both sides: one forward pass over both sides' observations.
+        const joint = await learner.step([...obs.a, ...obs.b]);
+        mine = sliceStep(joint, 0, n);
+        theirs = sliceStep(joint, n, 2 * n);
+        theirValues = joint.values.subarray(n, 2 * n);
+      } else if (both) {
+        mine = await learner.step(obs.a);
         theirs = await (opponent as PolicyAgent).step(obs.b);
         theirValues = await learner.value(obs.b);
       } else {
+        mine = await learner.step(obs.a);
         theirs = { actions: await opponent.act(obs.b, this.env.contexts("b")) };
       }
       const r = await this.env.step({ a: mine.actions, b: theirs.actions });

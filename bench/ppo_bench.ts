@@ -2,13 +2,16 @@
  * End-to-end PPO benchmark: env steps per second of self-play training (rollout + update) on
  * phantoms, with the settings of the `default` preset of `deno task train` and of the `paper`
  * preset (one game, n_steps 32, batch 8, 1 epoch, 24x48x48 windows on 48x96x96 phantoms), and the
- * projected wall time of the paper's 320,000-step run on this machine.
+ * projected wall time of the paper's 320,000-step run on this machine. The default preset runs
+ * twice in one process: the policy on the baseline backend (`cpu`, the path before the policy ran
+ * on wasm) and on the benchmarked one (`wasm`), and the ratio is printed.
  *
  *     deno run --allow-read --allow-env bench/ppo_bench.ts [options]
  *
  * Options: --scorer classifier|oracle [classifier] (the classifier is an untrained network of the
  * default architecture with the preset's window as input: as fast as a trained one),
- * --classifier-backend NAME [wasm], --backend NAME (policy) [cpu], --updates N [4] measured updates
+ * --classifier-backend NAME [wasm], --backend NAME (policy) [wasm], --baseline-backend NAME|none
+ * [cpu] (policy backend of the comparison run), --updates N [4] measured updates
  * of the default preset after one warm-up update, --paper-updates N [24] for the paper preset.
  *
  * Episodes run with tau = 1 (no early termination: an untrained classifier would otherwise end
@@ -42,7 +45,11 @@ and paper presets, and the projected wall time of the paper's 320,000-step run o
   options: {
     scorer: { default: "classifier", help: "classifier (untrained, default architecture) | oracle" },
     "classifier-backend": { default: "wasm", help: "tfjs backend of the classifier" },
-    backend: { default: "cpu", help: "tfjs backend of the policy" },
+    backend: { default: "wasm", help: "tfjs backend of the policy" },
+    "baseline-backend": {
+      default: "cpu",
+      help: "policy backend of the comparison run of the default preset (none: skip it)",
+    },
     updates: { default: "4", help: "measured updates of the default preset (after one warm-up)" },
     "paper-updates": { default: "24", help: "measured updates of the paper preset" },
   },
@@ -84,9 +91,10 @@ interface Measure {
 }
 
 const policyBackend = args.backend as BackendName;
+const baselineBackend = args["baseline-backend"];
 const classifierBackend = args["classifier-backend"] as BackendName;
 
-async function measure(preset: PresetName, updates: number): Promise<Measure> {
+async function measure(preset: PresetName, updates: number, backend = policyBackend): Promise<Measure> {
   const p = PRESETS[preset];
   const window = p.env.window;
   const train: Case[] = [];
@@ -103,7 +111,7 @@ async function measure(preset: PresetName, updates: number): Promise<Measure> {
       classifierBackend,
     );
   }
-  await initBackend(policyBackend, { quiet: true });
+  await initBackend(backend, { quiet: true });
   const timed = new TimedScorer(inner);
   const records: { r: UpdateRecord; scorer: number; windows: number }[] = [];
   let lastScorer = 0, lastWindows = 0;
@@ -135,7 +143,7 @@ async function measure(preset: PresetName, updates: number): Promise<Measure> {
     scorer = sum((m) => m.scorer),
     windows = sum((m) => m.windows);
   console.log(
-    `${preset} preset (${p.numEnvs} game(s), n_steps ${p.ppo.numSteps}, minibatch ${p.ppo.minibatchSize}, ` +
+    `${preset} preset, policy on ${backend} (${p.numEnvs} game(s), n_steps ${p.ppo.numSteps}, minibatch ${p.ppo.minibatchSize}, ` +
       `${p.ppo.updateEpochs} epoch(s), window ${window.join("x")} on ${p.data.shape.join("x")}, ` +
       `observation ${p.env.observationShape.join("x")}): ${
         (steps / seconds).toFixed(1)
@@ -156,7 +164,18 @@ async function measure(preset: PresetName, updates: number): Promise<Measure> {
 
 if (import.meta.main) {
   console.log(`PPO benchmark: scorer ${args.scorer} on ${classifierBackend}, policy on ${policyBackend}`);
-  await measure("default", Number(args.updates));
+  const current = await measure("default", Number(args.updates));
+  if (baselineBackend !== "none") {
+    const baseline = await measure("default", Number(args.updates), baselineBackend as BackendName);
+    const rate = (m: Measure) => (1 / m.secondsPerStep).toFixed(1);
+    const steady = (m: Measure) => m.secondsPerStep - m.scorerSecondsPerStep;
+    console.log(
+      `default preset: policy on ${policyBackend} ${rate(current)} env steps/s vs ${baselineBackend} ` +
+        `${rate(baseline)}: ${(baseline.secondsPerStep / current.secondsPerStep).toFixed(2)}x; without the ` +
+        `scorer's calls (the same on both): ${(steady(baseline) / steady(current)).toFixed(2)}x ` +
+        `(same process, same settings)`,
+    );
+  }
   const paper = await measure("paper", Number(args["paper-updates"]));
   const steady = 320_000 * (paper.secondsPerStep - paper.scorerSecondsPerStep);
   const oneOff = paper.lattice * paper.trainVolumes * paper.scorerSecondsPerWindow;

@@ -1,11 +1,12 @@
 /**
  * Conv3D as matrix products (im2col): the fast path behind this package's wasm conv3d kernels.
- * Stride 1 and dilation 1 only (the classifier's convolutions); padding is any front/back pad
- * (tfjs 'same', 'valid' or explicit). Layouts are tfjs': activations [N, D, H, W, C] (C fastest),
+ * Any stride (the classifier's stride 1, the policy's stride 2), dilation 1 only; padding is any
+ * front/back pad (tfjs 'same', 'valid' or explicit). Layouts are tfjs': activations [N, D, H, W, C] (C fastest),
  * filters [KD, KH, KW, Ci, Co], so a filter read as a [KD*KH*KW*Ci, Co] matrix needs no copy.
  *
  * - forward: `y[M, Co] = rows(x)[M, K] @ w[K, Co]`, M = N*Do*Ho*Wo, K = KD*KH*KW*Ci;
- * - gradient of the input: `dx = rows(dy, flipped pads)[N*D*H*W, KD*KH*KW*Co] @ flip(w)[.., Ci]`;
+ * - gradient of the input, stride 1: `dx = rows(dy, flipped pads)[N*D*H*W, KD*KH*KW*Co] @ flip(w)[.., Ci]`;
+ *   other strides: `dx = col2im(dy[M, Co] @ w[K, Co]^T)` (the patches' gradients added back in place);
  * - gradient of the filter: `dw[K, Co] = columns(x)[K, M] @ dy[M, Co]`.
  *
  * The functions here are plain loops over Float32Arrays; `wasm_kernels.ts` runs the products
@@ -14,7 +15,12 @@
  * @module
  */
 
-/** Geometry of a stride-1, dilation-1 3D convolution (all counts; pads in voxels before index 0). */
+/** Strides along z, y, x (1 = every position). */
+export type Strides3 = readonly [number, number, number];
+
+const UNIT_STRIDES: Strides3 = [1, 1, 1];
+
+/** Geometry of a dilation-1 3D convolution (all counts; pads in voxels before index 0). */
 export interface Conv3dGeometry {
   /** Batch size N. */
   batch: number;
@@ -30,13 +36,15 @@ export interface Conv3dGeometry {
   kernel: readonly [number, number, number];
   /** Zero padding before the first voxel (front, top, left). */
   padFront: readonly [number, number, number];
+  /** Strides along D, H, W; absent means 1, 1, 1. */
+  strides?: Strides3;
 }
 
 /**
  * Writes rows `[rowStart, rowStart + rowCount)` of the im2col matrix of `src` into `dst`
  * (row-major, `rowCount x KD*KH*KW*C`). Row m is output position (n, od, oh, ow) (ow fastest);
  * its columns are the taps (kd, kh, kw, c) (c fastest) reading `src` at
- * (od + kd - padFront[0], oh + kh - padFront[1], ow + kw - padFront[2]), zero outside.
+ * (od*SD + kd - padFront[0], oh*SH + kh - padFront[1], ow*SW + kw - padFront[2]), zero outside.
  *
  * @param src activations [N, srcDims..., C]
  * @param srcDims D, H, W of `src`
@@ -47,6 +55,7 @@ export interface Conv3dGeometry {
  * @param rowStart first row (output position) to write
  * @param rowCount number of rows
  * @param dst destination, at least `rowCount * KD*KH*KW*C` values
+ * @param strides SD, SH, SW (default 1, 1, 1)
  */
 export function im2colRows(
   src: Float32Array,
@@ -58,8 +67,10 @@ export function im2colRows(
   rowStart: number,
   rowCount: number,
   dst: Float32Array,
+  strides: Strides3 = UNIT_STRIDES,
 ): void {
   const [D, H, W] = srcDims, [Do, Ho, Wo] = dstDims, [KD, KH, KW] = kernel, [pf, pt, pl] = padFront;
+  const [SD, SH, SW] = strides;
   const C = channels, run = KW * C;
   const end = rowStart + rowCount;
   let o = 0;
@@ -69,12 +80,12 @@ export function im2colRows(
     const line = Math.floor(m / Wo), ow0 = m - line * Wo, ow1 = Math.min(Wo, ow0 + end - m);
     const oh = line % Ho, od = Math.floor(line / Ho) % Do, n = Math.floor(line / (Ho * Do));
     for (let ow = ow0; ow < ow1; ow++) {
-      const iw0 = ow - pl;
+      const iw0 = ow * SW - pl;
       const inside = iw0 >= 0 && iw0 + KW <= W;
       for (let kd = 0; kd < KD; kd++) {
-        const id = od + kd - pf;
+        const id = od * SD + kd - pf;
         for (let kh = 0; kh < KH; kh++) {
-          const ih = oh + kh - pt;
+          const ih = oh * SH + kh - pt;
           if (id < 0 || id >= D || ih < 0 || ih >= H) {
             for (let j = 0; j < run; j++) dst[o++] = 0;
             continue;
@@ -116,6 +127,7 @@ export function im2colRows(
  * @param colStart first output position
  * @param colCount number of output positions
  * @param dst destination, at least `KD*KH*KW*C * colCount` values
+ * @param strides SD, SH, SW (default 1, 1, 1)
  */
 export function im2colColumns(
   src: Float32Array,
@@ -127,8 +139,10 @@ export function im2colColumns(
   colStart: number,
   colCount: number,
   dst: Float32Array,
+  strides: Strides3 = UNIT_STRIDES,
 ): void {
   const [D, H, W] = srcDims, [Do, Ho, Wo] = dstDims, [KD, KH, KW] = kernel, [pf, pt, pl] = padFront;
+  const [SD, SH, SW] = strides, step = SW * channels;
   const C = channels;
   const end = colStart + colCount;
   // Walk output lines (n, od, oh); for each tap and channel, the line is one contiguous run of the
@@ -139,25 +153,79 @@ export function im2colColumns(
     const j0 = m - colStart - ow0; // dst column of ow = 0 on this line
     let row = 0;
     for (let kd = 0; kd < KD; kd++) {
-      const id = od + kd - pf;
+      const id = od * SD + kd - pf;
       for (let kh = 0; kh < KH; kh++) {
-        const ih = oh + kh - pt;
+        const ih = oh * SH + kh - pt;
         const valid = id >= 0 && id < D && ih >= 0 && ih < H;
         const base = ((n * D + id) * H + ih) * W;
         for (let kw = 0; kw < KW; kw++) {
-          // ow range whose source column iw = ow + kw - pl lies inside [0, W)
-          const lo = valid ? Math.max(ow0, pl - kw) : ow1, hi = valid ? Math.min(ow1, W + pl - kw) : ow1;
+          // ow range whose source column iw = ow*SW + kw - pl lies inside [0, W)
+          const first = Math.ceil((pl - kw) / SW), end = Math.ceil((W + pl - kw) / SW);
+          const lo = valid ? Math.max(ow0, first) : ow1, hi = valid ? Math.min(ow1, end) : ow1;
           for (let c = 0; c < C; c++, row++) {
             const d = row * colCount + j0;
             for (let ow = ow0; ow < Math.min(lo, ow1); ow++) dst[d + ow] = 0;
             const s = (base + kw - pl) * C + c;
-            for (let ow = lo; ow < hi; ow++) dst[d + ow] = src[s + ow * C];
+            for (let ow = lo; ow < hi; ow++) dst[d + ow] = src[s + ow * step];
             for (let ow = Math.max(hi, lo); ow < ow1; ow++) dst[d + ow] = 0;
           }
         }
       }
     }
     m += ow1 - ow0;
+  }
+}
+
+/**
+ * The adjoint of {@link im2colRows}: adds each entry of the im2col rows `[rowStart, rowStart +
+ * rowCount)` held in `patches` back onto the voxel of `dst` it was read from (entries read from
+ * the zero padding are dropped). With `patches = dy @ w^T` this is the input gradient of a
+ * convolution of any stride. `dst` is accumulated into, not cleared.
+ *
+ * @param patches rows, `rowCount x KD*KH*KW*C` (row-major)
+ * @param dstDims D, H, W of `dst` (the convolution's input)
+ * @param channels C
+ * @param outDims the convolution's output spatial shape Do, Ho, Wo
+ * @param kernel KD, KH, KW
+ * @param padFront zero padding before index 0 on each axis
+ * @param strides SD, SH, SW
+ * @param rowStart first row (output position) held in `patches`
+ * @param rowCount number of rows
+ * @param dst the input gradient [N, dstDims..., C], accumulated into
+ */
+export function col2imRows(
+  patches: Float32Array,
+  dstDims: readonly [number, number, number],
+  channels: number,
+  outDims: readonly [number, number, number],
+  kernel: readonly [number, number, number],
+  padFront: readonly [number, number, number],
+  strides: Strides3,
+  rowStart: number,
+  rowCount: number,
+  dst: Float32Array,
+): void {
+  const [D, H, W] = dstDims, [Do, Ho, Wo] = outDims, [KD, KH, KW] = kernel, [pf, pt, pl] = padFront;
+  const [SD, SH, SW] = strides, C = channels, run = KW * C;
+  let o = 0;
+  for (let m = rowStart; m < rowStart + rowCount; m++) {
+    const ow = m % Wo, line = (m - ow) / Wo;
+    const oh = line % Ho, od = Math.floor(line / Ho) % Do, n = Math.floor(line / (Ho * Do));
+    const iw0 = ow * SW - pl;
+    for (let kd = 0; kd < KD; kd++) {
+      const id = od * SD + kd - pf;
+      for (let kh = 0; kh < KH; kh++, o += run) {
+        const ih = oh * SH + kh - pt;
+        if (id < 0 || id >= D || ih < 0 || ih >= H) continue;
+        const base = ((n * D + id) * H + ih) * W;
+        for (let kw = 0; kw < KW; kw++) {
+          const iw = iw0 + kw;
+          if (iw < 0 || iw >= W) continue;
+          const d = (base + iw) * C, s = o + kw * C;
+          for (let c = 0; c < C; c++) dst[d + c] += patches[s + c];
+        }
+      }
+    }
   }
 }
 
@@ -194,8 +262,8 @@ export function flipFilter(
 }
 
 /**
- * The geometry of the input gradient seen as a forward convolution of `dy`: input dims and
- * output dims swap, channels swap, and the front pad becomes `K - 1 - padFront`.
+ * The geometry of the input gradient of a stride-1 convolution seen as a forward convolution of
+ * `dy`: input dims and output dims swap, channels swap, and the front pad becomes `K - 1 - padFront`.
  */
 export function inputGradientGeometry(g: Conv3dGeometry): Conv3dGeometry {
   return {

@@ -7,8 +7,9 @@
  *
  * This module registers `Conv3D`, `Conv3DBackpropInputV2` and `Conv3DBackpropFilterV2` for
  * `wasm` computed as im2col matrix products (`conv3d_im2col.ts`) run by the wasm BatchMatMul
- * (XNNPACK), for stride 1 and dilation 1. Other strides or dilations: the forward falls back to
- * the stock (correct) kernel; a gradient throws rather than being silently wrong.
+ * (XNNPACK), for any stride (the classifier's 1, the policy's 2) and dilation 1. Other dilations:
+ * the forward falls back to the stock (correct) kernel; a gradient throws rather than being
+ * silently wrong.
  *
  * Also measured and left as is (tests/conv3d_test.ts watches it): the stock wasm `MaxPool3D` starts
  * its max at FLT_MIN instead of -Infinity, so a window of values <= 0 pools to 1.2e-38; after a
@@ -19,6 +20,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import { InvalidArgumentError } from "../data/errors.ts";
 import {
+  col2imRows,
   type Conv3dGeometry,
   flipFilter,
   im2colColumns,
@@ -46,14 +48,7 @@ interface WasmBackendLike {
 const stockKernels = new Map<string, tf.KernelConfig>();
 
 function geometryOf(info: tf.backend_util.Conv3DInfo): Conv3dGeometry | undefined {
-  const ones = [
-    info.strideDepth,
-    info.strideHeight,
-    info.strideWidth,
-    info.dilationDepth,
-    info.dilationHeight,
-  ]
-    .concat(info.dilationWidth).every((v) => v === 1);
+  const ones = [info.dilationDepth, info.dilationHeight, info.dilationWidth].every((v) => v === 1);
   if (!ones || info.dataFormat !== "channelsLast") return undefined;
   return {
     batch: info.batchSize,
@@ -63,20 +58,30 @@ function geometryOf(info: tf.backend_util.Conv3DInfo): Conv3dGeometry | undefine
     outChannels: info.outChannels,
     kernel: [info.filterDepth, info.filterHeight, info.filterWidth],
     padFront: [info.padInfo.front, info.padInfo.top, info.padInfo.left],
+    strides: [info.strideDepth, info.strideHeight, info.strideWidth],
   };
+}
+
+function unitStrides(g: Conv3dGeometry): boolean {
+  return !g.strides || g.strides.every((s) => s === 1);
 }
 
 function heap(backend: WasmBackendLike, info: tf.TensorInfo): Float32Array {
   return backend.typedArrayFromHeap(info) as Float32Array;
 }
 
-function matMul(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
+function matMul(
+  backend: WasmBackendLike,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  transposeB = false,
+): tf.TensorInfo {
   const kernel = tf.getKernel("BatchMatMul", "wasm");
   if (!kernel) throw new Error("the wasm backend has no BatchMatMul kernel");
   return kernel.kernelFunc({
     inputs: { a, b },
     backend: backend as unknown as tf.KernelBackend,
-    attrs: { transposeA: false, transposeB: false },
+    attrs: { transposeA: false, transposeB },
   }) as tf.TensorInfo;
 }
 
@@ -108,6 +113,7 @@ function rowsTimesMatrix(
       r0,
       rows,
       heap(backend, patches),
+      g.strides,
     );
     const product = matMul(backend, patches, matrix);
     backend.disposeData(patches.dataId);
@@ -149,8 +155,8 @@ function conv3dForward(args: {
 function unsupported(kernel: string): never {
   throw new InvalidArgumentError(
     `wasm ${kernel}`,
-    "was asked for a stride or dilation other than 1 (the stock wasm kernel is not trusted for gradients)",
-    "stride 1 and dilation 1, or another backend",
+    "was asked for a dilation other than 1 (the stock wasm kernel is not trusted for gradients)",
+    "dilation 1, or another backend",
   );
 }
 
@@ -175,6 +181,7 @@ function conv3dBackpropInput(args: {
   );
   const g = geometryOf(info);
   if (!g) unsupported("Conv3DBackpropInputV2");
+  if (!unitStrides(g)) return stridedInputGradient(backend, dy, filter, g, attrs.inputShape);
   const flipped = backend.makeOutput(
     [filter.shape.reduce((a, b) => a * b, 1) / g.inChannels, g.inChannels],
     "float32",
@@ -182,6 +189,47 @@ function conv3dBackpropInput(args: {
   flipFilter(heap(backend, filter), g.kernel, g.inChannels, g.outChannels, heap(backend, flipped));
   const dx = rowsTimesMatrix(backend, dy, inputGradientGeometry(g), flipped, attrs.inputShape);
   backend.disposeData(flipped.dataId);
+  return dx;
+}
+
+/**
+ * The input gradient of a strided convolution: `patches = dy[M, Co] @ w[K, Co]^T` in blocks of
+ * rows, each added back onto the input voxels it was read from (col2im).
+ */
+function stridedInputGradient(
+  backend: WasmBackendLike,
+  dy: tf.TensorInfo,
+  filter: tf.TensorInfo,
+  g: Conv3dGeometry,
+  inputShape: number[],
+): tf.TensorInfo {
+  const K = g.kernel[0] * g.kernel[1] * g.kernel[2] * g.inChannels, Co = g.outChannels;
+  const M = g.batch * g.outDims[0] * g.outDims[1] * g.outDims[2];
+  const block = Math.max(1, Math.min(M, Math.floor(BLOCK_VALUES / K)));
+  const w: tf.TensorInfo = { dataId: filter.dataId, shape: [K, Co], dtype: "float32" };
+  const dx = backend.makeOutput(inputShape, "float32");
+  heap(backend, dx).fill(0);
+  for (let r0 = 0; r0 < M; r0 += block) {
+    const rows = Math.min(block, M - r0);
+    const dyBlock = backend.makeOutput([rows, Co], "float32");
+    heap(backend, dyBlock).set(heap(backend, dy).subarray(r0 * Co, (r0 + rows) * Co));
+    const patches = matMul(backend, dyBlock, w, true);
+    const strides = g.strides!;
+    col2imRows(
+      heap(backend, patches),
+      g.inDims,
+      g.inChannels,
+      g.outDims,
+      g.kernel,
+      g.padFront,
+      strides,
+      r0,
+      rows,
+      heap(backend, dx),
+    );
+    backend.disposeData(dyBlock.dataId);
+    backend.disposeData(patches.dataId);
+  }
   return dx;
 }
 
@@ -227,6 +275,7 @@ function conv3dBackpropFilter(args: {
       m0,
       cols,
       heap(backend, patches),
+      g.strides,
     );
     const part = matMul(backend, patches, dyBlock);
     const sum = heap(backend, dw), add = heap(backend, part);
