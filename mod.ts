@@ -279,6 +279,12 @@ export {
   type SparsTaskOptions,
   taskCases,
 } from "./tasks/spars_tasks.ts";
+export {
+  makePhantomTask,
+  PHANTOM_TASK_ID,
+  SHIPPED_CLASSIFIER_SHA256,
+  shippedClassifierPath,
+} from "./tasks/phantom_task.ts";
 
 // Evaluation: metrics, segmentation by agents, baselines, sweeps, reports
 export type { GateChoice } from "./eval/presence_gate.ts";

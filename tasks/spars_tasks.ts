@@ -6,6 +6,7 @@
  * | `SparsGym/Spars-Oracle-v0` | the default benchmark: 72 phantoms 48x96x96 (10-20 mm tumours, seed 0, split 50/25/25), window 12x24x24, random starts, 32 steps | oracle (voxel labels, tumour = 2) |
  * | `SparsGym/Spars-Oracle-Paper-v0` | 32 phantoms 180x256x256, window 24x48x48 (the paper's, 0.47% of the volume), ties to `a` | oracle |
  * | `SparsGym/Spars-Classifier-v0` | as `Spars-Oracle-v0` | the classifier checkpoint at `checkpoint` (required) |
+ * | `SparsGym/Spars-Phantom-v0` | as `Spars-Oracle-v0` | the classifier shipped in `tasks/checkpoints/` (phantom_task.ts) |
  *
  * Every task builds a {@link SelfPlayEnv} (the Gymnasium single-agent view; the two-agent
  * PettingZoo view is its `.env`) whose opponent is by default a seeded random agent. The oracle
