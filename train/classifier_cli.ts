@@ -30,6 +30,7 @@ import { type Dataset, phantomDataset } from "../data/dataset.ts";
 import { describeDataSource, openDataSource } from "../data/data_source.ts";
 import { SparsGymError } from "../data/errors.ts";
 import { createOwnedFolder, OwnedFolderError } from "../data/owned_folder.ts";
+import { asOutputLocationError, checkOutputLocation, OutputLocationError } from "../data/output_location.ts";
 import { describeSupervision, type SupervisionLevel } from "../data/supervision.ts";
 import { initBackend } from "../models/backend.ts";
 import { buildClassifier, resolveArchitecture } from "../models/classifier.ts";
@@ -102,7 +103,8 @@ export async function runClassifierCli(args: string[]): Promise<number> {
   }
   const started = performance.now();
   try {
-    // The data are opened (and described) before the run folder exists: a bad folder writes nothing.
+    // The output location and the data are checked before the run folder exists: a bad one writes nothing.
+    checkOutputLocation(config.out, "--out", "train/classifier_cli.ts");
     const dataset = await openData(config);
     for (const line of describeDataSource(dataset, config, "--target", config.window)) console.error(line);
     // A new folder (marker, config.json, metrics.jsonl) put in place in one step; --force replaces
@@ -190,10 +192,11 @@ export async function runClassifierCli(args: string[]): Promise<number> {
         })`,
     );
     return 0;
-  } catch (e) {
+  } catch (caught) {
+    const e = asOutputLocationError(caught, config.out, "--out", "train/classifier_cli.ts") ?? caught;
     if (e instanceof SparsGymError) {
       console.error(`\nerror: ${e.message}`);
-      return e instanceof OwnedFolderError ? 2 : 1;
+      return e instanceof OwnedFolderError || e instanceof OutputLocationError ? 2 : 1;
     }
     throw e;
   }

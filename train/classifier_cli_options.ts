@@ -106,7 +106,8 @@ Usage: deno task train:classifier [options]
                           percentiles first (default none)
   --window <lo,hi|none>   intensity window mapped to [0, 1] (default ${
     D.window!.join(",")
-  }, a liver-lesion CT window in HU; ${
+  }, a liver-lesion CT window
+                          in HU; ${
     ZSCORE_INTENSITY_WINDOW.join(",")
   } with --intensity zscore*, none with --intensity none)
   --recalibration <n>     training samples over which batch-norm statistics are recomputed after

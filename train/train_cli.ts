@@ -11,6 +11,7 @@
  */
 import { SparsGymError } from "../data/errors.ts";
 import { OwnedFolderError } from "../data/owned_folder.ts";
+import { asOutputLocationError, checkOutputLocation, OutputLocationError } from "../data/output_location.ts";
 import { latestScheduleUpdates } from "./checkpoint.ts";
 import { runPipeline } from "./pipeline.ts";
 import { defaultRunDir, openRunFolder, readJson, RunFolderError } from "./run_folder.ts";
@@ -85,7 +86,11 @@ export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDI
     io.out(trainHelp());
     return 0;
   }
+  const flag = request.kind === "resume" ? "--resume" : "--run";
+  const runDir = request.kind === "resume" ? request.run : request.config.run;
   try {
+    // The output location is an option like the others: refused before anything is read or written.
+    checkOutputLocation(runDir, flag, "train/train_cli.ts");
     let config: TrainConfig;
     if (request.kind === "resume") {
       const run = await openRunFolder(request.run);
@@ -106,9 +111,10 @@ export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDI
       progressWrite: io.progress,
     });
     return 0;
-  } catch (e) {
+  } catch (caught) {
+    const e = asOutputLocationError(caught, runDir, flag, "train/train_cli.ts") ?? caught;
     if (
-      e instanceof UsageError || e instanceof OwnedFolderError ||
+      e instanceof UsageError || e instanceof OwnedFolderError || e instanceof OutputLocationError ||
       (e instanceof RunFolderError && /already exists|not a run folder/.test(e.message))
     ) {
       io.err(`error: ${e.message}`);
