@@ -5,8 +5,9 @@ import { benchHelp, parseBenchArgs } from "../bench/_cli.ts";
 import { CLI as CLASSIFIER } from "../bench/classifier_bench.ts";
 import { CLI as ONNX } from "../bench/onnx_bench.ts";
 import { CLI as PPO } from "../bench/ppo_bench.ts";
+import { CLI as TORCH } from "../bench/torch_peer_bench.ts";
 
-const TASKS = { "bench:classifier": CLASSIFIER, "bench:onnx": ONNX, "bench:ppo": PPO };
+const TASKS = { "bench:classifier": CLASSIFIER, "bench:onnx": ONNX, "bench:ppo": PPO, "bench:torch": TORCH };
 
 Deno.test("bench tasks: --help lists every option with its default; a bad option is a typed error", async () => {
   const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;

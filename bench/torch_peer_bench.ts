@@ -1,0 +1,221 @@
+/**
+ * The package's fastest CPU paths beside PyTorch CPU, in one run, with the ratios printed: the
+ * classifier (default 24x48x48 input, 4 blocks) forward and Adam train step on tfjs `wasm` (this
+ * package's conv3d kernels) and its forward through onnxruntime; the policy of the `default` train
+ * preset (8x16x16 observation, 4 channels) and of the `paper` preset (12x24x24, 1 channel) forward
+ * and PPO minibatch step on `wasm`. PyTorch runs the same shapes (bench/torch_peer.py) with its
+ * intra-op threads set to `--threads`, as is onnxruntime; tfjs wasm always runs 1 thread (its
+ * threaded build does not start under Deno), so the matched comparison is `--threads 1`. PyTorch
+ * missing: its columns are skipped with the reason printed.
+ *
+ *     deno run --allow-read --allow-env --allow-run --allow-ffi --allow-sys bench/torch_peer_bench.ts [options]
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import * as tfl from "@tensorflow/tfjs-layers";
+import { Adam } from "../agents/adam.ts";
+import { PolicyNetwork } from "../agents/policy_network.ts";
+import { ppoMinibatchStep, type PpoSamples } from "../agents/ppo_minibatch.ts";
+import { DEFAULT_PPO_OPTIONS } from "../agents/ppo_options.ts";
+import type { Vec3 } from "../data/types.ts";
+import { initBackend } from "../models/backend.ts";
+import { buildClassifier } from "../models/classifier.ts";
+import { exportClassifierToOnnx, ONNX_INPUT_NAME } from "../models/onnx_export.ts";
+import { probeOnnxRuntime } from "../models/onnx_runtime.ts";
+import { benchArgs, type BenchCli } from "./_cli.ts";
+
+/** The command line (`--help` prints it). */
+export const CLI: BenchCli = {
+  usage: "deno task bench:torch [options]",
+  about: `The classifier and policy on the package's fastest CPU paths (tfjs wasm, onnxruntime) beside
+PyTorch CPU with the same shapes, forward and train step, in one run, with the ratios printed.`,
+  options: {
+    threads: { default: "1", help: "PyTorch and onnxruntime intra-op threads (tfjs wasm: always 1)" },
+    batch: { default: "8", help: "batch size of every forward and train step" },
+    reps: { default: "5", help: "timed repetitions (medians are printed)" },
+    "classifier-shape": { default: "24,48,48", help: "classifier input z,y,x" },
+    python: { default: ".tmp/pyenv/bin/python", help: "Python with torch installed" },
+  },
+};
+// Imported (by tests) the module reads no arguments and measures nothing.
+const args = benchArgs(CLI, import.meta.main ? Deno.args : []);
+
+/** The policies measured: the default train preset's and the paper preset's. */
+const POLICIES: { name: string; shape: Vec3; channels: number }[] = [
+  { name: "policy default 8x16x16x4", shape: [8, 16, 16], channels: 4 },
+  { name: "policy paper 12x24x24x1", shape: [12, 24, 24], channels: 1 },
+];
+
+interface Timing {
+  forward: number;
+  train: number;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+}
+
+async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> {
+  await f(); // warm-up
+  const times: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t = performance.now();
+    await f();
+    times.push(performance.now() - t);
+  }
+  return median(times) / 1000;
+}
+
+async function classifierWasm(shape: Vec3, batch: number, reps: number): Promise<Timing> {
+  const model = buildClassifier({ inputShape: shape }, 0);
+  const x = tf.randomUniform([batch, ...shape, 1], 0, 1, "float32", 1);
+  const y = tf.tensor2d(Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
+  const optimizer = tf.train.adam(1e-3);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const forward = await timeIt(async () => {
+    const p = model.predict(x) as tf.Tensor;
+    await p.data();
+    p.dispose();
+  }, reps);
+  const train = await timeIt(async () => {
+    const loss = optimizer.minimize(
+      () => tf.mean(tfl.metrics.binaryCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)),
+      true,
+      variables,
+    ) as tf.Scalar;
+    await loss.data();
+    loss.dispose();
+  }, reps);
+  tf.dispose([x, y]);
+  optimizer.dispose();
+  model.dispose();
+  return { forward, train };
+}
+
+async function classifierOnnx(shape: Vec3, batch: number, reps: number, threads: number) {
+  const probe = await probeOnnxRuntime();
+  if ("reason" in probe) return { skipped: probe.reason };
+  const model = buildClassifier({ inputShape: shape }, 0);
+  const session = await probe.runtime.createSession(await exportClassifierToOnnx(model), {
+    intraOpThreads: threads,
+  });
+  model.dispose();
+  const input = Float32Array.from(
+    { length: batch * shape[0] * shape[1] * shape[2] },
+    (_, i) => (i % 97) / 97,
+  );
+  const feeds = { [ONNX_INPUT_NAME]: probe.runtime.tensor(input, [batch, 1, ...shape]) };
+  const forward = await timeIt(() => session.run(feeds), reps);
+  await session.release();
+  return { forward };
+}
+
+async function policyWasm(shape: Vec3, channels: number, batch: number, reps: number): Promise<Timing> {
+  const net = new PolicyNetwork({ observationShape: shape, channels, intensityWindow: null }, 0);
+  const optimizer = new Adam(net.variables, { learningRate: 3e-4, epsilon: 1e-5 });
+  const len = net.observationLength;
+  const samples: PpoSamples = {
+    observations: Float32Array.from({ length: batch * len }, (_, i) => (i % 89) / 89),
+    actions: Int32Array.from({ length: batch }, (_, i) => i % 6),
+    logProbs: new Float32Array(batch).fill(-1.79),
+    values: new Float32Array(batch),
+    advantages: Float32Array.from({ length: batch }, (_, i) => -1 + (2 * i) / (batch - 1 || 1)),
+    returns: Float32Array.from({ length: batch }, (_, i) => 1 - (2 * i) / (batch - 1 || 1)),
+  };
+  const indices = Array.from({ length: batch }, (_, i) => i);
+  const x = tf.tensor5d(samples.observations, [batch, ...shape, channels]);
+  const forward = await timeIt(async () => {
+    const lp = tf.tidy(() => tf.logSoftmax(net.forward(x).logits));
+    await lp.data();
+    lp.dispose();
+  }, reps);
+  const train = await timeIt(
+    () => ppoMinibatchStep(net, optimizer, samples, indices, DEFAULT_PPO_OPTIONS),
+    reps,
+  );
+  x.dispose();
+  optimizer.dispose();
+  net.dispose();
+  return { forward, train };
+}
+
+interface TorchResult {
+  torch: string;
+  threads: number;
+  classifier: Timing;
+  policies: Timing[];
+}
+
+async function runTorch(shape: Vec3, batch: number, reps: number, threads: number) {
+  const config = {
+    threads,
+    batch,
+    reps,
+    classifier: shape,
+    policies: POLICIES.map((p) => ({ shape: p.shape, channels: p.channels })),
+  };
+  const script = new URL("./torch_peer.py", import.meta.url).pathname;
+  try {
+    const out = await new Deno.Command(args.python, { args: [script, JSON.stringify(config)] }).output();
+    const stderr = new TextDecoder().decode(out.stderr).trim().split("\n").at(-1);
+    if (!out.success) return { skipped: `${args.python} ${script} failed: ${stderr}` };
+    return JSON.parse(new TextDecoder().decode(out.stdout)) as TorchResult;
+  } catch (e) {
+    return { skipped: `${args.python} cannot run (${(e as Error).message})` };
+  }
+}
+
+if (import.meta.main) {
+  const threads = Number(args.threads), batch = Number(args.batch), reps = Number(args.reps);
+  const parts = args["classifier-shape"].split(",").map(Number);
+  const shape: Vec3 = [parts[0], parts[1], parts[2]];
+  if (![threads, batch, reps, ...parts].every((v) => Number.isInteger(v) && v >= 1) || parts.length !== 3) {
+    console.error("--threads, --batch, --reps and --classifier-shape take positive integers");
+    Deno.exit(2);
+  }
+  let load = "unknown (run with --allow-sys to print it)";
+  try {
+    load = Deno.loadavg().map((v) => v.toFixed(2)).join(", ");
+  } catch { /* no --allow-sys */ }
+  console.log(`PyTorch peer benchmark: batch ${batch}, medians of ${reps}; load average ${load}`);
+  await initBackend("wasm");
+  const rows: { name: string; wasm: Timing; torch?: Timing; onnxForward?: number }[] = [];
+  rows.push({ name: `classifier ${shape.join("x")}`, wasm: await classifierWasm(shape, batch, reps) });
+  const onnx = await classifierOnnx(shape, batch, reps, threads);
+  if ("skipped" in onnx) console.log(`SKIP onnx: ${onnx.skipped}`);
+  else rows[0].onnxForward = onnx.forward;
+  for (const p of POLICIES) {
+    rows.push({ name: p.name, wasm: await policyWasm(p.shape, p.channels, batch, reps) });
+  }
+  const torch = await runTorch(shape, batch, reps, threads);
+  if ("skipped" in torch) console.log(`SKIP torch: ${torch.skipped}`);
+  else {
+    console.log(`PyTorch ${torch.torch} CPU, ${torch.threads} intra-op thread(s)`);
+    rows[0].torch = torch.classifier;
+    torch.policies.forEach((t, i) => (rows[i + 1].torch = t));
+  }
+  console.log(
+    `threads: tfjs wasm 1, onnxruntime ${threads}, PyTorch ${threads}` +
+      (threads === 1 ? " (matched)" : " (NOT matched: run --threads 1 for the matched comparison)"),
+  );
+  const ms = (s?: number) => (s === undefined ? "-" : (1000 * s).toFixed(2));
+  const x = (a?: number, b?: number) => (a === undefined || b === undefined ? "-" : (a / b).toFixed(2) + "x");
+  console.log(
+    "network                     wasm fwd ms  onnx fwd ms  torch fwd ms  wasm train ms  torch train ms" +
+      "  fwd best/torch  train wasm/torch",
+  );
+  for (const r of rows) {
+    const bestForward = Math.min(r.wasm.forward, r.onnxForward ?? Infinity);
+    console.log(
+      `${r.name.padEnd(27)} ${ms(r.wasm.forward).padStart(11)} ${ms(r.onnxForward).padStart(12)} ` +
+        `${ms(r.torch?.forward).padStart(13)} ${ms(r.wasm.train).padStart(14)} ${
+          ms(r.torch?.train).padStart(15)
+        }  ${x(bestForward, r.torch?.forward).padStart(14)}  ${x(r.wasm.train, r.torch?.train).padStart(16)}`,
+    );
+  }
+  console.log(
+    "goals: forward within 1.5x of PyTorch, train step within 2x (ratio = package time / torch time)",
+  );
+}
