@@ -24,6 +24,7 @@
  */
 // Data: volumes, NIfTI, preprocessing, datasets, splits, phantoms, supervision levels
 export { checkSeed, deriveSeed, Rng, type RngState } from "./data/random.ts";
+export type { IntensityMode, IntensityOptions } from "./data/intensity_options.ts";
 export { CaseCache, type CaseCacheKeyParts } from "./data/case_cache.ts";
 export { type Case, diagonalAffine, type Labels, type Vec3, type Volume, voxelCount } from "./data/types.ts";
 export {
@@ -285,6 +286,18 @@ export {
   SHIPPED_CLASSIFIER_SHA256,
   shippedClassifierPath,
 } from "./tasks/phantom_task.ts";
+export {
+  type GamePhantoms,
+  makePatchTask,
+  makePixelTask,
+  PATCH_TASK_ID,
+  PATCH_TASK_OPTIONS,
+  patchTaskCases,
+  type PatchTaskOptions,
+  PIXEL_TASK_ID,
+  PIXEL_TASK_OPTIONS,
+  type PixelTaskOptions,
+} from "./tasks/game_tasks.ts";
 
 // Evaluation: metrics, segmentation by agents, baselines, sweeps, reports
 export type { GateChoice } from "./eval/presence_gate.ts";

@@ -13,7 +13,8 @@ const HELP = `deno task serve [options]
 
 Serves SPARS Gym envs over WebSocket to Python (spars_gym) and any other client; protocol in
 serve/PROTOCOL.md. Env ids: SparsGym/Spars-Oracle-v0 (seeded phantoms, ORACLE scorer reading voxel
-labels), and SparsGym/Spars-Classifier-v0 when --classifier is given.
+labels), SparsGym/Spars-Classifier-v0 when --classifier is given, SparsGym/Patch-Oracle-v0 (the patch
+game, oracle patch scores) and SparsGym/Pixel-Phantom-v0 (the pixel game, rewards from voxel labels).
 
 Options:
   --host HOST        interface to listen on [127.0.0.1]

@@ -10,7 +10,7 @@ import type { AgentInfo } from "../env/game.ts";
 import type { RgbaFrame } from "../env/png.ts";
 import { SelfPlayEnv } from "../env/self_play_env.ts";
 import { SparsEnv, type SparsEnvOptions } from "../env/spars_env.ts";
-import type { Box, Discrete } from "../env/spaces.ts";
+import type { Box, BoxDtype, Discrete } from "../env/spaces.ts";
 import { makeOpponent } from "./catalog.ts";
 import type { OutArray } from "./protocol.ts";
 
@@ -39,7 +39,7 @@ export interface ServedEnv {
 /** Describes a Box for the wire: shape, dtype, and bounds as float32 payload arrays (they hold +-inf). */
 export function boxReply(
   name: string,
-  box: Box,
+  box: Box<BoxDtype>,
 ): { json: Record<string, unknown>; arrays: Record<string, OutArray> } {
   return {
     json: { type: "Box", shape: box.shape, dtype: box.dtype, low: `${name}_low`, high: `${name}_high` },

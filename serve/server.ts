@@ -7,6 +7,7 @@
 import type { Scorer } from "../env/scorer.ts";
 import { CaseStore, CLASSIFIER_ENV_ID, ORACLE_ENV_ID } from "./catalog.ts";
 import { Session } from "./session.ts";
+import { GAME_ENV_IDS } from "./served_games.ts";
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -36,7 +37,7 @@ export interface RunningServer {
 
 /** Starts the server; resolves once it listens. */
 export function startServer(options: ServerOptions = {}): Promise<RunningServer> {
-  const envIds = options.classifier ? [ORACLE_ENV_ID, CLASSIFIER_ENV_ID] : [ORACLE_ENV_ID];
+  const envIds = [ORACLE_ENV_ID, ...(options.classifier ? [CLASSIFIER_ENV_ID] : []), ...GAME_ENV_IDS];
   const store = new CaseStore();
   const open = new Set<Session>();
   const counts: Record<string, number> = {};

@@ -14,6 +14,7 @@ import { ProtocolError } from "./errors.ts";
 import { decodeFrame, encodeFrame } from "./protocol.ts";
 import { type Reply, type ServedEnv, ServedParallel, ServedSingle } from "./served_env.ts";
 import { ServedVector } from "./served_vector.ts";
+import { GAME_ENV_IDS, makeGameEnv } from "./served_games.ts";
 
 /** What the server shares with its sessions. */
 export interface SessionContext {
@@ -93,7 +94,7 @@ export class Session {
   ): Promise<Reply> {
     if (op === "ping") return { header: {} };
     if (op === "stats") return { header: this.#context.stats?.() ?? {} };
-    if (op === "make") return this.#make(h);
+    if (op === "make") return await this.#make(h);
     if (op === "close") {
       this.close();
       return { header: {} };
@@ -106,7 +107,17 @@ export class Session {
     return env.render();
   }
 
-  #make(h: Record<string, unknown>): Reply {
+  async #make(h: Record<string, unknown>): Promise<Reply> {
+    if (typeof h.env === "string" && GAME_ENV_IDS.includes(h.env) && this.#context.envIds.includes(h.env)) {
+      const env = await makeGameEnv(h.env, h.kind, h.options);
+      this.#env?.close();
+      this.#env = env;
+      const spaces = env.spaces();
+      return {
+        header: { ...spaces.header, env: h.env, kind: "single", scorer: "oracle", scores: "voxel labels" },
+        arrays: spaces.arrays,
+      };
+    }
     const c = parseMake(h.env, h.kind, h.options, this.#context.envIds);
     const { cases, oracle } = this.#context.store.get(c.phantoms);
     const scorer = scorerFor(c.env, oracle, this.#context.classifier);

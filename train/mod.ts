@@ -76,6 +76,7 @@ export type { AgentPair, SegmentOptions } from "../eval/segment.ts";
 export type { BackendName } from "../models/backend.ts";
 export type { Box, BoxArray, BoxDtype, Discrete, Space } from "../env/spaces.ts";
 export type { Case, Labels, Vec3, Volume } from "../data/types.ts";
+export type { IntensityMode, IntensityOptions } from "../data/intensity_options.ts";
 export type { FolderLock, LockHolder } from "../data/folder_lock.ts";
 export type { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
 export type { MapMode, ProbabilityMap } from "../env/probability_map.ts";

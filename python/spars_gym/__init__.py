@@ -1,6 +1,7 @@
 """SPARS Gym for Python: Gymnasium, PettingZoo and vector envs served by the Deno env server.
 
-``import spars_gym`` registers ``SparsGym/Spars-Oracle-v0`` and ``SparsGym/Spars-Classifier-v0``
+``import spars_gym`` registers ``SparsGym/Spars-Oracle-v0``, ``SparsGym/Spars-Classifier-v0``,
+``SparsGym/Patch-Oracle-v0`` (the patch game) and ``SparsGym/Pixel-Phantom-v0`` (the pixel game)
 with Gymnasium, so ``gymnasium.make("SparsGym/Spars-Oracle-v0")`` works.
 """
 from __future__ import annotations
@@ -17,12 +18,13 @@ from .errors import (
     SparsGymError,
     UnknownEnvError,
 )
+from .games import PATCH_ENV_ID, PIXEL_ENV_ID, PatchGymEnv, PixelGymEnv
 from .parallel import SparsParallelEnv
 from .vector import SparsVectorEnv
 
 __all__ = [
     "CLASSIFIER_ENV_ID", "ORACLE_ENV_ID", "Connection", "EnvStateError", "InvalidArgumentError",
-    "LocalServer", "ProtocolError", "ServerStartError", "SparsGymEnv", "SparsGymError",
+    "LocalServer", "PATCH_ENV_ID", "PIXEL_ENV_ID", "PatchGymEnv", "PixelGymEnv", "ProtocolError", "ServerStartError", "SparsGymEnv", "SparsGymError",
     "SparsParallelEnv", "SparsVectorEnv", "UnknownEnvError", "parallel_env",
 ]
 
@@ -40,3 +42,7 @@ for _id in (ORACLE_ENV_ID, CLASSIFIER_ENV_ID):
             vector_entry_point="spars_gym.vector:SparsVectorEnv",
             kwargs={"env_id": _id},
         )
+
+for _id, _entry in ((PATCH_ENV_ID, "spars_gym.games:PatchGymEnv"), (PIXEL_ENV_ID, "spars_gym.games:PixelGymEnv")):
+    if _id not in gymnasium.registry:
+        gymnasium.register(id=_id, entry_point=_entry)
