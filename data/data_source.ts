@@ -10,7 +10,7 @@
 import { type Dataset, openDataset } from "./dataset.ts";
 import { InvalidArgumentError } from "./errors.ts";
 import { checkIntensityOptions, DEFAULT_INTENSITY, type IntensityOptions } from "./intensity_options.ts";
-import type { SplitFractions } from "./split.ts";
+import type { FoldSpec, SplitFractions } from "./split.ts";
 
 /** A dataset folder with the options every CLI shares. */
 export interface DataSourceOptions {
@@ -20,6 +20,8 @@ export interface DataSourceOptions {
   readonly seed: number;
   /** Split fractions (default 0.7 / 0.15 / 0.15). */
   readonly fractions?: SplitFractions;
+  /** A k-fold split instead of fractions (`--fold I/K`), or null / absent. */
+  readonly folds?: FoldSpec | null;
   /** Target label values given by the user (`--target`), or null for the dataset's default. */
   readonly target: readonly number[] | null;
   /** Modalities to read as channels (`--channels`), or null for one image per case. */
@@ -39,6 +41,7 @@ export async function openDataSource(options: DataSourceOptions): Promise<Datase
   return await openDataset(options.spec, {
     seed: options.seed,
     ...(options.fractions ? { fractions: options.fractions } : {}),
+    ...(options.folds ? { folds: options.folds } : {}),
     ...(options.target ? { target: options.target } : {}),
     ...(options.channels ? { channels: options.channels } : {}),
     ...(intensity.mode === "window" && intensity.clipPercentiles === null ? {} : { intensity }),
@@ -106,6 +109,24 @@ export function parseClipPercentiles(
     throw new InvalidArgumentError(flag, `is "${text}"`, '"lo,hi" with 0 <= lo < hi <= 100, or none');
   }
   return [p[0], p[1]];
+}
+
+/**
+ * Reads a `--fold` value `I/K`: fold I (1..K) of K >= 3 folds is the test split, or `none`.
+ * @throws {InvalidArgumentError} naming `flag`
+ */
+export function parseFold(text: string, flag = "--fold"): FoldSpec | null {
+  if (text === "none") return null;
+  const m = /^(\d+)\/(\d+)$/.exec(text.trim());
+  const spec = m ? { fold: Number(m[1]), k: Number(m[2]) } : undefined;
+  if (!spec || !(spec.k >= 3 && spec.fold >= 1 && spec.fold <= spec.k)) {
+    throw new InvalidArgumentError(
+      flag,
+      `is "${text}"`,
+      "I/K with K >= 3 folds and 1 <= I <= K (e.g. 1/6), or none",
+    );
+  }
+  return spec;
 }
 
 /**

@@ -30,8 +30,11 @@ import {
 } from "./phantom.ts";
 import { checkSameGrid, preprocessCase, type PreprocessOptions } from "./preprocess.ts";
 import {
+  checkFoldSpec,
   checkSplitFractions,
   DEFAULT_SPLIT_FRACTIONS,
+  type FoldSpec,
+  foldSplit,
   type SplitFractions,
   splitIds,
   type SplitName,
@@ -81,6 +84,11 @@ export interface DatasetOptions {
   seed?: number;
   /** Split fractions (default 0.7 / 0.15 / 0.15). */
   fractions?: SplitFractions;
+  /**
+   * A k-fold protocol instead of fractions: test is fold `fold`, val the next fold, train the rest
+   * (see `foldSplit` in `split.ts`; same seed and stratification as fractions).
+   */
+  folds?: FoldSpec;
   /** Preprocessing applied to each loaded case (default: none). */
   preprocess?: PreprocessOptions;
   /** On-disk cache of loaded, preprocessed cases (default: none). */
@@ -162,6 +170,7 @@ interface DatasetParts {
   targetSource?: string;
   seed: number;
   fractions: SplitFractions;
+  folds?: FoldSpec;
   loader: Loader;
 }
 
@@ -187,8 +196,10 @@ class RefDataset implements Dataset {
     }
     const known = this.refs.filter((r) => r.presence !== undefined);
     const strata = known.length > 0 ? new Map(known.map((r) => [r.id, r.presence as 0 | 1])) : undefined;
-    const { seed, fractions } = this.#parts;
-    const chosen = new Set(splitIds(this.refs.map((r) => r.id), seed, fractions, strata)[name]);
+    const { seed, fractions, folds } = this.#parts;
+    const ids = this.refs.map((r) => r.id);
+    const split = folds ? foldSplit(ids, seed, folds, strata) : splitIds(ids, seed, fractions, strata);
+    const chosen = new Set(split[name]);
     const refs = this.refs.filter((r) => chosen.has(r.id));
     return new RefDataset({ ...this.#parts, name: `${this.name}/${name}`, refs });
   }
@@ -212,6 +223,17 @@ function fileDataset(listing: LayoutListing, options: DatasetOptions): Dataset {
   const targetSource = options.target !== undefined ? "given" : listing.defaultTargetSource;
   if (options.intensity) checkIntensityOptions(options.intensity);
   const { name, refs } = listing;
+  const folds = options.folds;
+  if (folds) {
+    checkFoldSpec(folds);
+    if (folds.k > refs.length) {
+      throw new InvalidArgumentError(
+        "folds",
+        `are ${folds.k} for ${refs.length} cases`,
+        `at most ${refs.length}`,
+      );
+    }
+  }
   return new RefDataset({
     name,
     refs,
@@ -219,6 +241,7 @@ function fileDataset(listing: LayoutListing, options: DatasetOptions): Dataset {
     targetSource,
     seed,
     fractions,
+    ...(folds ? { folds } : {}),
     loader: fileLoader(options, target),
   });
 }

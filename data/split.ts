@@ -184,3 +184,88 @@ export function splitIds(
   for (const s of SPLIT_NAMES) out[s].sort(compareCodeUnits);
   return out;
 }
+
+/** One fold of a k-fold protocol: `fold` (1..k) is the test split. */
+export interface FoldSpec {
+  /** Number of folds, >= 3 (test, val and at least one training fold). */
+  readonly k: number;
+  /** The fold held out as the test split, 1..k. */
+  readonly fold: number;
+}
+
+/**
+ * Throws {@link InvalidArgumentError} unless `k` is an integer >= 3 and `fold` an integer in 1..k.
+ * @param source the name errors give, e.g. `--fold`
+ */
+export function checkFoldSpec(spec: FoldSpec, source = "folds"): void {
+  const { k, fold } = spec;
+  if (!(Number.isInteger(k) && k >= 3 && Number.isInteger(fold) && fold >= 1 && fold <= k)) {
+    throw new InvalidArgumentError(
+      source,
+      `is fold ${fold} of ${k}`,
+      "k >= 3 folds (test, val, train) and a fold from 1 to k, e.g. 1/6",
+    );
+  }
+}
+
+/**
+ * The k folds of case ids: ids sorted (code-unit order), shuffled with `seed`, and dealt in turn
+ * to folds 1..k, positives first then negatives then unknowns when `strata` is given (so every fold
+ * keeps about the dataset's share of positives). Every id is in exactly one fold; fold sizes differ
+ * by at most one per stratum. Each fold is sorted.
+ *
+ * @throws {InvalidArgumentError} on duplicate ids, a non-finite seed, or k < 1 or k > the id count
+ */
+export function foldIds(
+  ids: readonly string[],
+  seed: number,
+  k: number,
+  strata?: ReadonlyMap<string, 0 | 1>,
+): string[][] {
+  if (!Number.isFinite(seed)) throw new InvalidArgumentError("seed", `is ${seed}`, "a finite number");
+  if (!(Number.isInteger(k) && k >= 1 && k <= ids.length)) {
+    throw new InvalidArgumentError("folds", `is ${k} for ${ids.length} cases`, `1 to ${ids.length} folds`);
+  }
+  const sorted = [...ids].sort(compareCodeUnits);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i] === sorted[i - 1]) {
+      throw new InvalidArgumentError("ids", `contain "${sorted[i]}" twice`, "unique case ids");
+    }
+  }
+  const rng = new Rng(seed);
+  const groups = strata
+    ? [
+      sorted.filter((id) => strata.get(id) === 1),
+      sorted.filter((id) => strata.get(id) === 0),
+      sorted.filter((id) => !strata.has(id)),
+    ]
+    : [sorted];
+  const folds: string[][] = Array.from({ length: k }, () => []);
+  let next = 0;
+  for (const g of groups) {
+    rng.shuffle(g);
+    for (const id of g) {
+      folds[next].push(id);
+      next = (next + 1) % k;
+    }
+  }
+  return folds.map((f) => f.sort(compareCodeUnits));
+}
+
+/**
+ * The train/val/test split of one fold: test is fold `spec.fold`, val the next fold (cyclically),
+ * train every other fold; thresholds tuned on val are thus tuned on training folds only.
+ * @throws {InvalidArgumentError} as {@link checkFoldSpec} and {@link foldIds} do
+ */
+export function foldSplit(
+  ids: readonly string[],
+  seed: number,
+  spec: FoldSpec,
+  strata?: ReadonlyMap<string, 0 | 1>,
+): Record<SplitName, string[]> {
+  checkFoldSpec(spec);
+  const folds = foldIds(ids, seed, spec.k, strata);
+  const test = spec.fold - 1, val = spec.fold % spec.k;
+  const train = folds.filter((_, i) => i !== test && i !== val).flat().sort(compareCodeUnits);
+  return { train, val: folds[val], test: folds[test] };
+}

@@ -36,7 +36,8 @@ nifti/<method>/*.nii.gz.
 Options (defaults in brackets; game and data defaults come from <run>/config.json when present):
   --run DIR            the run folder (required)
   --data SPEC          dataset folder (LiTS, MSD, folder + labels.csv) or "phantoms" [phantoms]
-  --split NAME         train | val | test [test]
+  --split NAME         train | val | test | all [test]; the run's split (its --split fractions or
+                       --fold I/K and --split-seed); all: every case, training ones too (optimistic)
   --phantoms N         phantom cases in the whole dataset [24]
   --phantom-seed N     phantom dataset seed [0]
   --phantom-shape ZxYxX  phantom shape [48x96x96]
@@ -221,7 +222,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     out: v.out,
     force: v.force,
     data: v.data,
-    split: oneOf<SplitName>("split", v.split, ["train", "val", "test"]),
+    split: oneOf<SplitName | "all">("split", v.split, ["train", "val", "test", "all"]),
     phantoms: {
       count: num("phantoms", v.phantoms, true),
       seed: num("phantom-seed", v["phantom-seed"], true),

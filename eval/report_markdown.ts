@@ -161,9 +161,9 @@ function choicesTable(result: EvaluationResult): string[] {
       `| ${c.method} | ${c.starts} | ${describeMaskRule(c.rule)} | ${
         Number.isNaN(c.tau) ? "-" : num(c.tau)
       } | ` +
-        `${Number.isNaN(c.dice) ? "NaN" : (100 * c.dice).toFixed(1)} | ${num(c.gate)}${
-          gc ? "" : " (given)"
-        } | ` +
+        `${Number.isNaN(c.dice) ? "NaN" : (100 * c.dice).toFixed(1)}${
+          c.uninformative ? " (uninformative: every setting the same, tie-break)" : ""
+        } | ${num(c.gate)}${gc ? "" : " (given)"} | ` +
         `${gc ? (100 * gc.score).toFixed(1) : "-"} | ${gc ? (100 * gc.ungatedScore).toFixed(1) : "-"} |`,
     );
   }

@@ -21,7 +21,7 @@ import { episodeMap } from "./episode_map.ts";
 import { type MaskRule, type MaskRuleKind, ruleCutoffs } from "./mask_rule.ts";
 import { checkGate, chooseGate, type GateChoice, type GateSample } from "./presence_gate.ts";
 import { segment, type SegmentOptions } from "./segment.ts";
-import { diceByThreshold, summarizeSweep, type SweepResult } from "./sweep.ts";
+import { diceByThreshold, isUninformative, summarizeSweep, type SweepResult } from "./sweep.ts";
 
 /** One rule kind and the values swept for it. */
 export interface RuleGrid {
@@ -181,6 +181,11 @@ export interface RuleChoice {
   readonly gateChoice?: GateChoice;
   /** One table per rule kind (tau x value), `rule` and `starts` set. */
   readonly sweeps: readonly (SweepResult & { readonly rule: MaskRuleKind; readonly starts: number })[];
+  /**
+   * True when every setting of every rule kind gave the same mean validation Dice (e.g. all 0), or
+   * none a finite one: the choice is only a tie-break, not a tuned setting.
+   */
+  readonly uninformative: boolean;
 }
 
 /**
@@ -238,5 +243,6 @@ export function chooseRule(
     gate: gateChoice?.gate ?? (gate as number),
     gateChoice,
     sweeps,
+    uninformative: isUninformative(sweeps.flatMap((s) => s.meanDice)),
   };
 }

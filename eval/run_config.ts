@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { checkIntensityOptions, type IntensityOptions } from "../data/intensity_options.ts";
+import { checkFoldSpec, type FoldSpec } from "../data/split.ts";
 import type { Vec3 } from "../data/types.ts";
 import type { SparsConfig } from "../env/config.ts";
 
@@ -32,6 +33,8 @@ export interface RunConfigView {
   };
   /** Split fractions [train, val, test] the run used (absent in old configs: 0.7, 0.15, 0.15). */
   readonly fractions?: [number, number, number];
+  /** The k-fold split the run used instead of fractions (`data.folds`), if any. */
+  readonly folds?: FoldSpec;
   /** Target labels. */
   readonly target?: number[];
   /** Modalities read as channels (`data.channels`), absent for one image per case. */
@@ -130,7 +133,10 @@ export async function readRunConfig(run: string): Promise<RunConfigView> {
   const intensity = dataObject.intensity as IntensityOptions | undefined;
   if (intensity !== undefined) checkIntensityOptions(intensity, `${path} data.intensity`);
   const channels = Array.isArray(dataObject.channels) ? dataObject.channels as string[] : undefined;
+  const folds = dataObject.folds as FoldSpec | null | undefined;
+  if (folds) checkFoldSpec(folds, `${path} data.folds`);
   return {
+    ...(folds ? { folds } : {}),
     ...(intensity ? { intensity } : {}),
     ...(channels ? { channels } : {}),
     game,

@@ -61,6 +61,7 @@ export async function openRunData(
     ...fractions,
     target,
     channels: cfg.channels ?? null,
+    folds: cfg.folds ?? null,
     ...(cfg.intensity ? { intensity: cfg.intensity } : {}),
   });
   return { data, dataset };

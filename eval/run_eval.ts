@@ -66,8 +66,11 @@ export interface EvaluateRunOptions {
   readonly data?: string;
   /** Phantom dataset: number of cases, seed, shape z,y,x (defaults 24, 0, 48x96x96). */
   readonly phantoms?: { readonly count?: number; readonly seed?: number; readonly shape?: Vec3 };
-  /** Split evaluated (default `test`). */
-  readonly split?: SplitName;
+  /**
+   * Split evaluated (default `test`), or `all`: every case of the dataset, including those the run
+   * trained and tuned on (a note in the report says so).
+   */
+  readonly split?: SplitName | "all";
   /** Evaluate only the first N cases of the split. */
   readonly limit?: number;
   /** Target label values (default: the dataset's). */
@@ -269,6 +272,11 @@ function recordedSupervision(scorer: Scorer | undefined): SupervisionLevel | und
   return isSupervisionLevel(level) ? level : undefined;
 }
 
+/** The report's note on `--split all`. */
+export const ALL_SPLIT_NOTE =
+  "Split: all cases, including those the classifier and policy were trained on and the val cases that " +
+  "tuned thresholds: optimistic figures. Unbiased: one run per fold (train --fold I/K), each evaluated on its test split.";
+
 /**
  * Evaluates a run folder (see the module doc) and returns the result, the folder written and the
  * notes. Without a policy (none in memory, none in the run folder), the non-RL methods are
@@ -300,13 +308,14 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
   const { data, dataset } = await openRunData(options, cfg);
   const split = options.split ?? "test";
   const target = options.target ?? cfg.target ?? dataset.target;
-  const testSet = dataset.split(split);
+  const testSet = split === "all" ? dataset : dataset.split(split);
   if (!testSet.refs.length) {
     throw new InvalidArgumentError("--split", `${split} of ${data} is empty`, "cases");
   }
   const sweep = options.sweep ?? split !== "val";
   const valSet = sweep ? dataset.split("val") : undefined;
   const notes = dataNotes(data);
+  if (split === "all") notes.push(ALL_SPLIT_NOTE);
   const evaluationOptions = {
     pairing: options.pairing,
     opponent: options.opponent,
@@ -374,7 +383,16 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     const policyNote = policy
       ? []
       : ["No trained policy was given for this run: only the non-RL methods were evaluated."];
-    return { result, dir: out, notes: [...notes, ...policyNote] };
+    const blind = (result.choices ?? []).filter((c) => c.uninformative).map((c) =>
+      `${c.method} (${c.starts})`
+    );
+    const blindNote = blind.length
+      ? [
+        `Uninformative validation sweep (every setting the same mean Dice) for ${blind.join(", ")}: ` +
+        "their tau and mask rule are tie-breaks, not tuned.",
+      ]
+      : [];
+    return { result, dir: out, notes: [...notes, ...blindNote, ...policyNote] };
   } catch (e) {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
     throw e;

@@ -120,6 +120,17 @@ export interface SweepResult {
   };
   /** Per-case tables. */
   readonly cases: readonly SweepCase[];
+  /**
+   * True when the sweep cannot choose: every finite mean Dice is the same (e.g. all 0) or none is
+   * finite, so `best` is only the tie-break (the first cell); reports say so.
+   */
+  readonly uninformative: boolean;
+}
+
+/** True when every finite value of `table` is equal, or none is finite. */
+export function isUninformative(table: readonly (readonly number[])[]): boolean {
+  const finite = table.flat().filter(Number.isFinite);
+  return finite.every((v) => v === finite[0]);
 }
 
 /**
@@ -172,6 +183,7 @@ export function summarizeSweep(
       thresholdIndex: bj,
     },
     cases,
+    uninformative: isUninformative(meanDice),
   };
 }
 
@@ -326,7 +338,12 @@ export function sweepMarkdown(result: SweepResult): string {
     `Mean Dice over ${result.cases.length - nan} of ${result.cases.length} validation cases` +
     (nan ? ` (${nan} with an empty ground truth left out)` : "") +
     `; best: ${dense ? "" : `tau ${fmt(result.best.tau, 2)}, `}threshold ${fmt(result.best.threshold, 4)}, ` +
-    `Dice ${fmt(result.best.dice)}.`,
+    `Dice ${fmt(result.best.dice)}.` +
+    (result.uninformative
+      ? ` UNINFORMATIVE: every setting gives mean Dice ${
+        fmt(result.best.dice)
+      }; the one shown is a tie-break.`
+      : ""),
     "",
     head,
     rule,

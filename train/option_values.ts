@@ -4,14 +4,15 @@
  *
  * @module
  */
-import { parseChannels, parseClipPercentiles } from "../data/data_source.ts";
+import { parseChannels, parseClipPercentiles, parseFold } from "../data/data_source.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 
 /**
  * How an option's text is read: an integer, a number, a string, `ZxYxX`, a comma list of
  * integers, a flag (`--x` / `--no-x`), an intensity window `lo,hi` or `none`, a KL bound or `none`,
  * a range `lo,hi` of non-negative numbers with lo <= hi, three split fractions summing to 1,
- * percentiles `lo,hi` (0 <= lo < hi <= 100) or `none`, a comma list of names (e.g. modalities).
+ * percentiles `lo,hi` (0 <= lo < hi <= 100) or `none`, a comma list of names (e.g. modalities), a
+ * fold `I/K` or `none`.
  */
 export type OptionKind =
   | "int"
@@ -28,7 +29,8 @@ export type OptionKind =
   | "every"
   | "gate"
   | "percentiles"
-  | "names";
+  | "names"
+  | "fold";
 
 /** One CLI option (a `#` name marks a group heading whose title is `help`). */
 export interface OptionSpec {
@@ -73,6 +75,8 @@ export function kindHint(spec: OptionSpec): string {
       return "LO,HI|none";
     case "names":
       return "A,B,..";
+    case "fold":
+      return "I/K|none";
     default:
       return spec.choices ? "NAME" : "VALUE";
   }
@@ -155,6 +159,12 @@ export function parseValue(spec: OptionSpec, text: string): unknown {
         return parseChannels(text, `--${spec.name}`);
       } catch {
         return bad("distinct names, e.g. flair or flair,t1ce,t2");
+      }
+    case "fold":
+      try {
+        return parseFold(text, `--${spec.name}`);
+      } catch {
+        return bad("I/K with K >= 3 and 1 <= I <= K (e.g. 1/6), or none");
       }
     case "kl": {
       if (text === "none") return null;

@@ -48,6 +48,8 @@ export interface TrainConfig {
     tumourRadiusMm: [number, number];
     fractions: [number, number, number];
     target: number[] | null;
+    /** A k-fold split instead of `fractions` (`--fold I/K`), or null (older configs: absent). */
+    folds?: { k: number; fold: number } | null;
     /** Modalities read as channels (`--channels`), or null (one image per case; older configs). */
     channels?: string[] | null;
     /** Per-case intensity normalisation (`--intensity`; absent in older configs: window, no clip). */
@@ -151,6 +153,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     tumourRadiusMm: [10, 20],
     fractions: [0.5, 0.25, 0.25],
     target: null,
+    folds: null,
     channels: null,
     intensity: { mode: "window", clipPercentiles: null },
   },

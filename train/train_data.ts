@@ -22,12 +22,20 @@ export function intensityOf(config: TrainConfig): IntensityOptions {
 }
 
 /**
- * Sets the classifier's intensity window from `--intensity` when `--intensity-window` was not given:
- * `[-3, 7]` for z-scored data, none for `none`; the CT default stays for `window`.
+ * The rules between data options: sets the classifier's intensity window from `--intensity` when
+ * `--intensity-window` was not given (`[-3, 7]` for z-scored data, none for `none`; the CT default
+ * stays for `window`), and refuses options that set one value twice.
  * @param given the option names (without dashes) the command line set
- * @throws {UsageError} for `--intensity none` with an intensity window
+ * @throws {UsageError} for `--intensity none` with an intensity window, `--split-seed` with
+ *   `--phantom-seed`, `--fold` with `--split`
  */
-export function applyIntensityDefaults(config: TrainConfig, given: ReadonlySet<string>): void {
+export function applyDataOptions(config: TrainConfig, given: ReadonlySet<string>): void {
+  if (given.has("split-seed") && given.has("phantom-seed")) {
+    throw new UsageError("--split-seed", "is given with --phantom-seed (one value)", "one of the two");
+  }
+  if (given.has("fold") && given.has("split")) {
+    throw new UsageError("--fold", "is given with --split", "one of the two: k-fold or fractions");
+  }
   const mode = intensityOf(config).mode;
   if (given.has("intensity-window")) {
     if (mode === "none" && config.classifier.intensityWindow !== null) {
@@ -53,6 +61,7 @@ export function trainDataSource(config: TrainConfig): DataSourceOptions {
     spec: d.spec,
     seed: d.seed,
     fractions: { train, val, test },
+    folds: d.folds ?? null,
     target: d.target,
     channels: d.channels ?? null,
     intensity: intensityOf(config),

@@ -14,7 +14,7 @@ import { BACKEND_NAMES } from "../models/backend.ts";
 import { OPPONENT_RULES } from "../agents/opponent_pool.ts";
 import { REWARD_SCHEMES } from "../env/rewards.ts";
 import { INTENSITY_MODES } from "../data/intensity_options.ts";
-import { applyIntensityDefaults } from "./train_data.ts";
+import { applyDataOptions } from "./train_data.ts";
 import { MAP_MODES } from "../env/probability_map.ts";
 import { type PresetName, PRESETS, SCORER_RUNTIMES, type TrainConfig } from "./train_config.ts";
 
@@ -42,6 +42,13 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
   o("phantom-tumours", "range", "data.tumours", "tumours per positive phantom, min,max"),
   o("phantom-radius", "range", "data.tumourRadiusMm", "tumour radius range in mm, lo,hi"),
   o("split", "fractions", "data.fractions", "train,val,test fractions of the dataset (sum 1)"),
+  o("split-seed", "int", "data.seed", "seed of the split of a dataset folder (the phantom seed: one value)"),
+  o(
+    "fold",
+    "fold",
+    "data.folds",
+    "k-fold instead of --split: fold I of K is test, the next fold val, the rest train",
+  ),
   o("target", "list", "data.target", "target label values, e.g. 2 or 1,2,4 (default: the dataset's)"),
   o("channels", "names", "data.channels", "modalities of per-case folders (BraTS), e.g. flair"),
   o(
@@ -326,7 +333,7 @@ export function parseTrainArgs(args: readonly string[], defaultRun: string): Tra
     run: (values.run as string) ?? defaultRun,
   });
   for (const spec of given) setPath(config as unknown as Record<string, unknown>, spec.path, valueOf(spec));
-  applyIntensityDefaults(config, new Set(given.map((s) => s.name)));
+  applyDataOptions(config, new Set(given.map((s) => s.name)));
   return { kind: "train", config, force: values.force === true };
 }
 

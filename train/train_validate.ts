@@ -11,6 +11,7 @@
 import { InvalidArgumentError } from "../data/errors.ts";
 import { requireOneChannel } from "../data/data_source.ts";
 import { checkIntensityOptions } from "../data/intensity_options.ts";
+import { checkFoldSpec } from "../data/split.ts";
 import type { Vec3 } from "../data/types.ts";
 import { resolveConfig } from "../env/config.ts";
 import { resolvePoolOptions } from "../agents/opponent_pool.ts";
@@ -101,8 +102,16 @@ export function validateTrainConfig(config: TrainConfig, volumeShape?: Vec3): vo
   try {
     checkIntensityOptions(intensityOf(config), "data.intensity");
     requireOneChannel(config.data.channels ?? null);
+    if (config.data.folds) checkFoldSpec(config.data.folds, "--fold");
   } catch (e) {
     asUsage(e, "");
+  }
+  if (config.data.spec === "phantoms" && (config.data.folds || config.data.channels)) {
+    throw new UsageError(
+      config.data.folds ? "--fold" : "--channels",
+      "is given with --data phantoms",
+      "a dataset folder (phantoms use --split and one channel)",
+    );
   }
   const shape = volumeShape ?? (config.data.spec === "phantoms" ? config.data.shape : undefined);
   const w = config.env.window;
