@@ -12,18 +12,13 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
-import * as tfl from "@tensorflow/tfjs-layers";
-import { Adam } from "../agents/adam.ts";
-import { PolicyNetwork } from "../agents/policy_network.ts";
-import { ppoMinibatchStep, type PpoSamples } from "../agents/ppo_minibatch.ts";
-import { DEFAULT_PPO_OPTIONS } from "../agents/ppo_options.ts";
 import type { Vec3 } from "../data/types.ts";
 import { initBackend } from "../models/backend.ts";
 import { buildClassifier } from "../models/classifier.ts";
 import { exportClassifierToOnnx, ONNX_INPUT_NAME } from "../models/onnx_export.ts";
 import { probeOnnxRuntime } from "../models/onnx_runtime.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
+import { timeClassifier, timeIt, timePolicy, type Timing } from "./network_timing.ts";
 
 /** The command line (`--help` prints it). */
 export const CLI: BenchCli = {
@@ -47,53 +42,6 @@ const POLICIES: { name: string; shape: Vec3; channels: number }[] = [
   { name: "policy paper 12x24x24x1", shape: [12, 24, 24], channels: 1 },
 ];
 
-interface Timing {
-  forward: number;
-  train: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-async function timeIt(f: () => Promise<unknown>, reps: number): Promise<number> {
-  await f(); // warm-up
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t = performance.now();
-    await f();
-    times.push(performance.now() - t);
-  }
-  return median(times) / 1000;
-}
-
-async function classifierWasm(shape: Vec3, batch: number, reps: number): Promise<Timing> {
-  const model = buildClassifier({ inputShape: shape }, 0);
-  const x = tf.randomUniform([batch, ...shape, 1], 0, 1, "float32", 1);
-  const y = tf.tensor2d(Array.from({ length: batch }, (_, i) => i % 2), [batch, 1]);
-  const optimizer = tf.train.adam(1e-3);
-  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const forward = await timeIt(async () => {
-    const p = model.predict(x) as tf.Tensor;
-    await p.data();
-    p.dispose();
-  }, reps);
-  const train = await timeIt(async () => {
-    const loss = optimizer.minimize(
-      () => tf.mean(tfl.metrics.binaryCrossentropy(y, model.apply(x, { training: true }) as tf.Tensor)),
-      true,
-      variables,
-    ) as tf.Scalar;
-    await loss.data();
-    loss.dispose();
-  }, reps);
-  tf.dispose([x, y]);
-  optimizer.dispose();
-  model.dispose();
-  return { forward, train };
-}
-
 async function classifierOnnx(shape: Vec3, batch: number, reps: number, threads: number) {
   const probe = await probeOnnxRuntime();
   if ("reason" in probe) return { skipped: probe.reason };
@@ -110,35 +58,6 @@ async function classifierOnnx(shape: Vec3, batch: number, reps: number, threads:
   const forward = await timeIt(() => session.run(feeds), reps);
   await session.release();
   return { forward };
-}
-
-async function policyWasm(shape: Vec3, channels: number, batch: number, reps: number): Promise<Timing> {
-  const net = new PolicyNetwork({ observationShape: shape, channels, intensityWindow: null }, 0);
-  const optimizer = new Adam(net.variables, { learningRate: 3e-4, epsilon: 1e-5 });
-  const len = net.observationLength;
-  const samples: PpoSamples = {
-    observations: Float32Array.from({ length: batch * len }, (_, i) => (i % 89) / 89),
-    actions: Int32Array.from({ length: batch }, (_, i) => i % 6),
-    logProbs: new Float32Array(batch).fill(-1.79),
-    values: new Float32Array(batch),
-    advantages: Float32Array.from({ length: batch }, (_, i) => -1 + (2 * i) / (batch - 1 || 1)),
-    returns: Float32Array.from({ length: batch }, (_, i) => 1 - (2 * i) / (batch - 1 || 1)),
-  };
-  const indices = Array.from({ length: batch }, (_, i) => i);
-  const x = tf.tensor5d(samples.observations, [batch, ...shape, channels]);
-  const forward = await timeIt(async () => {
-    const lp = tf.tidy(() => tf.logSoftmax(net.forward(x).logits));
-    await lp.data();
-    lp.dispose();
-  }, reps);
-  const train = await timeIt(
-    () => ppoMinibatchStep(net, optimizer, samples, indices, DEFAULT_PPO_OPTIONS),
-    reps,
-  );
-  x.dispose();
-  optimizer.dispose();
-  net.dispose();
-  return { forward, train };
 }
 
 interface TorchResult {
@@ -182,12 +101,12 @@ if (import.meta.main) {
   console.log(`PyTorch peer benchmark: batch ${batch}, medians of ${reps}; load average ${load}`);
   await initBackend("wasm");
   const rows: { name: string; wasm: Timing; torch?: Timing; onnxForward?: number }[] = [];
-  rows.push({ name: `classifier ${shape.join("x")}`, wasm: await classifierWasm(shape, batch, reps) });
+  rows.push({ name: `classifier ${shape.join("x")}`, wasm: await timeClassifier(shape, batch, reps) });
   const onnx = await classifierOnnx(shape, batch, reps, threads);
   if ("skipped" in onnx) console.log(`SKIP onnx: ${onnx.skipped}`);
   else rows[0].onnxForward = onnx.forward;
   for (const p of POLICIES) {
-    rows.push({ name: p.name, wasm: await policyWasm(p.shape, p.channels, batch, reps) });
+    rows.push({ name: p.name, wasm: await timePolicy(p.shape, p.channels, batch, reps) });
   }
   const torch = await runTorch(shape, batch, reps, threads);
   if ("skipped" in torch) console.log(`SKIP torch: ${torch.skipped}`);

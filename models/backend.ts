@@ -103,7 +103,9 @@ async function startWasm(options: InitBackendOptions): Promise<string> {
 }
 
 async function startWebgpu(): Promise<string> {
-  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<unknown> } }).gpu;
+  type AdapterInfo = { vendor?: string; architecture?: string; device?: string; description?: string };
+  const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info?: AdapterInfo } | null> } })
+    .gpu;
   if (!gpu) {
     throw new BackendError(
       "webgpu",
@@ -123,7 +125,10 @@ async function startWebgpu(): Promise<string> {
   if (!(await tf.setBackend("webgpu"))) {
     throw new BackendError("webgpu", "failed to initialise", "a working WebGPU adapter");
   }
-  return "navigator.gpu; read tensors with await data(), dataSync() needs a canvas";
+  const info = adapter.info ?? {};
+  const name = [info.vendor, info.architecture, info.device, info.description].filter((v) => v).join(" ");
+  // Naming the adapter tells a real GPU from a software one (lavapipe on a CPU-only machine).
+  return `adapter ${name || "(no info)"}; read tensors with await data(), dataSync() needs a canvas`;
 }
 
 async function startTensorflow(): Promise<string> {

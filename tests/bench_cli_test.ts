@@ -6,8 +6,15 @@ import { CLI as CLASSIFIER } from "../bench/classifier_bench.ts";
 import { CLI as ONNX } from "../bench/onnx_bench.ts";
 import { CLI as PPO } from "../bench/ppo_bench.ts";
 import { CLI as TORCH } from "../bench/torch_peer_bench.ts";
+import { CLI as GPU } from "../bench/gpu_bench.ts";
 
-const TASKS = { "bench:classifier": CLASSIFIER, "bench:onnx": ONNX, "bench:ppo": PPO, "bench:torch": TORCH };
+const TASKS = {
+  "bench:classifier": CLASSIFIER,
+  "bench:onnx": ONNX,
+  "bench:ppo": PPO,
+  "bench:torch": TORCH,
+  "bench:gpu": GPU,
+};
 
 Deno.test("bench tasks: --help lists every option with its default; a bad option is a typed error", async () => {
   const tasks = JSON.parse(await Deno.readTextFile(new URL("../deno.json", import.meta.url))).tasks;
