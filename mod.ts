@@ -71,6 +71,7 @@ export {
 export { targetMask, tileCase, type TileOptions, type TileResult } from "./data/tile.ts";
 export {
   DEFAULT_SPLIT_FRACTIONS,
+  type FoldSpec,
   SPLIT_NAMES,
   type SplitFractions,
   splitIds,
