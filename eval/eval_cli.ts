@@ -7,7 +7,9 @@
  */
 import { parseArgs } from "node:util";
 import { joinNegativeValues, valueOptionNames } from "../data/cli_args.ts";
+import { join } from "node:path";
 import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
+import { asOutputLocationError, checkOutputLocation, OutputLocationError } from "../data/output_location.ts";
 import type { SplitName } from "../data/split.ts";
 import type { Vec3 } from "../data/types.ts";
 import { MAP_MODES, type MapMode } from "../env/probability_map.ts";
@@ -335,7 +337,10 @@ export async function main(args: readonly string[], io: CliIo = DEFAULT_IO): Pro
   }
   const t0 = performance.now();
   let lastPhase = "";
+  const out = options.out ?? join(options.run, "eval");
   try {
+    // The report folder's location is checked before any work (a refusal names the grant to use).
+    checkOutputLocation(out, "--out", "eval/eval_cli.ts");
     const { result, dir, notes } = await evaluateRun({
       ...options,
       onProgress: (e, total) => {
@@ -359,8 +364,13 @@ export async function main(args: readonly string[], io: CliIo = DEFAULT_IO): Pro
     );
     io.out(`report: ${dir}/eval.md, ${dir}/eval.json (${result.files.length} files)\n`);
     return 0;
-  } catch (e) {
+  } catch (caught) {
     if (io.terminal) io.err("\n");
+    const e = asOutputLocationError(caught, out, "--out", "eval/eval_cli.ts") ?? caught;
+    if (e instanceof OutputLocationError) {
+      io.err(`error: ${e.message}\n`);
+      return 2;
+    }
     if (e instanceof SparsGymError) {
       io.err(`error: ${e.message}\n`);
       return 1;

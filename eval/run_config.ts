@@ -151,8 +151,16 @@ export async function readRunConfig(run: string): Promise<RunConfigView> {
 
 /** Licence / attribution lines for the shared real data sets, by path. */
 export function dataNotes(data: string): string[] {
+  const bratsYear = /brats[_-]?(20\d\d)|brats(1\d)(?!\d)/i.exec(data);
+  if (bratsYear) {
+    const year = bratsYear[1] ?? `20${bratsYear[2]}`;
+    return [`Data: BraTS ${year} (Menze et al. 2015, Bakas et al. 2017), BraTS ${year} data terms.`];
+  }
   if (/brats/i.test(data)) {
-    return ["Data: BraTS 2018 (Menze et al. 2015, Bakas et al. 2017), BraTS data terms."];
+    return [
+      "Data: BraTS, release not named in the data path (cite Menze et al. 2015, Bakas et al. 2017 and the " +
+      "paper of your release; follow that release's data terms).",
+    ];
   }
   if (/sts_ct_mr_pet|sarcoma/i.test(data)) {
     return ["Data: TCIA Soft-tissue-Sarcoma (Vallières et al. 2015), CC BY 3.0."];

@@ -10,7 +10,7 @@ import { phantomDataset } from "../data/dataset.ts";
 import { writeNifti } from "../data/nifti_write.ts";
 import { foldIds, foldSplit } from "../data/split.ts";
 import { diagonalAffine, type Vec3 } from "../data/types.ts";
-import { readRunConfig } from "../eval/run_config.ts";
+import { dataNotes, readRunConfig } from "../eval/run_config.ts";
 import { openRunData } from "../eval/run_data.ts";
 import { ALL_SPLIT_NOTE, evaluateRun } from "../eval/run_eval.ts";
 import { chooseRule, type RuleSweepCase } from "../eval/rule_sweep.ts";
@@ -125,4 +125,12 @@ Deno.test("an all-zero sweep is reported as uninformative, not as a tuned choice
   assert.equal(chooseRule("random", grid, [ruleCase(0), ruleCase(0.5)], 0, 0).uninformative, true);
   const varied: RuleSweepCase = { ...ruleCase(0), id: "v", dice: [[[[0, 0.3]], [[0.1]]]] };
   assert.equal(chooseRule("random", grid, [varied], 0, 0).uninformative, false);
+});
+
+Deno.test("report licence lines follow the BraTS release named in the data path", () => {
+  assert.match(dataNotes("../shared/data/real/brats2018")[0], /BraTS 2018 .*BraTS 2018 data terms/);
+  assert.match(dataNotes("/data/Brats18_TCIA01_201_1")[0], /BraTS 2018/);
+  assert.match(dataNotes("/data/BraTS2015_train")[0], /BraTS 2015/);
+  assert.doesNotMatch(dataNotes("/data/BraTS2015_train")[0], /2018/);
+  assert.match(dataNotes("/data/brats")[0], /release not named/);
 });
