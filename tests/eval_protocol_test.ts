@@ -16,6 +16,11 @@ import { ALL_SPLIT_NOTE, evaluateRun } from "../eval/run_eval.ts";
 import { chooseRule, type RuleSweepCase } from "../eval/rule_sweep.ts";
 import { summarizeSweep, sweepMarkdown } from "../eval/sweep.ts";
 import { parseTrainArgs } from "../train/train_options.ts";
+import {
+  type ClassifierCliConfig,
+  openClassifierData,
+  parseClassifierCliArgs,
+} from "../train/classifier_cli.ts";
 import { openTrainData } from "../train/train_data.ts";
 import { scratchDir } from "./_helpers.ts";
 
@@ -74,6 +79,11 @@ Deno.test("k-fold: train --fold I/K and eval (from config.json) hold out the sam
     heldOut.push(test);
   }
   assert.deepEqual(occurrences(heldOut), new Map(ids.map((id) => [id, 1])));
+  // train:classifier with the same --fold and --split-seed holds out the same test fold.
+  const cli = parseClassifierCliArgs(["--data", dir, "--fold", "3/3", "--split-seed", "4", "--seed", "9"]);
+  assert.ok(cli !== "help");
+  const classifierData = await openClassifierData(cli as ClassifierCliConfig);
+  assert.deepEqual(classifierData.split("test").refs.map((x) => x.id), heldOut[2]);
   assert.throws(() => parseTrainArgs(["--fold", "1/3", "--split", "0.5,0.25,0.25"], "r"), /--fold/);
   assert.throws(() => parseTrainArgs(["--fold", "4/3"], "r"), /--fold/);
   await Deno.remove(root, { recursive: true });

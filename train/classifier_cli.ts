@@ -77,10 +77,16 @@ function epochLine(m: EpochMetrics): string {
     `(${m.seconds.toFixed(1)} s)`;
 }
 
-async function openData(config: ClassifierCliConfig): Promise<Dataset> {
+/**
+ * The dataset of a classifier run: phantoms, or the folder of `--data` split as `--split-seed`,
+ * `--split` or `--fold` say (the same split as `deno task train` with the same values).
+ * @throws the dataset's errors (a missing or malformed folder)
+ */
+export async function openClassifierData(config: ClassifierCliConfig): Promise<Dataset> {
   if (config.data === "phantoms") return phantomDataset({ count: config.phantoms, seed: config.seed });
-  const { seed, target, channels, intensity } = config;
-  return await openDataSource({ spec: config.data, seed, target, channels, intensity });
+  const { splitSeed: seed, target, channels, intensity, folds } = config;
+  const fractions = config.fractions ?? undefined;
+  return await openDataSource({ spec: config.data, seed, target, channels, intensity, folds, fractions });
 }
 
 /**
@@ -105,7 +111,7 @@ export async function runClassifierCli(args: string[]): Promise<number> {
   try {
     // The output location and the data are checked before the run folder exists: a bad one writes nothing.
     checkOutputLocation(config.out, "--out", "train/classifier_cli.ts");
-    const dataset = await openData(config);
+    const dataset = await openClassifierData(config);
     for (const line of describeDataSource(dataset, config, "--target", config.window)) console.error(line);
     // A new folder (marker, config.json, metrics.jsonl) put in place in one step; --force replaces
     // only a classifier run folder this command wrote (data/owned_folder.ts).

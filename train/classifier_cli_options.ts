@@ -6,7 +6,8 @@
  */
 import { parseArgs } from "node:util";
 import { joinNegativeValues, valueOptionNames } from "../data/cli_args.ts";
-import { parseChannels, parseClipPercentiles, requireOneChannel } from "../data/data_source.ts";
+import { parseChannels, parseClipPercentiles, parseFold, requireOneChannel } from "../data/data_source.ts";
+import type { FoldSpec } from "../data/split.ts";
 import {
   DEFAULT_INTENSITY,
   INTENSITY_MODES,
@@ -77,6 +78,10 @@ Usage: deno task train:classifier [options]
   --batch-size <n>        samples per batch (default ${D.batchSize})
   --input-shape <ZxYxX>   network input shape, z,y,x (default ${D.inputShape.join("x")})
   --seed <n>              seed of the split, initialisation, shuffling and augmentation (default ${D.seed})
+  --split-seed <n>        seed of the split of a dataset folder alone, as train's --split-seed (default --seed)
+  --split <t,v,s>         train,val,test fractions of a dataset folder (default 0.7,0.15,0.15)
+  --fold <I/K>            k-fold instead of --split, as train's --fold: fold I of K is test (never read),
+                          the next fold val, the rest train
   --learning-rate <x>     Adam learning rate (default ${D.learningRate})
   --patience <n>          early-stopping patience in epochs on validation loss, 0 = off (default ${D.patience})
   --phantoms <n>          number of phantoms with --data phantoms (default ${D.phantoms})
@@ -166,6 +171,14 @@ function parseTarget(text: string): number[] {
   return values;
 }
 
+function parseFractions(text: string): { train: number; val: number; test: number } {
+  const p = text.split(",").map((s) => (s.trim() === "" ? NaN : Number(s)));
+  if (!(p.length === 3 && p.every((v) => v >= 0 && v <= 1) && Math.abs(p[0] + p[1] + p[2] - 1) < 1e-9)) {
+    throw new UsageError(`--split must be three fractions "train,val,test" >= 0 summing to 1, got "${text}"`);
+  }
+  return { train: p[0], val: p[1], test: p[2] };
+}
+
 function parseCrops(text: string | undefined): { around: number; near: number; elsewhere: number } {
   if (text === undefined) return { ...D.crops };
   const parts = text.split(",").map(Number);
@@ -226,6 +239,12 @@ export interface ClassifierCliConfig {
   window: IntensityWindow;
   /** Target label values (`--target`), or null for the dataset's default. */
   target: number[] | null;
+  /** Seed of a dataset folder's split (`--split-seed`, default `seed`). */
+  splitSeed: number;
+  /** Split fractions of a dataset folder (`--split`), or null for 0.7/0.15/0.15. */
+  fractions: { train: number; val: number; test: number } | null;
+  /** A k-fold split instead of fractions (`--fold I/K`), or null. */
+  folds: FoldSpec | null;
   /** Modalities read as channels (`--channels`), or null for one image per case. */
   channels: string[] | null;
   /** Per-case intensity normalisation (`--intensity`, `--intensity-clip-percentiles`). */
@@ -264,6 +283,9 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
     recalibration: { type: "string" },
     window: { type: "string" },
     target: { type: "string" },
+    "split-seed": { type: "string" },
+    split: { type: "string" },
+    fold: { type: "string" },
     channels: { type: "string" },
     intensity: { type: "string" },
     "intensity-clip-percentiles": { type: "string" },
@@ -314,6 +336,9 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
     cropScale: parseCropScale(values["crop-scale"]),
     window: parseWindow(values.window, intensity.mode),
     target: values.target === undefined ? null : parseTarget(values.target),
+    splitSeed: parseNumber("split-seed", values["split-seed"], parseNumber("seed", values.seed, D.seed)),
+    fractions: values.split === undefined ? null : parseFractions(values.split),
+    folds: values.fold === undefined ? null : parseFold(values.fold),
     channels: values.channels === undefined ? null : parseChannels(values.channels),
     intensity,
     recalibration: parseNumber("recalibration", values.recalibration, D.recalibration),
@@ -336,8 +361,13 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
     );
   }
   requireOneChannel(config.channels);
-  if (config.data === "phantoms" && (config.channels || config.target)) {
-    throw new UsageError("--channels and --target apply to a dataset folder, not to --data phantoms");
+  if (config.data === "phantoms" && (config.channels || config.target || config.folds || config.fractions)) {
+    throw new UsageError(
+      "--channels, --target, --split and --fold apply to a dataset folder, not to --data phantoms",
+    );
+  }
+  if (config.folds && config.fractions) {
+    throw new UsageError("--fold and --split are exclusive (k-fold or fractions)");
   }
   return config;
 }

@@ -35,7 +35,12 @@ const o = (
 /** Every config option of the CLI, in help order (groups marked by `#`). */
 export const OPTION_SPECS: readonly OptionSpec[] = [
   o("#", "string", "", "Data"),
-  o("data", "string", "data.spec", 'dataset folder (LiTS, MSD, folder + labels.csv) or "phantoms"'),
+  o(
+    "data",
+    "string",
+    "data.spec",
+    'dataset folder (LiTS, MSD, folder + labels.csv, BraTS with --channels) or "phantoms"',
+  ),
   o("phantoms", "int", "data.count", "phantom cases in the whole dataset (split 70/15/15)"),
   o("phantom-seed", "int", "data.seed", "phantom dataset and split seed"),
   o("phantom-shape", "vec3", "data.shape", "phantom volume shape z,y,x"),
@@ -55,8 +60,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     "intensity",
     "string",
     "data.intensity.mode",
-    "per-case normalisation of each channel: window keeps values (CT HU) for --intensity-window; " +
-      "zscore-nonzero over nonzero voxels (MRI), zscore over all (both: window -3,7 unless given); none: no window",
+    "per-case normalisation of each channel (zscore*: --intensity-window -3,7 unless given)",
     INTENSITY_MODES,
   ),
   o(
@@ -96,7 +100,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     "intensity-window",
     "window",
     "classifier.intensityWindow",
-    "intensity window lo,hi (HU) of classifier and policy, or none",
+    "intensity window lo,hi (HU; z units with --intensity zscore*) of classifier and policy, or none",
   ),
   o("backend", "string", "backend", "tfjs backend of the policy", BACKEND_NAMES),
   o("#", "string", "", "Game"),
