@@ -7,6 +7,7 @@ import { CLI as ONNX } from "../bench/onnx_bench.ts";
 import { CLI as PPO } from "../bench/ppo_bench.ts";
 import { CLI as TORCH } from "../bench/torch_peer_bench.ts";
 import { CLI as GPU } from "../bench/gpu_bench.ts";
+import { CLI as MEMORY } from "../bench/memory_bench.ts";
 
 const TASKS = {
   "bench:classifier": CLASSIFIER,
@@ -14,6 +15,7 @@ const TASKS = {
   "bench:ppo": PPO,
   "bench:torch": TORCH,
   "bench:gpu": GPU,
+  "bench:memory": MEMORY,
 };
 
 Deno.test("bench tasks: --help lists every option with its default; a bad option is a typed error", async () => {
