@@ -11,7 +11,7 @@ import { describeDataSource, openDataSource } from "../data/data_source.ts";
 import { msdDefaultTarget } from "../data/dataset_layouts.ts";
 import { DatasetError, InvalidArgumentError } from "../data/errors.ts";
 import { build } from "./_nifti_build.ts";
-import { scratchDir } from "./_helpers.ts";
+import { HAS_REAL_DATA, REAL_DATA, scratchDir } from "./_helpers.ts";
 
 const SIZE: [number, number, number] = [4, 3, 2]; // x,y,z
 const N = 24;
@@ -153,4 +153,30 @@ Deno.test("targets: the printed lines name the labels and their source (flag or 
   const dflt = await openDataSource({ spec: dir, seed: 0, target: null, channels: ["flair"] });
   const lines2 = describeDataSource(dflt, { target: null, channels: ["flair"] });
   assert.ok(lines2.includes("target labels: 1 (from the folder default (1))"), lines2.join("\n"));
+});
+
+Deno.test({
+  name: "real data: BraTS 2018 FLAIR, T1c, T2 load in that order, each z-scored on its own (numpy values)",
+  ignore: !HAS_REAL_DATA,
+  fn: async () => {
+    // Expected values from a hand parse of each file's int16 voxels with numpy (not our reader):
+    // per modality, the voxel (z,y,x) = (77,100,140), and its z-score over the volume's nonzero voxels.
+    const spec = {
+      spec: join(REAL_DATA, "brats2018"),
+      seed: 0,
+      target: [1, 2, 4],
+      channels: ["flair", "t1ce", "t2"],
+    };
+    const raw = await openDataSource(spec);
+    const ref = raw.refs.find((r) => r.id === "Brats18_2013_11_1")!;
+    assert.equal(raw.refs.length, 6);
+    const c = await raw.load(ref);
+    const i = (77 * 240 + 100) * 240 + 140;
+    assert.deepEqual(c.channels!.map((v) => v.data[i]), [231, 42, 652]);
+    assert.deepEqual(c.channels!.map((v) => v.data.reduce((a, b) => Math.max(a, b), 0)), [497, 211, 1620]);
+    const z = await openDataSource({ ...spec, intensity: { mode: "zscore-nonzero", clipPercentiles: null } });
+    const cz = await z.load(ref);
+    const expected = [0.5615180768142168, -0.5082032897104098, 0.38384772588096716];
+    cz.channels!.forEach((v, k) => assert.ok(Math.abs(v.data[i] - expected[k]) < 1e-5, `${k}: ${v.data[i]}`));
+  },
 });
