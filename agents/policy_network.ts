@@ -123,8 +123,9 @@ export function trunkShapes(a: PolicyArchitecture): Vec3[] {
 
 /**
  * `x + bias` over the last (channel) axis, with the bias gradient computed as a matrix product
- * (`ones[1, M] @ dy[M, C]`): tfjs' own gradient of a broadcast add reduces over the leading axes
- * through a transpose, which on the `cpu` backend cost more than the convolution it follows.
+ * (`ones[1, M] @ dy[M, C]`) on `cpu`: tfjs' own gradient of a broadcast add reduces over the leading
+ * axes through a transpose, which on the `cpu` backend cost more than the convolution it follows.
+ * Other backends sum `dy[M, C]` over its rows (one kernel, no ones tensor).
  */
 export const addChannelBias: (x: tf.Tensor, bias: tf.Tensor) => tf.Tensor = tf.customGrad((...inputs) => {
   const [x, bias] = inputs as [tf.Tensor, tf.Tensor];
@@ -133,7 +134,9 @@ export const addChannelBias: (x: tf.Tensor, bias: tf.Tensor) => tf.Tensor = tf.c
     value: tf.add(x, bias),
     gradFunc: (dy: tf.Tensor) => [
       dy,
-      tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(dy, [rows, channels])), [channels]),
+      tf.getBackend() === "cpu"
+        ? tf.reshape(tf.matMul(tf.ones([1, rows]), tf.reshape(dy, [rows, channels])), [channels])
+        : tf.sum(tf.reshape(dy, [rows, channels]), 0),
     ],
   };
 }) as unknown as (x: tf.Tensor, bias: tf.Tensor) => tf.Tensor;
