@@ -19,6 +19,7 @@ import {
   listMsdCases,
 } from "./dataset_layouts.ts";
 import { InvalidArgumentError } from "./errors.ts";
+import { registerChannels } from "./channels.ts";
 import { checkIntensityOptions, type IntensityOptions, normaliseIntensity } from "./intensity_options.ts";
 import { applyNonFinitePolicy, type NonFinitePolicy } from "./finite.ts";
 import { readNifti, readNiftiLabels } from "./nifti_read.ts";
@@ -294,6 +295,7 @@ function fileLoader(options: DatasetOptions, target: readonly number[]): Loader 
         channels.push(channel);
       }
       const normalised = intensity ? channels.map((v) => normaliseIntensity(v, intensity)) : channels;
+      registerChannels(normalised); // models read every channel back from the image (data/channels.ts)
       return withPresence({ ...c, image: normalised[0], channels: normalised }, ref.presence);
     }
     if (intensity) c = { ...c, image: normaliseIntensity(c.image, intensity) };

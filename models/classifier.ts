@@ -36,6 +36,11 @@ import { BatchNorm3d } from "./batch_norm3d.ts";
 export interface ClassifierArchitecture {
   /** Network input shape z,y,x in voxels; windows and images are resampled to it. */
   inputShape: Vec3;
+  /**
+   * Image channels of the input (modalities, e.g. 3 for FLAIR, T1c, T2), channels last; absent in
+   * checkpoints written before multi-channel input: 1.
+   */
+  inputChannels?: number;
   /** Output channels of the convolutional blocks, one block each. */
   channels: readonly number[];
   /** Widths of the hidden fully connected layers (the sigmoid output layer comes after them). */
@@ -88,6 +93,7 @@ export function resolveArchitecture(options: Partial<ClassifierArchitecture> = {
     );
   }
   positiveIntegers("inputShape", a.inputShape, 3);
+  positiveIntegers("inputChannels", [a.inputChannels ?? 1], 1);
   positiveIntegers("channels", a.channels, 1);
   positiveIntegers("hiddenUnits", a.hiddenUnits, 0);
   if (!(a.batchNormMomentum >= 0 && a.batchNormMomentum < 1)) {
@@ -99,6 +105,7 @@ export function resolveArchitecture(options: Partial<ClassifierArchitecture> = {
   return {
     head: a.head,
     inputShape: [a.inputShape[0], a.inputShape[1], a.inputShape[2]],
+    ...((a.inputChannels ?? 1) !== 1 ? { inputChannels: a.inputChannels } : {}),
     channels: [...a.channels],
     hiddenUnits: [...a.hiddenUnits],
     batchNormMomentum: a.batchNormMomentum,
@@ -111,14 +118,15 @@ export function resolveArchitecture(options: Partial<ClassifierArchitecture> = {
  *
  * @param options architecture (defaults: {@link DEFAULT_ARCHITECTURE})
  * @param seed initialisation seed (integer)
- * @returns a tfjs-layers model: input [N, D, H, W, 1], output [N, 1] probabilities
+ * @returns a tfjs-layers model: input [N, D, H, W, C] (C = `inputChannels`, default 1), output [N, 1]
+ *   probabilities
  */
 export function buildClassifier(options: Partial<ClassifierArchitecture> = {}, seed = 0): tfl.LayersModel {
   const a = resolveArchitecture(options);
   const [d, h, w] = a.inputShape;
   const init = (k: number) => tfl.initializers.glorotUniform({ seed: seed * 1000 + k });
   const model = tfl.sequential({ name: "spars_presence_classifier" });
-  model.add(tfl.layers.inputLayer({ inputShape: [d, h, w, 1], name: "volume" }));
+  model.add(tfl.layers.inputLayer({ inputShape: [d, h, w, a.inputChannels ?? 1], name: "volume" }));
   a.channels.forEach((filters, i) => {
     model.add(tfl.layers.conv3d({
       filters,
@@ -160,8 +168,14 @@ export function buildClassifier(options: Partial<ClassifierArchitecture> = {}, s
 /** The input shape z,y,x a classifier model expects (read from its input layer). */
 export function modelInputShape(model: tfl.LayersModel): Vec3 {
   const shape = model.inputs[0].shape;
-  if (shape.length !== 5 || shape[4] !== 1 || shape.slice(1, 4).some((v) => v == null)) {
-    throw new InvalidArgumentError("model", `has input shape [${shape.join(", ")}]`, "[null, D, H, W, 1]");
+  if (shape.length !== 5 || shape.slice(1, 5).some((v) => v == null || !(v >= 1))) {
+    throw new InvalidArgumentError("model", `has input shape [${shape.join(", ")}]`, "[null, D, H, W, C]");
   }
   return [shape[1]!, shape[2]!, shape[3]!];
+}
+
+/** The image channels C a classifier model expects (its input is [N, D, H, W, C]). */
+export function modelInputChannels(model: tfl.LayersModel): number {
+  modelInputShape(model);
+  return model.inputs[0].shape[4]!;
 }

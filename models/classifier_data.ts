@@ -37,6 +37,7 @@ import type { SupervisionLevel } from "../data/supervision.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 import { DEFAULT_SPARS_CONFIG } from "../env/config.ts";
 import { type IntensityWindow, writeClassifierInput } from "./classifier_input.ts";
+import { channelCount } from "../data/channels.ts";
 import { type ClassifierSample, samplesFromCases } from "./classifier_training.ts";
 
 /** How cases become samples. */
@@ -178,7 +179,7 @@ class CropSampler {
       size,
       this.#inputShape,
       this.#window,
-      new Float32Array(d * h * w),
+      new Float32Array(d * h * w * channelCount(c.image)),
     );
     return { id: `${c.id}/crop-${kind}@${corner.join(",")}+${size.join(",")}`, input, presence };
   }

@@ -11,7 +11,7 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import { assertFiniteWindows } from "../data/finite.ts";
 import type { Vec3, Volume } from "../data/types.ts";
 import type { Scorer } from "../env/scorer.ts";
-import { modelInputShape } from "./classifier.ts";
+import { modelInputChannels, modelInputShape } from "./classifier.ts";
 import { checkIntensityWindow, type IntensityWindow, writeClassifierInput } from "./classifier_input.ts";
 import {
   type ClassifierMeta,
@@ -63,12 +63,15 @@ export class ClassifierScorer implements Scorer {
   readonly supervision: ClassifierSupervision;
   readonly #model: tfl.LayersModel;
   readonly #buffer: Float32Array;
+  /** Values per network input: input voxels times channels. */
   readonly #voxels: number;
+  readonly #channels: number;
 
   /**
    * A scorer over a model; windows are resampled to the model's input shape.
    *
-   * @param model a classifier (input [N, D, H, W, 1], output [N, 1])
+   * @param model a classifier (input [N, D, H, W, C], output [N, 1]; C > 1 scores the channels a
+   *   dataset registered for the volume, data/channels.ts)
    * @param spec intensity window and weights id
    * @param options batch size
    * @throws {InvalidArgumentError} on a bad batch size, window or empty weights id
@@ -88,7 +91,8 @@ export class ClassifierScorer implements Scorer {
     this.batchSize = batchSize;
     this.supervision = spec.supervision ?? "unknown";
     this.id = `classifier:${spec.weightsId.slice(0, 12)}`;
-    this.#voxels = this.inputShape[0] * this.inputShape[1] * this.inputShape[2];
+    this.#channels = modelInputChannels(model);
+    this.#voxels = this.inputShape[0] * this.inputShape[1] * this.inputShape[2] * this.#channels;
     this.#buffer = new Float32Array(batchSize * this.#voxels);
   }
 
@@ -155,7 +159,7 @@ export class ClassifierScorer implements Scorer {
         const slot = this.#buffer.subarray(i * this.#voxels, (i + 1) * this.#voxels);
         writeClassifierInput(volume, corner, size, this.inputShape, this.intensityWindow, slot);
       }
-      const x = tf.tensor5d(this.#buffer.subarray(0, n * this.#voxels), [n, d, h, w, 1]);
+      const x = tf.tensor5d(this.#buffer.subarray(0, n * this.#voxels), [n, d, h, w, this.#channels]);
       try {
         const p = this.#model.predict(x) as tf.Tensor;
         try {

@@ -30,7 +30,7 @@ import { DatasetError, InvalidArgumentError } from "../data/errors.ts";
 import { Rng } from "../data/random.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 import { recalibrateBatchNorm } from "./batch_norm3d.ts";
-import { modelInputShape } from "./classifier.ts";
+import { modelInputChannels, modelInputShape } from "./classifier.ts";
 import { type IntensityWindow, wholeImageInput } from "./classifier_input.ts";
 import { type BinaryMetrics, binaryMetrics } from "./classifier_metrics.ts";
 
@@ -177,14 +177,14 @@ export async function predictSamples(
   samples: readonly ClassifierSample[],
   batchSize = 8,
 ): Promise<Float32Array> {
-  const shape = modelInputShape(model);
-  const voxels = shape[0] * shape[1] * shape[2];
+  const shape = modelInputShape(model), channels = modelInputChannels(model);
+  const voxels = shape[0] * shape[1] * shape[2] * channels; // values per sample
   const out = new Float32Array(samples.length);
   const buffer = new Float32Array(batchSize * voxels);
   for (let start = 0; start < samples.length; start += batchSize) {
     const n = Math.min(batchSize, samples.length - start);
     for (let i = 0; i < n; i++) buffer.set(samples[start + i].input, i * voxels);
-    const x = tf.tensor5d(buffer.subarray(0, n * voxels), [n, shape[0], shape[1], shape[2], 1]);
+    const x = tf.tensor5d(buffer.subarray(0, n * voxels), [n, shape[0], shape[1], shape[2], channels]);
     const p = model.predict(x) as tf.Tensor;
     out.set(await p.data() as Float32Array, start);
     x.dispose();
@@ -283,15 +283,15 @@ export async function trainClassifier(
     recalibrationSamples: options.recalibrationSamples ?? 256,
   };
   checkOptions(o);
-  const shape = modelInputShape(model);
-  const voxels = shape[0] * shape[1] * shape[2];
+  const shape = modelInputShape(model), channels = modelInputChannels(model);
+  const voxels = shape[0] * shape[1] * shape[2] * channels; // values per sample
   if (train.length === 0) throw new DatasetError("train", "has no samples", "at least one training sample");
   for (const s of [...train, ...validation]) {
     if (s.input.length !== voxels) {
       throw new DatasetError(
         `sample ${s.id}`,
-        `has ${s.input.length} voxels`,
-        `${voxels} (${shape.join("x")})`,
+        `has ${s.input.length} values`,
+        `${voxels} (${shape.join("x")} x ${channels} channel(s))`,
       );
     }
   }
@@ -332,7 +332,7 @@ export async function trainClassifier(
           );
           labels[i] = s.presence;
         }
-        const x = tf.tensor5d(buffer.subarray(0, n * voxels), [n, shape[0], shape[1], shape[2], 1]);
+        const x = tf.tensor5d(buffer.subarray(0, n * voxels), [n, shape[0], shape[1], shape[2], channels]);
         const y = tf.tensor2d(labels.subarray(0, n), [n, 1]);
         let predictions: tf.Tensor | undefined;
         const loss = optimizer.minimize(

@@ -37,7 +37,7 @@ import { DatasetError, InvalidArgumentError } from "../data/errors.ts";
 import { Rng } from "../data/random.ts";
 import type { Vec3 } from "../data/types.ts";
 import { recalibrateBatchNorm } from "./batch_norm3d.ts";
-import { modelInputShape } from "./classifier.ts";
+import { modelInputChannels, modelInputShape } from "./classifier.ts";
 import type { IntensityWindow } from "./classifier_input.ts";
 import { binaryMetrics } from "./classifier_metrics.ts";
 import {
@@ -156,13 +156,13 @@ export async function scoreInstances(
   instances: BagInstances,
   batchSize = 16,
 ): Promise<Float32Array> {
-  const [d, h, w] = modelInputShape(model), voxels = d * h * w;
+  const [d, h, w] = modelInputShape(model), c = modelInputChannels(model), voxels = d * h * w * c;
   const out = new Float32Array(instances.count), buffer = new Float32Array(batchSize * voxels);
   for (let start = 0; start < instances.count; start += batchSize) {
     const n = Math.min(batchSize, instances.count - start);
     for (let i = 0; i < n; i++) instances.write(start + i, buffer.subarray(i * voxels, (i + 1) * voxels));
     const p = tf.tidy(
-      () => (model.predict(tf.tensor5d(buffer.subarray(0, n * voxels), [n, d, h, w, 1])) as tf.Tensor),
+      () => (model.predict(tf.tensor5d(buffer.subarray(0, n * voxels), [n, d, h, w, c])) as tf.Tensor),
     );
     out.set(await p.data() as Float32Array, start);
     p.dispose();
@@ -235,7 +235,8 @@ export async function trainMil(
   if (!(Number.isInteger(stepsPerEpoch) && stepsPerEpoch >= 1)) {
     throw new InvalidArgumentError("stepsPerEpoch", `is ${stepsPerEpoch}`, "an integer >= 1");
   }
-  const inputShape = modelInputShape(model), voxels = inputShape[0] * inputShape[1] * inputShape[2];
+  const inputShape = modelInputShape(model), channels = modelInputChannels(model);
+  const voxels = inputShape[0] * inputShape[1] * inputShape[2] * channels; // values per instance
   const stride = strideOf(options.stride ?? defaultInstanceStride(options.window), "stride");
   const validationStride = strideOf(
     options.validationStride ?? options.window.map((w) => Math.max(1, Math.round(w / 2))) as unknown as Vec3,
@@ -297,7 +298,7 @@ export async function trainMil(
           }
         }
         const labels = picks.map((p) => train[p.bag].presence);
-        const x = tf.tensor5d(buffer, [rows, inputShape[0], inputShape[1], inputShape[2], 1]);
+        const x = tf.tensor5d(buffer, [rows, inputShape[0], inputShape[1], inputShape[2], channels]);
         const y = tf.tensor1d(labels, "float32");
         let predictions: tf.Tensor | undefined;
         const loss = optimizer.minimize(

@@ -23,7 +23,7 @@
 import type * as tfl from "@tensorflow/tfjs-layers";
 import { writeFileAtomic } from "../data/atomic_write.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
-import { modelInputShape } from "./classifier.ts";
+import { modelInputChannels, modelInputShape } from "./classifier.ts";
 import {
   type Attribute,
   attributeProto,
@@ -280,10 +280,11 @@ function emitPool(g: GraphBuilder, layer: tfl.layers.Layer, shape: number[]): nu
  * uses the running statistics, as `model.predict` does). Weights are read with `data()`, so a model
  * on any tfjs backend (webgpu included) can be exported.
  *
- * @param model a classifier from `buildClassifier` or `loadClassifier` (input [N, D, H, W, 1])
+ * @param model a classifier from `buildClassifier` or `loadClassifier` (input [N, D, H, W, C])
  * @param options graph layout and doc string
  * @returns the serialised model (a `.onnx` file's bytes): input `volume` [N, 1, D, H, W] float32
- *   (z,y,x, same memory layout as tfjs' [N, D, H, W, 1]), output `presence` [N, 1]
+ *   (z,y,x, same memory layout as tfjs' [N, D, H, W, 1]); with C > 1 channels [N, D, H, W, C], channels
+ *   last as tfjs (transposed inside the graph); output `presence` [N, 1]
  * @throws {InvalidArgumentError} on a layer or configuration the export does not support, or when
  *   a layer's output shape disagrees with the shape tfjs reports (the export would be wrong)
  */
@@ -295,12 +296,19 @@ export async function exportClassifierToOnnx(
   if (layout !== "depthFolded" && layout !== "conv3d") {
     throw new InvalidArgumentError("layout", `is ${JSON.stringify(layout)}`, '"depthFolded" or "conv3d"');
   }
-  const [d, h, w] = modelInputShape(model);
+  const [d, h, w] = modelInputShape(model), c = modelInputChannels(model);
   const g = new GraphBuilder(layout === "depthFolded");
-  // With one channel, [N, 1, D, H, W] and [N, D, 1, H, W] are the same memory.
-  if (g.folded) g.reshape("volume/as_ndchw", [-1, d, 1, h, w]);
+  if (c === 1) {
+    // With one channel, [N, 1, D, H, W] and [N, D, 1, H, W] are the same memory.
+    if (g.folded) g.reshape("volume/as_ndchw", [-1, d, 1, h, w]);
+  } else {
+    // Several channels arrive channels last, [N, D, H, W, C] (the scorers' buffer): to [N, D, C, H, W]
+    // when depth-folded, else to [N, C, D, H, W].
+    const perm = g.folded ? [0, 1, 4, 2, 3] : [0, 4, 1, 2, 3];
+    g.chain("Transpose", "volume/channels_first", [], [{ name: "perm", ints: perm }]);
+  }
   // Logical shape of the current value without the batch: [C, D, H, W], then [features].
-  let shape: number[] = [1, d, h, w];
+  let shape: number[] = [c, d, h, w];
   for (const layer of model.layers) {
     const config = layer.getConfig();
     const cls = layer.getClassName();
@@ -369,7 +377,7 @@ export async function exportClassifierToOnnx(
   for (const n of g.nodes) graph.message(1, n);
   graph.string(2, model.name);
   for (const t of g.initializers) graph.message(5, t);
-  graph.message(11, valueInfo(ONNX_INPUT_NAME, ["N", 1, d, h, w]));
+  graph.message(11, valueInfo(ONNX_INPUT_NAME, c === 1 ? ["N", 1, d, h, w] : ["N", d, h, w, c]));
   graph.message(12, valueInfo(ONNX_OUTPUT_NAME, ["N", 1]));
   return new ProtoWriter()
     .int(1, ONNX_IR_VERSION)

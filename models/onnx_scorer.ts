@@ -12,7 +12,7 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import { assertFiniteWindows } from "../data/finite.ts";
 import type { Vec3, Volume } from "../data/types.ts";
 import type { Scorer, ScoreRequest } from "../env/scorer.ts";
-import { modelInputShape } from "./classifier.ts";
+import { modelInputChannels, modelInputShape } from "./classifier.ts";
 import { checkIntensityWindow, type IntensityWindow, writeClassifierInput } from "./classifier_input.ts";
 import type { ClassifierScorerSpec } from "./classifier_scorer.ts";
 import {
@@ -41,6 +41,8 @@ export interface OnnxClassifierScorerOptions {
 export interface OnnxClassifierSpec extends ClassifierScorerSpec {
   /** Network input shape z,y,x (the exported graph's [D, H, W]). */
   inputShape: Vec3;
+  /** Image channels C of the input (default 1: graph input [N, 1, D, H, W]; else [N, D, H, W, C]). */
+  inputChannels?: number;
 }
 
 /** SHA-256 (hex) of a model's weights in `getWeights()` order, as `ClassifierScorer.fromModel` computes. */
@@ -66,7 +68,9 @@ export class OnnxClassifierScorer implements Scorer {
   readonly #runtime: OnnxRuntime;
   readonly #session: OnnxSession;
   readonly #buffer: Float32Array;
+  /** Values per network input: input voxels times channels. */
   readonly #voxels: number;
+  readonly #channels: number;
   #queue: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -82,7 +86,8 @@ export class OnnxClassifierScorer implements Scorer {
     this.batchSize = batchSize;
     this.supervision = spec.supervision ?? "unknown";
     this.id = `classifier-onnx:${spec.weightsId.slice(0, 12)}`;
-    this.#voxels = this.inputShape[0] * this.inputShape[1] * this.inputShape[2];
+    this.#channels = spec.inputChannels ?? 1;
+    this.#voxels = this.inputShape[0] * this.inputShape[1] * this.inputShape[2] * this.#channels;
     this.#buffer = new Float32Array(batchSize * this.#voxels);
   }
 
@@ -109,7 +114,11 @@ export class OnnxClassifierScorer implements Scorer {
     if (!spec.weightsId) {
       throw new InvalidArgumentError("weightsId", "is empty", "an identifier of the weights");
     }
-    if (spec.inputShape.length !== 3 || !spec.inputShape.every((n) => Number.isInteger(n) && n >= 1)) {
+    const channels = spec.inputChannels ?? 1;
+    if (
+      spec.inputShape.length !== 3 || !spec.inputShape.every((n) => Number.isInteger(n) && n >= 1) ||
+      !(Number.isInteger(channels) && channels >= 1)
+    ) {
       throw new InvalidArgumentError(
         "inputShape",
         `is ${JSON.stringify(spec.inputShape)}`,
@@ -137,6 +146,7 @@ export class OnnxClassifierScorer implements Scorer {
   ): Promise<OnnxClassifierScorer> {
     const spec = {
       inputShape: modelInputShape(model),
+      inputChannels: modelInputChannels(model),
       intensityWindow,
       weightsId: await weightsSha256(model),
     };
@@ -155,6 +165,7 @@ export class OnnxClassifierScorer implements Scorer {
   ): Promise<OnnxClassifierScorer> {
     const spec = {
       inputShape: meta.inputShape,
+      inputChannels: modelInputChannels(model),
       intensityWindow: meta.intensityWindow,
       weightsId: meta.weights.sha256,
       supervision: meta.supervision,
@@ -238,16 +249,18 @@ export class OnnxClassifierScorer implements Scorer {
   }
 
   async #run(n: number, owners: Int32Array, out: Float32Array[]): Promise<void> {
-    const [d, h, w] = this.inputShape;
-    const x = this.#runtime.tensor(this.#buffer.subarray(0, n * this.#voxels), [n, 1, d, h, w]);
+    const [d, h, w] = this.inputShape, c = this.#channels;
+    // One channel: [N, 1, D, H, W] is the buffer's memory; several: the graph takes channels last.
+    const dims = c === 1 ? [n, 1, d, h, w] : [n, d, h, w, c];
+    const x = this.#runtime.tensor(this.#buffer.subarray(0, n * this.#voxels), dims);
     let y: OnnxTensor;
     try {
       y = (await this.#session.run({ [ONNX_INPUT_NAME]: x }))[ONNX_OUTPUT_NAME];
     } catch (e) {
       throw new BackendError(
         `scorer ${this.id}`,
-        `onnxruntime failed on a batch [${n}, 1, ${d}, ${h}, ${w}] (${(e as Error).message})`,
-        `a model whose input is [N, 1, ${d}, ${h}, ${w}]`,
+        `onnxruntime failed on a batch [${dims.join(", ")}] (${(e as Error).message})`,
+        `a model whose input is [N, ${dims.slice(1).join(", ")}]`,
       );
     }
     const p = y.data as Float32Array;

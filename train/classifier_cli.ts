@@ -122,7 +122,10 @@ export async function runClassifierCli(args: string[]): Promise<number> {
     await createOwnedFolder(config.out, "classifier-run", { force: config.force, flag: "--out", fill });
     const metricsPath = `${config.out}/metrics.jsonl`;
     await initBackend(config.backend);
-    const architecture = resolveArchitecture({ inputShape: config.inputShape });
+    const architecture = resolveArchitecture({
+      inputShape: config.inputShape,
+      inputChannels: config.channels?.length ?? 1,
+    });
     const model = buildClassifier(architecture, config.seed);
     const onEpoch = (m: EpochMetrics) => {
       console.error(`\r${epochLine(m)}`);

@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import { joinNegativeValues, valueOptionNames } from "../data/cli_args.ts";
-import { parseChannels, parseClipPercentiles, parseFold, requireOneChannel } from "../data/data_source.ts";
+import { parseChannels, parseClipPercentiles, parseFold } from "../data/data_source.ts";
 import type { FoldSpec } from "../data/split.ts";
 import {
   DEFAULT_INTENSITY,
@@ -102,7 +102,8 @@ Usage: deno task train:classifier [options]
   --target <a,b,..>       target label values, e.g. 2 or 1,2,4 (default: the dataset's, printed with
                           its source at start)
   --channels <a,b,..>     modalities of per-case folders (<case>/<case>_<m>.nii.gz, BraTS), e.g.
-                          flair; one channel so far (default: one image per case)
+                          flair or flair,t1ce,t2 (stacked, each normalised on its own; default: one
+                          image per case)
   --intensity <mode>      ${INTENSITY_MODES.join(" | ")} (default ${D.intensity.mode}): per-case
                           normalisation of each channel: window keeps stored values (CT in HU) for
                           --window; zscore-nonzero z-scores over nonzero voxels (skull-stripped MRI);
@@ -360,7 +361,6 @@ export function parseClassifierCliArgs(args: string[]): ClassifierCliConfig | "h
       `--intensity none keeps stored values and takes no --window, got "${values.window}"`,
     );
   }
-  requireOneChannel(config.channels);
   if (config.data === "phantoms" && (config.channels || config.target || config.folds || config.fractions)) {
     throw new UsageError(
       "--channels, --target, --split and --fold apply to a dataset folder, not to --data phantoms",

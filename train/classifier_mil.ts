@@ -241,6 +241,8 @@ export interface MilClassifierOptions {
   window: Vec3;
   /** Intensity window of the inputs. */
   intensityWindow: IntensityWindow;
+  /** Image channels of the cases (default 1; `--channels`). */
+  inputChannels?: number;
   /** Maximum epochs. */
   epochs: number;
   /** Seed of initialisation, bag order, instance draws and augmentation. */
@@ -272,7 +274,10 @@ export async function trainMilClassifierTo(
   options: MilClassifierOptions,
   log: (line: string) => void,
 ): Promise<TrainingHistory> {
-  const architecture = resolveArchitecture({ inputShape: options.window });
+  const architecture = resolveArchitecture({
+    inputShape: options.window,
+    inputChannels: options.inputChannels,
+  });
   const mil: MilCliOptions = { ...MIL_CLI_DEFAULTS, ...options.mil };
   const model = buildClassifier(architecture, options.seed);
   try {

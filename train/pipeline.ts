@@ -97,7 +97,10 @@ async function trainPresenceClassifier(
   log: (line: string) => void,
 ): Promise<void> {
   const D = CLASSIFIER_CLI_DEFAULTS;
-  const architecture = resolveArchitecture({ inputShape: config.env.window });
+  const architecture = resolveArchitecture({
+    inputShape: config.env.window,
+    inputChannels: config.data.channels?.length ?? 1,
+  });
   const window = config.classifier.intensityWindow;
   const source = {
     mode: D.samples,
@@ -228,6 +231,7 @@ export async function runPipeline(
           await trainMilClassifierTo(classifierDir, dataset, {
             window: config.env.window,
             intensityWindow: config.classifier.intensityWindow,
+            inputChannels: config.data.channels?.length ?? 1,
             epochs: config.classifier.epochs,
             seed: config.seed,
             training: { data: config.data },
