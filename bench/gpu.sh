@@ -15,9 +15,9 @@ echo "== webgpu equals cpu (tests/webgpu_test.ts; ignored tests mean no adapter)
 echo "== classifier and policies: wasm vs webgpu"
 "$DENO" run --allow-read --allow-env --allow-sys bench/gpu_bench.ts --backends wasm,webgpu --reps "$REPS"
 echo "== PPO training (oracle scorer): policy on webgpu beside wasm"
-"$DENO" run --allow-read --allow-env bench/ppo_bench.ts --scorer oracle --backend webgpu \
+"$DENO" run --allow-read --allow-env --allow-ffi bench/ppo_bench.ts --scorer oracle --backend webgpu \
   --baseline-backend wasm --updates "$UPDATES" --paper-updates "$PAPER_UPDATES"
 echo "== PPO training (classifier scorer on webgpu): policy on webgpu beside wasm"
-"$DENO" run --allow-read --allow-env bench/ppo_bench.ts --classifier-backend webgpu --backend webgpu \
+"$DENO" run --allow-read --allow-env --allow-ffi bench/ppo_bench.ts --scorer classifier --classifier-backend webgpu --backend webgpu \
   --baseline-backend wasm --updates "$UPDATES" --paper-updates "$PAPER_UPDATES"
 echo "== done"; uptime

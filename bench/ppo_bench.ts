@@ -6,10 +6,11 @@
  * twice in one process: the policy on the baseline backend (`cpu`, the path before the policy ran
  * on wasm) and on the benchmarked one (`wasm`), and the ratio is printed.
  *
- *     deno run --allow-read --allow-env bench/ppo_bench.ts [options]
+ *     deno run --allow-read --allow-env --allow-ffi bench/ppo_bench.ts [options]
  *
- * Options: --scorer classifier|oracle [classifier] (the classifier is an untrained network of the
- * default architecture with the preset's window as input: as fast as a trained one),
+ * Options: --scorer onnx|classifier|oracle [onnx] (the classifier is an untrained network of the
+ * default architecture with the preset's window as input, as fast as a trained one, run as
+ * `deno task train` runs it: exported to ONNX on onnxruntime; `classifier` runs it on tfjs),
  * --classifier-backend NAME [wasm], --backend NAME (policy) [wasm], --baseline-backend NAME|none
  * [cpu] (policy backend of the comparison run), --updates N [4] measured updates
  * of the default preset after one warm-up update, --paper-updates N [24] for the paper preset.
@@ -32,6 +33,8 @@ import type { Scorer, ScoreRequest } from "../env/scorer.ts";
 import { type BackendName, initBackend } from "../models/backend.ts";
 import { buildClassifier } from "../models/classifier.ts";
 import { ClassifierScorer } from "../models/classifier_scorer.ts";
+import { loadOnnxRuntime } from "../models/onnx_runtime.ts";
+import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { BackendScorer } from "../train/backend_scorer.ts";
 import { type PresetName, PRESETS } from "../train/train_config.ts";
 import { trainSelfPlay, type UpdateRecord } from "../train/self_play.ts";
@@ -43,7 +46,10 @@ export const CLI: BenchCli = {
   about: `Env steps per second of self-play PPO training (rollout + update) on phantoms with the default
 and paper presets, and the projected wall time of the paper's 320,000-step run on this machine.`,
   options: {
-    scorer: { default: "classifier", help: "classifier (untrained, default architecture) | oracle" },
+    scorer: {
+      default: "onnx",
+      help: "onnx (as deno task train) | classifier (tfjs on --classifier-backend) | oracle; untrained",
+    },
     "classifier-backend": { default: "wasm", help: "tfjs backend of the classifier" },
     backend: { default: "wasm", help: "tfjs backend of the policy" },
     "baseline-backend": {
@@ -103,6 +109,16 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
   let inner: Scorer;
   if (args.scorer === "oracle") {
     inner = new OracleScorer(train, { target: 2 });
+  } else if (args.scorer === "onnx") {
+    // As `deno task train` (classifier.runtime onnx): the exported graph on onnxruntime.
+    const runtime = await loadOnnxRuntime();
+    await initBackend("cpu", { quiet: true });
+    const model = buildClassifier({ inputShape: window }, 0);
+    inner = await OnnxClassifierScorer.fromModel(model, p.classifier.intensityWindow, {
+      batchSize: 16,
+      runtime,
+    });
+    model.dispose();
   } else {
     await initBackend(classifierBackend, { quiet: true });
     const model = buildClassifier({ inputShape: window }, 0);
@@ -113,8 +129,8 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
   }
   await initBackend(backend, { quiet: true });
   const timed = new TimedScorer(inner);
-  const records: { r: UpdateRecord; scorer: number; windows: number }[] = [];
-  let lastScorer = 0, lastWindows = 0;
+  const records: { r: UpdateRecord; wall: number; scorer: number; windows: number }[] = [];
+  let lastScorer = 0, lastWindows = 0, lastWall = performance.now();
   const stepsPerUpdate = p.numEnvs * p.ppo.numSteps;
   const result = await trainSelfPlay({
     cases: train,
@@ -129,7 +145,10 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
     competitorUpdateEvery: p.selfPlay.competitorUpdateEvery,
     checkpointEvery: 0,
     onUpdate: (r) => {
-      records.push({ r, scorer: timed.seconds - lastScorer, windows: timed.windows - lastWindows });
+      const now = performance.now();
+      const wall = (now - lastWall) / 1000;
+      records.push({ r, wall, scorer: timed.seconds - lastScorer, windows: timed.windows - lastWindows });
+      lastWall = now;
       lastScorer = timed.seconds;
       lastWindows = timed.windows;
     },
@@ -138,8 +157,10 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
   const measured = records.slice(1); // the first update warms up kernels and caches
   const steps = measured.length * stepsPerUpdate;
   const sum = (f: (m: (typeof measured)[number]) => number) => measured.reduce((s, m) => s + f(m), 0);
-  const seconds = sum((m) => m.r.rolloutSeconds + m.r.updateSeconds);
+  // Wall time between update callbacks: everything training does, scorer calls included.
+  const seconds = sum((m) => m.wall);
   const rollout = sum((m) => m.r.rolloutSeconds),
+    update = sum((m) => m.r.updateSeconds),
     scorer = sum((m) => m.scorer),
     windows = sum((m) => m.windows);
   console.log(
@@ -148,10 +169,13 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
       `observation ${p.env.observationShape.join("x")}): ${
         (steps / seconds).toFixed(1)
       } env steps/s over ${steps} steps; ` +
-      `${(1000 * seconds / steps).toFixed(2)} ms/step = rollout ${(1000 * rollout / steps).toFixed(2)} ` +
-      `(of which scorer ${(1000 * scorer / steps).toFixed(2)} for ${windows} new windows` +
-      `${windows ? `, ${(1000 * scorer / windows).toFixed(1)} ms/window` : ""}) + update ` +
-      `${(1000 * (seconds - rollout) / steps).toFixed(2)}`,
+      `${(1000 * seconds / steps).toFixed(2)} ms/step (wall) = rollout ${
+        (1000 * rollout / steps).toFixed(2)
+      } ` +
+      `+ update ${(1000 * update / steps).toFixed(2)} + other ${
+        (1000 * (seconds - rollout - update) / steps).toFixed(2)
+      }; scorer calls ${(1000 * scorer / steps).toFixed(2)} ms/step for ${windows} new windows` +
+      `${windows ? ` (${(1000 * scorer / windows).toFixed(1)} ms/window)` : ""}`,
   );
   return {
     secondsPerStep: seconds / steps,
