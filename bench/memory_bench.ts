@@ -4,7 +4,9 @@
  * cached oracle scorer) and of a training run with the `default` preset's settings (policy on
  * wasm, oracle scorer so that no classifier is trained first), with tfjs' tensor count. The
  * score cache and the per-case observation memo grow to their bounds first, so the training run
- * also prints RSS over its second half: flat there means no leak.
+ * also prints RSS over its second half: flat there means no leak. With `--v8-flags=--expose-gc`
+ * (the task passes it) every reading follows a full collection, so garbage V8 has not yet
+ * collected does not count, and the live JS heap is printed too.
  *
  *     deno run --allow-read --allow-env --allow-sys bench/memory_bench.ts [--steps N] [--train-steps N]
  *
@@ -39,7 +41,14 @@ export const CLI: BenchCli = {
 const args = benchArgs(CLI, import.meta.main ? Deno.args : []);
 
 const MiB = 2 ** 20;
-const rss = () => Deno.memoryUsage().rss / MiB;
+const gc = (globalThis as { gc?: () => void }).gc;
+/** RSS in MiB, after a full garbage collection when run with `--v8-flags=--expose-gc`. */
+const rss = () => {
+  gc?.();
+  return Deno.memoryUsage().rss / MiB;
+};
+/** Live JS heap in MiB (after the collection of {@link rss} when `--expose-gc`). */
+const heap = () => Deno.memoryUsage().heapUsed / MiB;
 
 function report(what: string, start: number, end: number, extra = ""): void {
   console.log(
@@ -81,7 +90,7 @@ async function envSteps(gameSteps: number): Promise<void> {
     console.error(
       `  ${(done + Math.min(1000, steps - done)) * numEnvs} game-steps, ${s.toFixed(0)} s, RSS ${
         rss().toFixed(1)
-      } MiB`,
+      } MiB, JS heap ${heap().toFixed(1)} MiB`,
     );
   }
   if (Number.isNaN(checksum)) throw new Error("NaN observation");
