@@ -128,19 +128,3 @@ export function parseFold(text: string, flag = "--fold"): FoldSpec | null {
   }
   return spec;
 }
-
-/**
- * Refuses more than one channel where the model takes one: the classifier and the observations read
- * a single intensity channel so far, and a second one must never be dropped silently.
- * @throws {InvalidArgumentError} naming `flag`
- */
-export function requireOneChannel(channels: readonly string[] | null, flag = "--channels"): void {
-  if (channels && channels.length > 1) {
-    throw new InvalidArgumentError(
-      flag,
-      `names ${channels.length} channels (${channels.join(",")})`,
-      "one channel: the classifier and the observations take one intensity channel so far (the " +
-        "dataset loads several: Case.channels)",
-    );
-  }
-}

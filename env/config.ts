@@ -55,6 +55,11 @@ export interface SparsConfig {
   readonly observationShape: Vec3;
   /** Bounds of the intensity channel in the observation space. Default unbounded. */
   readonly intensityRange?: readonly [number, number];
+  /**
+   * Image channels (modalities) of the cases, the observation's first channels (data/channels.ts);
+   * a case with another count is refused. Default 1.
+   */
+  readonly imageChannels?: number;
   /** Memory bound of the per-corner observation memo, bytes per volume. Default 32 MiB. */
   readonly observationCacheBytes: number;
   /**
@@ -158,7 +163,7 @@ export function resolveConfig(options: Partial<SparsConfig> = {}): SparsConfig {
   if (c.intensityRange && !(c.intensityRange[0] < c.intensityRange[1])) {
     throw new InvalidArgumentError("intensityRange", `is ${c.intensityRange.join("..")}`, "lo < hi");
   }
-  observationChannels(c.observation);
+  observationChannels(c.observation, c.imageChannels ?? 1);
   rewardFunction(c.reward, { ties: c.ties, shapingWeight: c.shapingWeight });
   return c;
 }

@@ -1,10 +1,12 @@
 /**
  * What an agent sees: its window's intensities resampled to a small policy input (e.g. 24x48x48
- * voxels -> 12x24x24), channels last (z,y,x,c). Modes add channels:
- * - `window`: 1 channel, intensities.
- * - `window+position`: 4 channels, intensities then the normalised volume coordinate (z, y, x) of
- *   each observed voxel's centre, in [0, 1] (the paper's policy had no idea where its window was).
- * - `window+map`: 2 channels, intensities then the probability map over the window, normalised
+ * voxels -> 12x24x24), channels last (z,y,x,c). The intensities are one channel per image channel
+ * (modality: I channels, 1 unless a dataset registered several, see data/channels.ts, e.g. FLAIR,
+ * T1c, T2). Modes add channels after them:
+ * - `window`: I channels, intensities.
+ * - `window+position`: I + 3 channels, intensities then the normalised volume coordinate (z, y, x)
+ *   of each observed voxel's centre, in [0, 1] (the paper's policy had no idea where its window was).
+ * - `window+map`: I + 1 channels, intensities then the probability map over the window, normalised
  *   to [0, 1] (`sum` mode divides by 2 x steps, the largest value a voxel can hold).
  *
  * When the window is an integer multiple of the observation shape (24x48x48 -> 12x24x24), the
@@ -14,6 +16,7 @@
  *
  * @module
  */
+import { volumeChannels } from "../data/channels.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { applyNonFinitePolicy } from "../data/finite.ts";
 import { PhaseGrids } from "../data/phase_grids.ts";
@@ -25,15 +28,21 @@ import { Box } from "./spaces.ts";
 /** Observation modes (see the module doc). */
 export type ObservationMode = "window" | "window+position" | "window+map";
 
-/** Number of channels of a mode. */
-export function observationChannels(mode: ObservationMode): number {
+/**
+ * Number of channels of a mode over an image of `imageChannels` channels (default 1).
+ * @throws {InvalidArgumentError} on an unknown mode or an image channel count that is not an integer >= 1
+ */
+export function observationChannels(mode: ObservationMode, imageChannels = 1): number {
+  if (!(Number.isInteger(imageChannels) && imageChannels >= 1)) {
+    throw new InvalidArgumentError("imageChannels", `is ${imageChannels}`, "an integer >= 1");
+  }
   switch (mode) {
     case "window":
-      return 1;
+      return imageChannels;
     case "window+position":
-      return 4;
+      return imageChannels + 3;
     case "window+map":
-      return 2;
+      return imageChannels + 1;
     default:
       throw new InvalidArgumentError(
         "observation",
@@ -45,56 +54,82 @@ export function observationChannels(mode: ObservationMode): number {
 
 /**
  * The observation space: a float32 {@link Box} of shape `[z, y, x, channels]`. The intensity
- * channel is bounded by `intensityRange` (default unbounded: raw HU would otherwise be wrapped, as
- * the reference code's uint8 space did); position and map channels by [0, 1].
+ * channels (the first `imageChannels`, default 1) are bounded by `intensityRange` (default
+ * unbounded: raw HU would otherwise be wrapped, as the reference code's uint8 space did); position
+ * and map channels by [0, 1].
  */
 export function observationSpace(
   mode: ObservationMode,
   shape: Vec3,
   intensityRange?: readonly [number, number],
+  imageChannels = 1,
 ): Box {
-  const c = observationChannels(mode);
+  const c = observationChannels(mode, imageChannels);
   const n = shape[0] * shape[1] * shape[2] * c;
   const low = new Float64Array(n).fill(0), high = new Float64Array(n).fill(1);
   const [lo, hi] = intensityRange ?? [-Infinity, Infinity];
   for (let i = 0; i < n; i += c) {
-    low[i] = lo;
-    high[i] = hi;
+    for (let k = 0; k < imageChannels; k++) {
+      low[i + k] = lo;
+      high[i + k] = hi;
+    }
   }
   return new Box([shape[0], shape[1], shape[2], c], low, high, "float32");
 }
 
-/** Builds observations of one volume's windows. */
+/** Builds observations of one volume's windows (every channel of a multi-channel image). */
 export class ObservationEncoder {
   /** Mode. */
   readonly mode: ObservationMode;
   /** Observation shape z,y,x (channels not included). */
   readonly shape: Vec3;
-  /** Channels per voxel. */
+  /** Channels per voxel: the image's intensity channels, then the mode's extra channels. */
   readonly channels: number;
+  /** Image (intensity) channels: the first `imageChannels` of each voxel. */
+  readonly imageChannels: number;
   /** Values per observation: `shape` product times `channels`. */
   readonly length: number;
   readonly #volume: Volume;
+  readonly #images: readonly Volume[];
   readonly #window: Vec3;
   readonly #cache = new Map<number, Float32Array>();
   readonly #capacity: number;
   readonly #intensity: Float32Array;
-  #phases?: PhaseGrids;
+  #phases?: PhaseGrids[];
   #mapRegion?: Float32Array;
   #mapSmall?: Float32Array;
 
   /**
    * Creates the instance; see the class documentation for the arguments.
-   * @param volume the volume observed
+   * @param volume the volume observed (its registered channels too, data/channels.ts)
    * @param window window size z,y,x
    * @param shape observation shape z,y,x
    * @param mode observation mode
    * @param cacheBytes memory bound of the per-corner memo (default 32 MiB; 0 disables it)
+   * @param imageChannels the image channels the env's observation space has (default 1)
    * @throws {NonFiniteVoxelError} naming the case when the volume holds NaN/Inf voxels
+   * @throws {InvalidArgumentError} when the volume's channels are not `imageChannels`
    */
-  constructor(volume: Volume, window: Vec3, shape: Vec3, mode: ObservationMode, cacheBytes = 32 * 2 ** 20) {
-    this.channels = observationChannels(mode);
-    applyNonFinitePolicy(volume, `case ${volume.id}`); // NaN/Inf would leave the observation space
+  constructor(
+    volume: Volume,
+    window: Vec3,
+    shape: Vec3,
+    mode: ObservationMode,
+    cacheBytes = 32 * 2 ** 20,
+    imageChannels = 1,
+  ) {
+    this.channels = observationChannels(mode, imageChannels);
+    this.imageChannels = imageChannels;
+    this.#images = volumeChannels(volume);
+    if (this.#images.length !== imageChannels) {
+      throw new InvalidArgumentError(
+        `case ${volume.id}`,
+        `has ${this.#images.length} image channel(s)`,
+        `${imageChannels}, as the observation space (the game's imageChannels, set by --channels)`,
+      );
+    }
+    // NaN/Inf would leave the observation space.
+    for (const image of this.#images) applyNonFinitePolicy(image, `case ${volume.id}`);
     if (!shape.every((d) => Number.isInteger(d) && d >= 1)) {
       throw new InvalidArgumentError("observationShape", `is ${shape.join("x")}`, "three positive integers");
     }
@@ -106,11 +141,8 @@ export class ObservationEncoder {
     this.#capacity = Math.floor(cacheBytes / (this.length * 4));
     this.#intensity = new Float32Array(shape[0] * shape[1] * shape[2]);
     if (window.every((w, a) => w % shape[a] === 0)) {
-      this.#phases = new PhaseGrids(
-        volume.data,
-        volume.shape,
-        window.map((w, a) => w / shape[a]) as unknown as Vec3,
-      );
+      const factors = window.map((w, a) => w / shape[a]) as unknown as Vec3;
+      this.#phases = this.#images.map((image) => new PhaseGrids(image.data, volume.shape, factors));
     }
   }
 
@@ -120,7 +152,7 @@ export class ObservationEncoder {
    */
   encode(corner: Vec3, map?: ProbabilityMap, step = 0): Float32Array {
     if (this.#phases && this.channels === 1) {
-      return this.#phases.box(corner, this.shape, new Float32Array(this.length));
+      return this.#phases[0].box(corner, this.shape, new Float32Array(this.length));
     }
     if (this.#phases && this.mode === "window+map") {
       return this.#withMap(this.#encodeStatic(corner), corner, map, step);
@@ -151,18 +183,30 @@ export class ObservationEncoder {
       map.region(corner, this.#window, region);
       resampleBoxLinear(region, this.#window, [0, 0, 0], this.#window, this.shape, small);
       const scale = map.mode === "sum" ? 1 / Math.max(1, 2 * step) : 1;
-      for (let i = 0; i < small.length; i++) out[2 * i + 1] = Math.min(1, small[i] * scale);
+      const c = this.channels, at = this.imageChannels; // the map channel follows the intensities
+      for (let i = 0; i < small.length; i++) out[c * i + at] = Math.min(1, small[i] * scale);
     }
     return out;
   }
 
-  #encodeStatic(corner: Vec3): Float32Array {
-    const v = this.#volume;
-    if (this.#phases) this.#phases.box(corner, this.shape, this.#intensity);
+  /** The intensities of image channel `k` at `corner`, into the shared scratch. */
+  #intensityOf(k: number, corner: Vec3): Float32Array {
+    const v = this.#images[k];
+    if (this.#phases) this.#phases[k].box(corner, this.shape, this.#intensity);
     else resampleBoxLinear(v.data, v.shape, corner, this.#window, this.shape, this.#intensity);
-    const c = this.channels;
-    if (c === 1) return new Float32Array(this.#intensity);
-    const out = new Float32Array(this.length);
+    return this.#intensity;
+  }
+
+  #encodeStatic(corner: Vec3): Float32Array {
+    const c = this.channels, images = this.imageChannels;
+    if (c === 1) return new Float32Array(this.#intensityOf(0, corner));
+    const out = new Float32Array(this.length), voxels = this.#intensity.length;
+    for (let k = 0; k < images; k++) {
+      const intensity = this.#intensityOf(k, corner);
+      for (let o = 0; o < voxels; o++) out[o * c + k] = intensity[o];
+    }
+    if (this.mode !== "window+position") return out;
+    const v = this.#volume;
     const [mz, my, mx] = this.shape;
     const [wz, wy, wx] = this.#window;
     let o = 0;
@@ -171,12 +215,9 @@ export class ObservationEncoder {
       for (let y = 0; y < my; y++) {
         const py = (corner[1] + (y + 0.5) * wy / my) / v.shape[1];
         for (let x = 0; x < mx; x++, o++) {
-          out[o * c] = this.#intensity[o];
-          if (this.mode === "window+position") {
-            out[o * c + 1] = pz;
-            out[o * c + 2] = py;
-            out[o * c + 3] = (corner[2] + (x + 0.5) * wx / mx) / v.shape[2];
-          }
+          out[o * c + images] = pz;
+          out[o * c + images + 1] = py;
+          out[o * c + images + 2] = (corner[2] + (x + 0.5) * wx / mx) / v.shape[2];
         }
       }
     }

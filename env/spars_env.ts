@@ -56,6 +56,7 @@ export function encoderPool(config: SparsConfig): (c: Case) => ObservationEncode
         config.observationShape,
         config.observation,
         config.observationCacheBytes,
+        config.imageChannels ?? 1,
       );
       pool.set(c.image, e);
     }
@@ -112,6 +113,7 @@ export class SparsEnv {
       this.config.observation,
       this.config.observationShape,
       this.config.intensityRange,
+      this.config.imageChannels ?? 1,
     );
   }
 

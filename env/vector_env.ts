@@ -118,6 +118,7 @@ export class VectorEnv {
       this.config.observation,
       this.config.observationShape,
       this.config.intensityRange,
+      this.config.imageChannels ?? 1,
     );
   }
 

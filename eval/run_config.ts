@@ -57,6 +57,7 @@ const GAME_KEYS = [
   "mapMode",
   "observation",
   "observationShape",
+  "imageChannels",
 ];
 
 function runtimeOf(classifier: unknown): "tfjs" | "onnx" | undefined {
@@ -114,6 +115,8 @@ export async function readRunConfig(run: string): Promise<RunConfigView> {
   const game: Record<string, unknown> = Object.fromEntries(
     GAME_KEYS.filter((k) => section[k] !== undefined).map((k) => [k, section[k]]),
   );
+  const channelList = (raw.data as { channels?: unknown } | undefined)?.channels;
+  if (game.imageChannels === undefined && Array.isArray(channelList)) game.imageChannels = channelList.length;
   const calibrated = await readCalibratedTau(join(run, CALIBRATION_FILE));
   if (calibrated !== undefined) game.tau = calibrated;
   const d = raw.data as Record<string, unknown> | string | undefined;

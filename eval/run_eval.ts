@@ -244,7 +244,7 @@ async function runPolicy(
   };
   if (
     completed.observationShape.join("x") !== a.observationShape.join("x") ||
-    observationChannels(completed.observation ?? "window") !== a.channels
+    observationChannels(completed.observation ?? "window", completed.imageChannels ?? 1) !== a.channels
   ) {
     throw new InvalidArgumentError(
       "policy",

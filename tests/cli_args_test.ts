@@ -63,7 +63,9 @@ Deno.test("train:classifier: --window -3,7, --target and --intensity parse", () 
   const z = parseClassifierCliArgs(["--intensity", "zscore-nonzero", "--data", "somewhere"]);
   assert.ok(z !== "help" && z.window?.join(",") === "-3,7" && z.intensity.mode === "zscore-nonzero");
   assert.throws(() => parseClassifierCliArgs(["--target", "0"]));
-  assert.throws(() => parseClassifierCliArgs(["--data", "x", "--channels", "flair,t1ce"]), /one channel/);
+  const multi = parseClassifierCliArgs(["--data", "x", "--channels", "flair,t1ce"]);
+  assert.ok(multi !== "help" && multi.channels?.join(",") === "flair,t1ce");
+  assert.throws(() => parseClassifierCliArgs(["--data", "x", "--channels", "flair,flair"]), /--channels/);
   assert.throws(() => parseClassifierCliArgs(["--intensity", "none", "--window", "0,1"]));
 });
 

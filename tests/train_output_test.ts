@@ -43,7 +43,7 @@ Deno.test("train: a run folder is never created when the data or an option fail 
   const cases: [string[], number, RegExp][] = [
     [["--data", join(dir, "missing")], 1, /missing/],
     [["--data", data], 1, /--channels flair/], // several modalities, none chosen
-    [["--data", data, "--channels", "flair,t2"], 2, /--channels: names 2 channels/],
+    [["--data", data, "--channels", "flair,dwi"], 1, /has no dwi channel file/],
     [["--data", data, "--channels", "flair", "--intensity", "sideways"], 2, /--intensity/],
     [["--data", data, "--channels", "flair", "--window", "16x16x16"], 2, /--window/],
   ];
@@ -65,7 +65,7 @@ Deno.test("train:classifier: a bad data folder or option leaves no run folder", 
       "--data",
       data,
       "--channels",
-      "flair,t2",
+      "flair,dwi",
     ]]
   ) {
     const out = join(dir, `out-${crypto.randomUUID()}`);

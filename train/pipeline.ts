@@ -38,7 +38,7 @@ import { evaluateRun } from "../eval/run_eval.ts";
 import { BackendScorer } from "./backend_scorer.ts";
 import { listCheckpoints } from "./checkpoint.ts";
 import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli_options.ts";
-import { openTrainData } from "./train_data.ts";
+import { imageChannelsOf, openTrainData } from "./train_data.ts";
 import { writeLearningCurve } from "./learning_curve.ts";
 import { formatDuration, ProgressBar } from "./progress.ts";
 import { createRunFolder, openRunFolderLocked, type RunFolder, writeJsonAtomic } from "./run_folder.ts";
@@ -99,7 +99,7 @@ async function trainPresenceClassifier(
   const D = CLASSIFIER_CLI_DEFAULTS;
   const architecture = resolveArchitecture({
     inputShape: config.env.window,
-    inputChannels: config.data.channels?.length ?? 1,
+    inputChannels: imageChannelsOf(config),
   });
   const window = config.classifier.intensityWindow;
   const source = {
@@ -231,7 +231,7 @@ export async function runPipeline(
           await trainMilClassifierTo(classifierDir, dataset, {
             window: config.env.window,
             intensityWindow: config.classifier.intensityWindow,
-            inputChannels: config.data.channels?.length ?? 1,
+            inputChannels: imageChannelsOf(config),
             epochs: config.classifier.epochs,
             seed: config.seed,
             training: { data: config.data },
@@ -250,7 +250,11 @@ export async function runPipeline(
     }
     log(`classifier supervision: ${classifierScorer.supervision}`);
   }
-  const env = await gameSettings(config, dataset, scorer, run, log);
+  // The observation's image channels follow the data's (--channels): each modality is one channel.
+  const env = {
+    ...(await gameSettings(config, dataset, scorer, run, log)),
+    imageChannels: imageChannelsOf(config),
+  };
   await initBackend(config.backend);
 
   // --- self-play PPO ----------------------------------------------------------------------------

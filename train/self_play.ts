@@ -202,7 +202,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
   const architecture: Partial<PolicyArchitecture> = {
     ...options.network,
     observationShape: env.config.observationShape,
-    channels: observationChannels(env.config.observation),
+    channels: observationChannels(env.config.observation, env.config.imageChannels ?? 1),
   };
   const learnerNet = new PolicyNetwork(architecture, subSeed(seed, 0));
   const learner = new PolicyAgent(learnerNet, { seed: subSeed(seed, 1), name: "learner" });

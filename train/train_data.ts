@@ -53,6 +53,11 @@ export function applyDataOptions(config: TrainConfig, given: ReadonlySet<string>
   }
 }
 
+/** The image channels of a run's cases: one per `--channels` modality, else 1. */
+export function imageChannelsOf(config: TrainConfig): number {
+  return config.data.channels?.length ?? 1;
+}
+
 /** The folder data options of a run (spec, split seed and fractions, target, channels, intensity). */
 export function trainDataSource(config: TrainConfig): DataSourceOptions {
   const d = config.data;

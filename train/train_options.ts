@@ -55,7 +55,12 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     "k-fold instead of --split: fold I of K is test, the next fold val, the rest train",
   ),
   o("target", "list", "data.target", "target label values, e.g. 2 or 1,2,4 (default: the dataset's)"),
-  o("channels", "names", "data.channels", "modalities of per-case folders (BraTS), e.g. flair"),
+  o(
+    "channels",
+    "names",
+    "data.channels",
+    "modalities of per-case folders (BraTS), e.g. flair or flair,t1ce,t2 (stacked channels)",
+  ),
   o(
     "intensity",
     "string",

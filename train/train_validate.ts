@@ -9,7 +9,6 @@
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
-import { requireOneChannel } from "../data/data_source.ts";
 import { checkIntensityOptions } from "../data/intensity_options.ts";
 import { checkFoldSpec } from "../data/split.ts";
 import type { Vec3 } from "../data/types.ts";
@@ -101,7 +100,6 @@ export function validateTrainConfig(config: TrainConfig, volumeShape?: Vec3): vo
   }
   try {
     checkIntensityOptions(intensityOf(config), "data.intensity");
-    requireOneChannel(config.data.channels ?? null);
     if (config.data.folds) checkFoldSpec(config.data.folds, "--fold");
   } catch (e) {
     asUsage(e, "");
