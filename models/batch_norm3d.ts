@@ -154,8 +154,8 @@ tf.serialization.registerClass(BatchNorm3d);
  * weights make inference match training.
  *
  * @param model a chain of layers (each layer's input is the previous one's output), input
- *   [N, D, H, W, 1]
- * @param inputs volumes of the model's input shape D*H*W (z,y,x), at least one
+ *   [N, D, H, W, C]
+ * @param inputs inputs of the model's shape D*H*W*C (z,y,x,c: channels last), at least one
  * @param batchSize inputs per forward pass (default 16)
  * @throws {InvalidArgumentError} on no inputs, an input of the wrong size, or a model that is not a chain
  */
@@ -165,14 +165,15 @@ export async function recalibrateBatchNorm(
   batchSize = 16,
 ): Promise<void> {
   const shape = model.inputs[0].shape;
-  const [d, h, w] = [shape[1] ?? 0, shape[2] ?? 0, shape[3] ?? 0], voxels = d * h * w;
+  const [d, h, w, channels] = [shape[1] ?? 0, shape[2] ?? 0, shape[3] ?? 0, shape[4] ?? 1];
+  const voxels = d * h * w * channels; // values per input
   if (inputs.length === 0) throw new InvalidArgumentError("inputs", "is empty", "at least one input");
   const wrong = inputs.findIndex((x) => x.length !== voxels);
   if (wrong >= 0) {
     throw new InvalidArgumentError(
       `inputs[${wrong}]`,
-      `has ${inputs[wrong].length} voxels`,
-      `${voxels} (${d}x${h}x${w})`,
+      `has ${inputs[wrong].length} values`,
+      `${voxels} (${d}x${h}x${w}x${channels})`,
     );
   }
   if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
@@ -189,7 +190,7 @@ export async function recalibrateBatchNorm(
     for (let i = 0; i < n; i++) buffer.set(inputs[start + i], i * voxels);
     const moments: tf.Tensor[] = [];
     const output = tf.tidy(() => {
-      let x: tf.Tensor = tf.tensor5d(buffer.subarray(0, n * voxels), [n, d, h, w, 1]);
+      let x: tf.Tensor = tf.tensor5d(buffer.subarray(0, n * voxels), [n, d, h, w, channels]);
       for (const layer of layers) {
         if (layer instanceof BatchNorm3d) {
           // Means as products with a row of ones (the wasm Sum over leading axes is slow).

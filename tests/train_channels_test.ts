@@ -119,7 +119,7 @@ Deno.test("train:classifier --channels flair,t2 writes a 2-channel classifier", 
       "--input-shape",
       "4x8x8",
     ],
-    ...["--crop-size", "4x8x8", "--split", "0.5,0.25,0.25", "--recalibration", "0", "--backend", "cpu"],
+    ...["--crop-size", "4x8x8", "--split", "0.5,0.25,0.25", "--recalibration", "16", "--backend", "cpu"],
     ...["--min-target-voxels", "1"],
   ]);
   assert.equal(code, 0);
