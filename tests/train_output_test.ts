@@ -57,6 +57,18 @@ Deno.test("train: a run folder is never created when the data or an option fail 
   }
 });
 
+Deno.test("train: --tau-quantile on data without a tumour-free val case is refused before writing", async () => {
+  const dir = await scratchDir("train-tau");
+  const data = await bratsFolder(dir);
+  const run = join(dir, "run");
+  const io = sink();
+  const args = ["--run", run, "--data", data, "--channels", "flair", "--target", "2", "--split", "0,1,0"];
+  const game = ["--window", "4x4x4", "--observation-shape", "2x2x2", "--total-steps", "16"];
+  assert.equal(await runTrainCli([...args, ...game, "--tau-quantile", "0.99"], io), 2, io.text());
+  assert.match(io.text(), /--tau-quantile: is 0.99, but the val split \(1 cases\) holds no tumour-free case/);
+  assert.equal(existsSync(run), false);
+});
+
 Deno.test("train:classifier: a bad data folder or option leaves no run folder", async () => {
   const dir = await scratchDir("classifier-output");
   const data = await bratsFolder(dir);

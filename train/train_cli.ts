@@ -16,7 +16,7 @@ import { latestScheduleUpdates } from "./checkpoint.ts";
 import { runPipeline } from "./pipeline.ts";
 import { defaultRunDir, openRunFolder, readJson, RunFolderError } from "./run_folder.ts";
 import type { TrainConfig } from "./train_config.ts";
-import { describeTrainData, openTrainData } from "./train_data.ts";
+import { checkTauCalibrationData, describeTrainData, openTrainData } from "./train_data.ts";
 import { dataVolumeShape, validateTrainConfig } from "./train_validate.ts";
 import { applyOverrides, parseTrainArgs, trainHelp, UsageError } from "./train_options.ts";
 
@@ -103,7 +103,9 @@ export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDI
     }
     // Every option is checked before anything is written (the window against the data's volumes too).
     validateTrainConfig(config, await dataVolumeShape(config));
-    for (const line of describeTrainData(config, await openTrainData(config))) io.err(line);
+    const dataset = await openTrainData(config);
+    for (const line of describeTrainData(config, dataset)) io.err(line);
+    if (request.kind === "train") await checkTauCalibrationData(config, dataset);
     await runPipeline(config, {
       resume: request.kind === "resume",
       force: request.kind === "train" && request.force,

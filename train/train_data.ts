@@ -93,6 +93,26 @@ export async function openTrainData(config: TrainConfig): Promise<Dataset> {
   return await openDataSource(trainDataSource(config));
 }
 
+/**
+ * Checks, before anything is written, that tau can be calibrated: with `--tau-quantile` (and a
+ * classifier scorer), the val split must hold a tumour-free case (BraTS: none does). Val cases are
+ * loaded until one is found (presence comes from their labels or a CSV).
+ * @throws {UsageError} naming `--tau-quantile` when the val split holds no tumour-free case
+ */
+export async function checkTauCalibrationData(config: TrainConfig, dataset: Dataset): Promise<void> {
+  const quantile = config.calibration?.tauQuantile ?? null;
+  if (quantile === null || config.scorer === "oracle") return;
+  const val = dataset.split("val");
+  for (const ref of val.refs) {
+    if ((ref.presence ?? (await val.load(ref)).presence) === 0) return;
+  }
+  throw new UsageError(
+    "--tau-quantile",
+    `is ${quantile}, but the val split (${val.refs.length} cases) holds no tumour-free case to calibrate tau on`,
+    "--tau-quantile none with a fixed --tau (every BraTS case holds tumour), or data with tumour-free cases",
+  );
+}
+
 /** The lines `train` prints at start about its data (see `describeDataSource`). */
 export function describeTrainData(config: TrainConfig, dataset: Dataset): string[] {
   const source = trainDataSource(config);
