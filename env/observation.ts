@@ -22,7 +22,7 @@ import { applyNonFinitePolicy } from "../data/finite.ts";
 import { PhaseGrids } from "../data/phase_grids.ts";
 import { resampleBoxLinear } from "../data/resample.ts";
 import type { Vec3, Volume } from "../data/types.ts";
-import type { ProbabilityMap } from "./probability_map.ts";
+import { isSumMode, type ProbabilityMap } from "./probability_map.ts";
 import { Box } from "./spaces.ts";
 
 /** Observation modes (see the module doc). */
@@ -182,7 +182,7 @@ export class ObservationEncoder {
       const small = this.#mapSmall ??= new Float32Array(this.#intensity.length);
       map.region(corner, this.#window, region);
       resampleBoxLinear(region, this.#window, [0, 0, 0], this.#window, this.shape, small);
-      const scale = map.mode === "sum" ? 1 / Math.max(1, 2 * step) : 1;
+      const scale = isSumMode(map.mode) ? 1 / Math.max(1, 2 * step) : 1;
       const c = this.channels, at = this.imageChannels; // the map channel follows the intensities
       for (let i = 0; i < small.length; i++) out[c * i + at] = Math.min(1, small[i] * scale);
     }

@@ -339,7 +339,11 @@ export async function main(args: readonly string[], io: CliIo = DEFAULT_IO): Pro
   let lastPhase = "";
   const out = options.out ?? join(options.run, "eval");
   try {
-    // The report folder's location is checked before any work (a refusal names the grant to use).
+    // A missing run is the first thing to say; then the report folder's location is checked before
+    // any work (a refusal names the grant to use).
+    if (!(await Deno.stat(options.run).then((s) => s.isDirectory, () => false))) {
+      throw new InvalidArgumentError("--run", `${options.run} is not a folder`, "an existing run folder");
+    }
     checkOutputLocation(out, "--out", "eval/eval_cli.ts");
     const { result, dir, notes } = await evaluateRun({
       ...options,
