@@ -48,12 +48,32 @@ export function parseBenchArgs(args: readonly string[], cli: BenchCli): "help" |
   for (const [name, o] of Object.entries(cli.options)) options[name] = { type: "string", default: o.default };
   let values: Record<string, string | boolean | undefined>;
   try {
-    ({ values } = parseArgs({ args: [...args], options, strict: true, allowPositionals: false }));
+    const joined = joinDashedValues(args, Object.keys(cli.options));
+    ({ values } = parseArgs({ args: joined, options, strict: true, allowPositionals: false }));
   } catch (e) {
     throw new InvalidArgumentError("arguments", (e as Error).message, "the options listed by --help");
   }
   if (values.help) return "help";
   return Object.fromEntries(Object.keys(cli.options).map((k) => [k, values[k] as string]));
+}
+
+/**
+ * `--name VALUE` rewritten as `--name=VALUE` when VALUE starts with a dash but is not one of the
+ * benchmark's own options: parseArgs calls such a value ambiguous, yet pass-through values such as
+ * `--train '--total-steps 4096'` start with one.
+ */
+function joinDashedValues(args: readonly string[], names: readonly string[]): string[] {
+  const own = (arg: string) =>
+    arg === "--help" || names.some((n) => arg === `--${n}` || arg.startsWith(`--${n}=`));
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i], next = args[i + 1];
+    if (own(arg) && arg !== "--help" && !arg.includes("=") && next?.startsWith("-") && !own(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 /**

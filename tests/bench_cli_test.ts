@@ -40,4 +40,16 @@ Deno.test("bench tasks: --help lists every option with its default; a bad option
     assert.throws(() => parseBenchArgs(["--bogus"], cli), InvalidArgumentError);
   }
   assert.deepEqual((parseBenchArgs(["--updates", "2"], PPO) as Record<string, string>).updates, "2");
+  // A pass-through value starting with a dash is the option's value, not an ambiguity.
+  const bench = {
+    usage: "u",
+    about: "a",
+    options: { train: { default: "", help: "h" }, seeds: { default: "0", help: "h" } },
+  };
+  assert.deepEqual(parseBenchArgs(["--train", "--total-steps 4096", "--seeds", "1"], bench), {
+    train: "--total-steps 4096",
+    seeds: "1",
+  });
+  // A missing value before another own option is still an error.
+  assert.throws(() => parseBenchArgs(["--train", "--seeds", "1"], bench), InvalidArgumentError);
 });
