@@ -60,7 +60,10 @@ export interface SparsConfig {
    * a case with another count is refused. Default 1.
    */
   readonly imageChannels?: number;
-  /** Memory bound of the per-corner observation memo, bytes per volume. Default 32 MiB. */
+  /**
+   * Memory bound of the per-corner observation memo, bytes per env (shared by all its volumes, so
+   * memory does not grow with the number of cases). Default 256 MiB; 0 disables it.
+   */
   readonly observationCacheBytes: number;
   /**
    * Most window scores the env's score cache keeps (about 55 bytes each); beyond it the least
@@ -85,7 +88,7 @@ export const DEFAULT_SPARS_CONFIG: SparsConfig = {
   maskThreshold: 0.5,
   observation: "window",
   observationShape: [12, 24, 24],
-  observationCacheBytes: 32 * 2 ** 20,
+  observationCacheBytes: 256 * 2 ** 20,
   scoreCacheEntries: DEFAULT_SCORE_CACHE_ENTRIES,
 };
 

@@ -12,7 +12,8 @@
  * When the window is an integer multiple of the observation shape (24x48x48 -> 12x24x24), the
  * intensity crop is a plain copy out of precomputed {@link PhaseGrids} (bitwise equal to trilinear
  * resampling). Otherwise the static part (intensity, position) is resampled and memoised per corner
- * (bounded LRU). Only `window+map` recomputes a channel every step.
+ * in an {@link ObservationMemo} (an LRU bounded in bytes, shared by every volume of an env). Only
+ * `window+map` recomputes a channel every step.
  *
  * @module
  */
@@ -22,6 +23,7 @@ import { applyNonFinitePolicy } from "../data/finite.ts";
 import { PhaseGrids } from "../data/phase_grids.ts";
 import { resampleBoxLinear } from "../data/resample.ts";
 import type { Vec3, Volume } from "../data/types.ts";
+import { ObservationMemo } from "./observation_memo.ts";
 import { isSumMode, type ProbabilityMap } from "./probability_map.ts";
 import { Box } from "./spaces.ts";
 
@@ -92,8 +94,8 @@ export class ObservationEncoder {
   readonly #volume: Volume;
   readonly #images: readonly Volume[];
   readonly #window: Vec3;
-  readonly #cache = new Map<number, Float32Array>();
-  readonly #capacity: number;
+  readonly #memo: ObservationMemo;
+  readonly #owner: number;
   readonly #intensity: Float32Array;
   #phases?: PhaseGrids[];
   #mapRegion?: Float32Array;
@@ -105,7 +107,8 @@ export class ObservationEncoder {
    * @param window window size z,y,x
    * @param shape observation shape z,y,x
    * @param mode observation mode
-   * @param cacheBytes memory bound of the per-corner memo (default 32 MiB; 0 disables it)
+   * @param memo the per-corner memo: an {@link ObservationMemo} shared with other volumes' encoders,
+   *   or a byte budget for one of its own (default 32 MiB; 0 disables memoisation)
    * @param imageChannels the image channels the env's observation space has (default 1)
    * @throws {NonFiniteVoxelError} naming the case when the volume holds NaN/Inf voxels
    * @throws {InvalidArgumentError} when the volume's channels are not `imageChannels`
@@ -115,7 +118,7 @@ export class ObservationEncoder {
     window: Vec3,
     shape: Vec3,
     mode: ObservationMode,
-    cacheBytes = 32 * 2 ** 20,
+    memo: ObservationMemo | number = 32 * 2 ** 20,
     imageChannels = 1,
   ) {
     this.channels = observationChannels(mode, imageChannels);
@@ -138,7 +141,8 @@ export class ObservationEncoder {
     this.length = shape[0] * shape[1] * shape[2] * this.channels;
     this.#volume = volume;
     this.#window = window;
-    this.#capacity = Math.floor(cacheBytes / (this.length * 4));
+    this.#memo = typeof memo === "number" ? new ObservationMemo(memo) : memo;
+    this.#owner = this.#memo.newOwner();
     this.#intensity = new Float32Array(shape[0] * shape[1] * shape[2]);
     if (window.every((w, a) => w % shape[a] === 0)) {
       const factors = window.map((w, a) => w / shape[a]) as unknown as Vec3;
@@ -159,16 +163,10 @@ export class ObservationEncoder {
     }
     const [, ny, nx] = this.#volume.shape;
     const key = (corner[0] * ny + corner[1]) * nx + corner[2];
-    let base = this.#cache.get(key);
-    if (base) {
-      this.#cache.delete(key); // refresh LRU position
-      this.#cache.set(key, base);
-    } else {
+    let base = this.#memo.get(this.#owner, key);
+    if (!base) {
       base = this.#encodeStatic(corner);
-      if (this.#capacity > 0) {
-        if (this.#cache.size >= this.#capacity) this.#cache.delete(this.#cache.keys().next().value!);
-        this.#cache.set(key, base);
-      }
+      this.#memo.set(this.#owner, key, base);
     }
     return this.#withMap(new Float32Array(base), corner, map, step);
   }

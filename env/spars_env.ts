@@ -14,6 +14,7 @@ import { EnvStateError } from "./errors.ts";
 import { type AgentId, AGENTS, type GameReset, type GameStep, type PerAgent, SparsGame } from "./game.ts";
 import { MOVE_COUNT } from "./geometry.ts";
 import { ObservationEncoder, observationSpace } from "./observation.ts";
+import { ObservationMemo } from "./observation_memo.ts";
 import type { ProbabilityMap } from "./probability_map.ts";
 import { RENDER_MODES, type Rendered, renderGame, type RenderMode, type RenderOptions } from "./render.ts";
 import { checkScores, type Scorer } from "./scorer.ts";
@@ -44,9 +45,13 @@ export interface ResetArgs {
   readonly options?: { readonly case?: Case };
 }
 
-/** Returns observation encoders shared by all games of one env on the same volume. */
+/**
+ * Returns observation encoders shared by all games of one env on the same volume; all of them
+ * memoise into one {@link ObservationMemo} of `config.observationCacheBytes`.
+ */
 export function encoderPool(config: SparsConfig): (c: Case) => ObservationEncoder {
   const pool = new WeakMap<object, ObservationEncoder>();
+  const memo = new ObservationMemo(config.observationCacheBytes);
   return (c) => {
     let e = pool.get(c.image);
     if (!e) {
@@ -55,7 +60,7 @@ export function encoderPool(config: SparsConfig): (c: Case) => ObservationEncode
         config.window,
         config.observationShape,
         config.observation,
-        config.observationCacheBytes,
+        memo,
         config.imageChannels ?? 1,
       );
       pool.set(c.image, e);
