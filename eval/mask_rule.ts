@@ -88,21 +88,41 @@ export function describeMaskRule(rule: MaskRule): string {
 
 /**
  * Default values swept per rule kind. `absolute`: the grid of the map mode (`sum`/`distinct` maps: 2^(k/2),
- * k = -6..10, times `scale`; `mean`/`max`: 0.05, 0.1 .. 0.9); `peak`: 0.1 .. 0.9; `visit`:
- * 0.05, 0.1 .. 0.9 (scores are in [0, 1]).
+ * k = -6..10, times `scale`; `mean`/`max`: {@link SCORE_THRESHOLDS}); `peak`: 0.1 .. 0.9, 0.95; `visit`:
+ * {@link SCORE_THRESHOLDS} (scores are in [0, 1]).
  * @param kind the rule kind
  * @param mode the map mode (for `absolute` only)
  * @param scale multiplies the `absolute` grid (the dense `sum` map uses its window coverage)
  */
 export function defaultRuleValues(kind: MaskRuleKind, mode: MapMode, scale = 1): number[] {
-  const scoreGrid = [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
-  if (kind === "peak") return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+  const scoreGrid = [...SCORE_THRESHOLDS];
+  if (kind === "peak") return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
   if (kind === "visit") return scoreGrid;
   const base = isSumMode(mode) && scale === 1
     ? Array.from({ length: 17 }, (_, k) => 2 ** ((k - 6) / 2))
     : scoreGrid;
   return base.map((t) => Number((t * scale).toPrecision(4)));
 }
+
+/**
+ * Thresholds on the score scale [0, 1]: 0.05, 0.1 .. 0.9, then 0.95, 0.98, 0.99, because a confident
+ * classifier puts most windows near a tumour above 0.9 (a sweep ending at 0.9 then picks its edge).
+ */
+export const SCORE_THRESHOLDS: readonly number[] = [
+  0.05,
+  0.1,
+  0.2,
+  0.3,
+  0.4,
+  0.5,
+  0.6,
+  0.7,
+  0.8,
+  0.9,
+  0.95,
+  0.98,
+  0.99,
+];
 
 /** The largest value of a map (0 for an empty or all-negative map). */
 export function mapPeak(map: Float32Array): number {

@@ -17,6 +17,7 @@ import { isSumMode, type MapMode } from "../env/probability_map.ts";
 import type { RgbaFrame } from "../env/png.ts";
 import { sideBySide } from "../env/frame.ts";
 import { denseBaseline, type DenseBaselineOptions } from "./dense_baseline.ts";
+import { SCORE_THRESHOLDS } from "./mask_rule.ts";
 import { summarize } from "./metrics.ts";
 import { plotLines, type Series } from "./plot.ts";
 import { segment, type SegmentOptions } from "./segment.ts";
@@ -30,18 +31,18 @@ export interface SweepGrid {
   readonly thresholds: readonly number[];
 }
 
-/** Default taus: 0.1 .. 0.9. */
-export const DEFAULT_TAUS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.9];
+/** Default taus: 0.1 .. 0.9, 0.95, 0.99 (a calibrated tau is often near 0.9). */
+export const DEFAULT_TAUS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.9, 0.95, 0.99];
 
 /**
  * Default mask thresholds for a map mode. `sum` maps of agents grow with steps: a geometric grid
- * 2^(k/2), k = -6..10 (0.125 .. 32). `mean` / `max` maps hold scores: 0.05, 0.1 .. 0.9. `scale`
+ * 2^(k/2), k = -6..10 (0.125 .. 32). `mean` / `max` maps hold scores: {@link SCORE_THRESHOLDS}. `scale`
  * multiplies the grid (the dense `sum` map uses its window coverage, see `denseCoverage`).
  */
 export function defaultThresholds(mode: MapMode, scale = 1): number[] {
   const base = isSumMode(mode) && scale === 1
     ? Array.from({ length: 17 }, (_, k) => 2 ** ((k - 6) / 2))
-    : [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9];
+    : SCORE_THRESHOLDS;
   return base.map((t) => Number((t * scale).toPrecision(4)));
 }
 

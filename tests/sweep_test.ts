@@ -140,7 +140,21 @@ Deno.test("dense sweep and window-size ablation", async () => {
   // A voxel is covered by up to (8/4)^2 = 4 windows, so the map stays <= 4: threshold 4 (strict >) is
   // empty, Dice 0.
   assert.equal(bruteDice[2], 0);
-  assert.deepEqual(defaultThresholds("mean"), [0.05, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9]);
+  assert.deepEqual(defaultThresholds("mean"), [
+    0.05,
+    0.1,
+    0.2,
+    0.3,
+    0.4,
+    0.5,
+    0.6,
+    0.7,
+    0.8,
+    0.9,
+    0.95,
+    0.98,
+    0.99,
+  ]);
   assert.equal(defaultThresholds("sum", 864)[0], Number((0.05 * 864).toPrecision(4)));
   assert.equal(defaultThresholds("sum").length, 17);
   const rows = await windowAblation([BOX], 2, { ...GAME, tau: 1, agents: new GreedyAgent(), scorer }, [
