@@ -88,7 +88,7 @@ export function describeMaskRule(rule: MaskRule): string {
 
 /**
  * Default values swept per rule kind. `absolute`: the grid of the map mode (`sum`/`distinct` maps: 2^(k/2),
- * k = -6..10, times `scale`; `mean`/`max`: {@link SCORE_THRESHOLDS}); `peak`: 0.1 .. 0.9, 0.95; `visit`:
+ * k = -6..14 (0.125 .. 128), times `scale`; `mean`/`max`: {@link SCORE_THRESHOLDS}); `peak`: 0.1 .. 0.9, 0.95; `visit`:
  * {@link SCORE_THRESHOLDS} (scores are in [0, 1]).
  * @param kind the rule kind
  * @param mode the map mode (for `absolute` only)
@@ -99,7 +99,7 @@ export function defaultRuleValues(kind: MaskRuleKind, mode: MapMode, scale = 1):
   if (kind === "peak") return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
   if (kind === "visit") return scoreGrid;
   const base = isSumMode(mode) && scale === 1
-    ? Array.from({ length: 17 }, (_, k) => 2 ** ((k - 6) / 2))
+    ? Array.from({ length: 21 }, (_, k) => 2 ** ((k - 6) / 2))
     : scoreGrid;
   return base.map((t) => Number((t * scale).toPrecision(4)));
 }

@@ -15,11 +15,11 @@ import type { Case, Vec3 } from "../data/types.ts";
 import { targetMask } from "../data/tile.ts";
 import { isSumMode, type MapMode } from "../env/probability_map.ts";
 import type { RgbaFrame } from "../env/png.ts";
-import { sideBySide } from "../env/frame.ts";
 import { denseBaseline, type DenseBaselineOptions } from "./dense_baseline.ts";
 import { SCORE_THRESHOLDS } from "./mask_rule.ts";
 import { summarize } from "./metrics.ts";
-import { plotLines, type Series } from "./plot.ts";
+import { lineChartSpec, renderChart, type VegaLiteSpec } from "./chart.ts";
+import type { Series } from "./plot.ts";
 import { segment, type SegmentOptions } from "./segment.ts";
 import { trajectoryMapArray } from "./trajectory_map.ts";
 
@@ -36,12 +36,12 @@ export const DEFAULT_TAUS: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.7, 0.
 
 /**
  * Default mask thresholds for a map mode. `sum` maps of agents grow with steps: a geometric grid
- * 2^(k/2), k = -6..10 (0.125 .. 32). `mean` / `max` maps hold scores: {@link SCORE_THRESHOLDS}. `scale`
+ * 2^(k/2), k = -6..14 (0.125 .. 128). `mean` / `max` maps hold scores: {@link SCORE_THRESHOLDS}. `scale`
  * multiplies the grid (the dense `sum` map uses its window coverage, see `denseCoverage`).
  */
 export function defaultThresholds(mode: MapMode, scale = 1): number[] {
   const base = isSumMode(mode) && scale === 1
-    ? Array.from({ length: 17 }, (_, k) => 2 ** ((k - 6) / 2))
+    ? Array.from({ length: 21 }, (_, k) => 2 ** ((k - 6) / 2))
     : SCORE_THRESHOLDS;
   return base.map((t) => Number((t * scale).toPrecision(4)));
 }
@@ -353,34 +353,51 @@ export function sweepMarkdown(result: SweepResult): string {
 }
 
 /**
- * Plots of a sweep: mean Dice against the mask threshold (one line per tau; x is log2 of the
- * threshold when the grid is geometric and positive) and, for agent methods, the best Dice over
- * thresholds and the Dice at the chosen threshold against tau, side by side.
+ * The Vega-Lite spec of a sweep's plots: mean Dice against the mask threshold (one line per tau; a
+ * log x axis when the grid is positive and spans more than a factor 16) and, for agent methods with
+ * several taus, the best Dice over thresholds and the Dice at the chosen threshold against tau, side
+ * by side. Lines differ in colour, dash and marker and are named in a legend.
  */
-export function sweepPlot(result: SweepResult): RgbaFrame {
+export function sweepPlotSpec(result: SweepResult): VegaLiteSpec {
   const t = result.thresholds;
   const geometric = t.every((v) => v > 0) && Math.max(...t) / Math.min(...t) > 16;
-  const xs = t.map((v) => (geometric ? Math.log2(v) : v));
   const dense = result.taus.length === 1 && Number.isNaN(result.taus[0]);
   const lines: Series[] = result.taus.map((tau, i) => ({
     name: dense ? "dense" : `tau ${tau}`,
-    x: xs,
+    x: [...t],
     y: result.meanDice[i].map((d) => d),
   }));
-  const byThreshold = plotLines(lines, {
+  const byThreshold = lineChartSpec(lines, {
     title: `${result.method}: Dice vs mask threshold`,
-    xLabel: geometric ? "log2 threshold" : "threshold",
-    yLabel: "mean Dice",
+    xLabel: geometric ? "mask threshold (log scale)" : "mask threshold",
+    xScale: geometric ? "log" : "linear",
+    yLabel: "mean Dice (validation)",
     yRange: [0, 1],
   });
   if (dense || result.taus.length < 2) return byThreshold;
-  const byTau = plotLines([
+  const byTau = lineChartSpec([
     { name: "best threshold", x: [...result.taus], y: result.meanDice.map(finiteMax) },
     {
-      name: "chosen threshold",
+      name: `chosen threshold (${result.best.threshold})`,
       x: [...result.taus],
       y: result.meanDice.map((row) => row[result.best.thresholdIndex]),
     },
-  ], { title: `${result.method}: Dice vs tau`, xLabel: "tau", yLabel: "mean Dice", yRange: [0, 1] });
-  return sideBySide([byThreshold, byTau]);
+  ], {
+    title: `${result.method}: Dice vs tau`,
+    xLabel: "tau",
+    yLabel: "mean Dice (validation)",
+    yRange: [0, 1],
+  });
+  return {
+    hconcat: [byThreshold, byTau],
+    resolve: {
+      scale: { color: "independent", strokeDash: "independent", shape: "independent" },
+      legend: { color: "independent", strokeDash: "independent", shape: "independent" },
+    },
+  };
+}
+
+/** The PNG frame of {@link sweepPlotSpec} (see `eval/chart.ts`). */
+export function sweepPlot(result: SweepResult): Promise<RgbaFrame> {
+  return renderChart(sweepPlotSpec(result));
 }

@@ -63,7 +63,7 @@ Deno.test("mask rules: parse, format and their errors name the flag", () => {
     );
   }
   assert.deepEqual(defaultRuleValues("peak", "sum"), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95]);
-  assert.equal(defaultRuleValues("absolute", "sum").length, 17);
+  assert.equal(defaultRuleValues("absolute", "sum").length, 21);
   assert.equal(defaultRuleValues("visit", "sum")[0], 0.05);
 });
 

@@ -156,7 +156,7 @@ Deno.test("dense sweep and window-size ablation", async () => {
     0.99,
   ]);
   assert.equal(defaultThresholds("sum", 864)[0], Number((0.05 * 864).toPrecision(4)));
-  assert.equal(defaultThresholds("sum").length, 17);
+  assert.equal(defaultThresholds("sum").length, 21);
   const rows = await windowAblation([BOX], 2, { ...GAME, tau: 1, agents: new GreedyAgent(), scorer }, [
     [4, 8, 8],
     [4, 12, 12],
