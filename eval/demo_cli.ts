@@ -2,7 +2,9 @@
  * `deno task demo`: plays a few SPARS games on seeded phantoms with the ORACLE scorer (window
  * scores from voxel labels: a debugging upper bound, not weak supervision), a random agent (a)
  * against a greedy agent (b). Prints one line per episode (steps, winner, end, Dice of the
- * thresholded map) and writes PNG frames of each episode's last step into the output folder.
+ * thresholded map) and writes, per episode, an animated PNG (APNG) of every step with the step, both
+ * scores, step wins and the winner written above the game (`episode-<e>-animated.png`) and the
+ * captioned last frame as a still PNG (`episode-<e>.png`).
  * The folder is built in a temporary sibling and put in place at the end; `--force` replaces only a
  * demo output folder this command wrote before (its marker file, `data/owned_folder.ts`).
  *
@@ -16,8 +18,10 @@ import type { Vec3 } from "../data/types.ts";
 import { targetMask } from "../data/tile.ts";
 import { GreedyAgent, RandomAgent } from "../env/baseline_agents.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
-import { type RgbaFrame, writePng } from "../env/png.ts";
+import { writeApng } from "../env/apng.ts";
+import { type RgbaFrame, type RgbFrame, writePng } from "../env/png.ts";
 import { SparsEnv } from "../env/spars_env.ts";
+import { captionedFrame, episodeCaption, type EpisodeFrameState } from "./episode_frames.ts";
 import { dice } from "./metrics.ts";
 
 const HELP = `deno task demo [options]
@@ -32,7 +36,9 @@ Options (defaults in brackets):
   --stride N       move length in voxels [2]
   --tau X          termination threshold on a window score [0.3]
   --max-steps N    step limit [64]
-  --out DIR        folder for PNG frames [runs/demo]
+  --frame-ms N     display time of each animation frame in ms, 1..65535 [250]
+  --out DIR        folder for the PNGs [runs/demo]: per episode an animation of every
+                   step (episode-E-animated.png, APNG) and its last frame (episode-E.png)
   --force          replace an --out folder this command wrote before (never anything else)
   --help           this text
 `;
@@ -64,6 +70,7 @@ export async function runDemo(args: string[]): Promise<number> {
       stride: { type: "string", default: "2" },
       tau: { type: "string", default: "0.3" },
       "max-steps": { type: "string", default: "64" },
+      "frame-ms": { type: "string", default: "250" },
       out: { type: "string", default: "runs/demo" },
       force: { type: "boolean", default: false },
       help: { type: "boolean", default: false },
@@ -79,6 +86,10 @@ export async function runDemo(args: string[]): Promise<number> {
   const stride = parseNumber("stride", values.stride, true);
   const tau = parseNumber("tau", values.tau, false);
   const maxSteps = parseNumber("max-steps", values["max-steps"], true);
+  const frameMs = parseNumber("frame-ms", values["frame-ms"], true);
+  if (frameMs < 1 || frameMs > 65535) {
+    throw new Error(`--frame-ms is ${frameMs} (expected an integer 1..65535)`);
+  }
   const out = values.out;
   const target = { force: values.force, flag: "--out" };
   try {
@@ -90,7 +101,7 @@ export async function runDemo(args: string[]): Promise<number> {
   }
   const temp = await prepareOwnedFolder(out, "demo-output");
   try {
-    await playEpisodes(temp, { episodes, seed, window, stride, tau, maxSteps });
+    await playEpisodes(temp, { episodes, seed, window, stride, tau, maxSteps, frameMs });
     await commitOwnedFolder(temp, out, "demo-output", target);
   } catch (e) {
     await Deno.remove(temp, { recursive: true }).catch(() => {});
@@ -98,16 +109,24 @@ export async function runDemo(args: string[]): Promise<number> {
     console.error(`error: ${e.message}`);
     return 1;
   }
-  console.log(`PNG frames (last step of each episode) written to ${out}/`);
+  console.log(`animations (episode-E-animated.png) and last frames (episode-E.png) written to ${out}/`);
   return 0;
 }
 
-/** Plays the episodes, printing one line each, and writes their last frames into `dir`. */
+/** Plays the episodes, printing one line each, and writes their animations and last frames into `dir`. */
 async function playEpisodes(
   dir: string,
-  o: { episodes: number; seed: number; window: Vec3; stride: number; tau: number; maxSteps: number },
+  o: {
+    episodes: number;
+    seed: number;
+    window: Vec3;
+    stride: number;
+    tau: number;
+    maxSteps: number;
+    frameMs: number;
+  },
 ): Promise<void> {
-  const { episodes, seed, window, stride, tau, maxSteps } = o;
+  const { episodes, seed, window, stride, tau, maxSteps, frameMs } = o;
 
   const cases = Array.from(
     { length: episodes },
@@ -133,6 +152,10 @@ async function playEpisodes(
   for (let e = 0; e < episodes; e++) {
     let r = await env.reset({ seed: seed * 1000 + e, options: { case: cases[e] } });
     let winsA = 0, winsB = 0, ended = "";
+    const base = { episode: e, maxSteps };
+    const frame = (state: Omit<EpisodeFrameState, "episode" | "maxSteps">): RgbaFrame =>
+      captionedFrame(env.render() as RgbaFrame | RgbFrame, episodeCaption({ ...base, ...state }));
+    const frames = [frame({ step: 0, scores: [r.infos.a.score, r.infos.b.score], wins: [0, 0] })];
     while (env.agents.length) {
       const [a] = await random.act([r.observations.a]);
       const context = {
@@ -147,6 +170,13 @@ async function playEpisodes(
       winsB += s.rewards.b > 0 ? 1 : 0;
       ended = s.terminations.a ? "terminated" : s.truncations.a ? "truncated" : "";
       r = s;
+      frames.push(frame({
+        step: env.game.step,
+        scores: [s.infos.a.score, s.infos.b.score],
+        wins: [winsA, winsB],
+        stepWinner: s.rewards.a > 0 ? "a" : s.rewards.b > 0 ? "b" : "draw",
+        ended: ended === "" ? undefined : ended as "terminated" | "truncated",
+      }));
     }
     const truth = targetMask(cases[e].labels!, 2);
     const d = dice(env.map.mask(0.5), truth, { ignoreEmpty: false });
@@ -157,7 +187,8 @@ async function playEpisodes(
       }  ` +
         `${`${winsA}:${winsB}`.padStart(8)}  ${best.toFixed(3).padStart(10)}  ${d.toFixed(3).padStart(13)}`,
     );
-    await writePng(`${dir}/episode-${e}.png`, env.render() as RgbaFrame);
+    await writeApng(`${dir}/episode-${e}-animated.png`, frames, { delayMs: frameMs });
+    await writePng(`${dir}/episode-${e}.png`, frames[frames.length - 1]);
   }
 }
 

@@ -1,6 +1,7 @@
 /**
  * Minimal raster line plots (learning curves, threshold sweeps) drawn straight into an RGBA frame,
- * with a built-in 3x5 bitmap font, so that reports need no plotting library.
+ * with the built-in 3x5 bitmap font (bitmap_text.ts). Report figures use Vega-Lite charts (chart.ts);
+ * this plotter stays for quick raster plots.
  *
  * Layout: the data range maps exactly onto a black axis box (x min on its left edge, x max on its
  * right edge, y min on its bottom edge, y max on its top edge); the min and max of each axis are
@@ -11,6 +12,7 @@
  */
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { RgbaFrame } from "../env/png.ts";
+import { drawText, TEXT_SCALE, textHeight, textWidth } from "./bitmap_text.ts";
 
 /** One polyline: points (x[i], y[i]) joined in order; a non-finite x or y breaks the line there. */
 export interface Series {
@@ -56,24 +58,7 @@ const PALETTE: readonly (readonly [number, number, number])[] = [
   [23, 190, 207],
 ];
 
-/** Glyphs 3 wide, 5 tall: one octal digit per row, 4 = left pixel, 2 = middle, 1 = right. */
-// deno-fmt-ignore
-const FONT: Readonly<Record<string, string>> = {
-  "0": "75557", "1": "26227", "2": "71747", "3": "71317", "4": "55711",
-  "5": "74717", "6": "74757", "7": "71122", "8": "75757", "9": "75717",
-  A: "25755", B: "65656", C: "34443", D: "65556", E: "74647", F: "74644", G: "34553",
-  H: "55755", I: "72227", J: "11152", K: "55655", L: "44447", M: "57755", N: "65555",
-  O: "25552", P: "65644", Q: "25563", R: "65655", S: "34216", T: "72222", U: "55557",
-  V: "55552", W: "55775", X: "55255", Y: "55222", Z: "71247",
-  " ": "00000", ".": "00002", ",": "00024", "-": "00700", "+": "02720", ":": "02020",
-  "_": "00007", "/": "11244", "(": "12221", ")": "42224", "=": "07070", "%": "51245",
-  "[": "64446", "]": "31113", "?": "71202",
-};
-
-/** Font magnification: 3x5 glyphs drawn as 6x10 pixels. */
-const TEXT_SCALE = 2;
-const CHAR_ADVANCE = 4 * TEXT_SCALE;
-const TEXT_HEIGHT = 5 * TEXT_SCALE;
+const TEXT_HEIGHT = textHeight();
 const PAD = 8;
 const LEGEND_SWATCH = 16;
 const BLACK = [0, 0, 0] as const;
@@ -93,20 +78,7 @@ class Canvas {
   }
   /** Draws text with its top-left corner at (x, y). */
   text(s: string, x: number, y: number, c: readonly number[]): void {
-    [...s.toUpperCase()].forEach((ch, k) => {
-      const glyph = FONT[ch] ?? FONT["?"];
-      for (let row = 0; row < 5; row++) {
-        const bits = glyph.charCodeAt(row) - 48;
-        for (let col = 0; col < 3; col++) {
-          if (!(bits & (4 >> col))) continue;
-          for (let dy = 0; dy < TEXT_SCALE; dy++) {
-            for (let dx = 0; dx < TEXT_SCALE; dx++) {
-              this.set(x + k * CHAR_ADVANCE + col * TEXT_SCALE + dx, y + row * TEXT_SCALE + dy, c);
-            }
-          }
-        }
-      }
-    });
+    drawText(this, s, x, y, c);
   }
   /** Bresenham line between integer points (inclusive). */
   line(x0: number, y0: number, x1: number, y1: number, c: readonly number[]): void {
@@ -127,11 +99,6 @@ class Canvas {
       }
     }
   }
-}
-
-/** Pixel width of a text string. */
-function textWidth(s: string): number {
-  return s.length === 0 ? 0 : [...s].length * CHAR_ADVANCE - TEXT_SCALE;
 }
 
 /** A short tick label: `digits` significant digits, exponent form when that is shorter. */

@@ -8,9 +8,11 @@
  *   setting (tau, mask rule, gate), Dice at 1 and N starts against windows scored, lesion detection,
  *   compute, per-case Dice, validation choices and sweeps.
  * - `dice_vs_windows.png`: mean Dice against windows scored per method, from 1 to N starts.
+ *   Line plots are Vega-Lite charts rendered to PNG without native code (chart.ts).
  * - `overlays/<case>__<method>.png` for the first few cases with a target: the axial slice through the
- *   largest lesion, four panels: image | ground-truth contour (green) | + predicted mask (cyan) |
- *   probability map (red-yellow) with the contour.
+ *   largest lesion, a caption (case id, method, Dice, slice) and four titled panels: image |
+ *   ground truth (green contour) | prediction (cyan boundary) | probability map (red-yellow) with the
+ *   contour, a legend of the boundary colours and a colour bar of the map (overlay_figure.ts).
  * - `nifti/<method>/<case>_mask.nii.gz` (uint8) and `_map.nii.gz` (float32), on the source's grid
  *   (affine and spacing copied from the image), so they overlay the source in a viewer.
  * - `sweep_<method>.png` per method (its chosen rule kind at N starts), `window_ablation.png` for the window-size ablation.
@@ -22,12 +24,12 @@ import { writeFileAtomic } from "../data/atomic_write.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { writeNifti } from "../data/nifti_write.ts";
 import type { Case, Labels, Vec3, Volume } from "../data/types.ts";
-import { renderSlice, sideBySide } from "../env/frame.ts";
 import { type RgbaFrame, writePng } from "../env/png.ts";
 import { connectedComponents } from "./components.ts";
 import type { EvaluationResult } from "./evaluate.ts";
 import type { MethodId } from "./method_results.ts";
-import { plotLines } from "./plot.ts";
+import { overlayFigure } from "./overlay_figure.ts";
+import { lineChartSpec, renderChart } from "./chart.ts";
 import { chosenSweeps, diceWindowsPlot, evaluationMarkdown } from "./report_markdown.ts";
 import { sweepPlot, type WindowAblationRow } from "./sweep.ts";
 
@@ -92,8 +94,9 @@ export function largestLesionSlice(truth: Uint8Array, shape: Vec3): number {
 }
 
 /**
- * The four-panel overlay of slice `z` (see the module doc): image | truth contour | truth contour +
- * predicted mask boundary | probability map + truth contour. Upscaled so the slice is >= 192 px wide.
+ * The overlay figure of slice `z` (see `overlay_figure.ts`): caption (case id, method, 3D Dice,
+ * slice), four titled panels image | ground truth | prediction | probability map, a legend of the
+ * boundary colours and a colour bar of the map. `label` defaults to the image id and no method name.
  */
 export function overlayFrame(
   image: Volume,
@@ -101,25 +104,18 @@ export function overlayFrame(
   mask: Uint8Array,
   map: Float32Array,
   z: number,
+  label: { readonly caseId: string; readonly method: string } = { caseId: image.id, method: "" },
 ): RgbaFrame {
-  const shape = image.shape;
-  const scale = Math.max(1, Math.ceil(192 / Math.max(shape[1], shape[2])));
-  const base = { image: image.data, shape, z, scale };
-  return sideBySide([
-    renderSlice(base),
-    renderSlice({ ...base, contour: truth }),
-    renderSlice({ ...base, contour: truth, mask }),
-    renderSlice({ ...base, contour: truth, overlay: map }),
-  ]);
+  return overlayFigure(image, truth, mask, map, z, label);
 }
 
-/** Mean Dice (best threshold per size) against the window volume in thousands of voxels. */
-export function windowAblationPlot(rows: readonly WindowAblationRow[]): RgbaFrame {
-  return plotLines([{
+/** Mean Dice (best threshold per size) against the window volume in voxels (a Vega-Lite chart). */
+export function windowAblationPlot(rows: readonly WindowAblationRow[]): Promise<RgbaFrame> {
+  return renderChart(lineChartSpec([{
     name: "best threshold",
-    x: rows.map((r) => (r.window[0] * r.window[1] * r.window[2]) / 1000),
+    x: rows.map((r) => r.window[0] * r.window[1] * r.window[2]),
     y: rows.map((r) => r.sweep.best.dice),
-  }], { title: "Dice vs window size", xLabel: "window voxels / 1000", yLabel: "mean Dice", yRange: [0, 1] });
+  }], { title: "Dice vs window size", xLabel: "window size (voxels)", yLabel: "mean Dice", yRange: [0, 1] }));
 }
 
 /** JSON replacer: NaN and +-Infinity as strings; typed arrays as arrays. */
@@ -229,7 +225,10 @@ export class ReportWriter {
     }
     const path = `overlays/${name}__${a.method}.png`;
     await this.#dir("overlays");
-    await writePng(join(this.options.dir, path), overlayFrame(c.image, a.truth, a.mask, a.map, z));
+    await writePng(
+      join(this.options.dir, path),
+      overlayFrame(c.image, a.truth, a.mask, a.map, z, { caseId: c.id, method: a.label }),
+    );
     this.#files.push(path);
   }
 
@@ -238,18 +237,18 @@ export class ReportWriter {
     await this.#mkdirs();
     for (const s of chosenSweeps(result)) {
       const path = `sweep_${safeName(s.method)}.png`;
-      await writePng(join(this.options.dir, path), sweepPlot(s));
+      await writePng(join(this.options.dir, path), await sweepPlot(s));
       this.#files.push(path);
     }
     if (result.windowAblation?.rows.length) {
       await writePng(
         join(this.options.dir, "window_ablation.png"),
-        windowAblationPlot(result.windowAblation.rows),
+        await windowAblationPlot(result.windowAblation.rows),
       );
       this.#files.push("window_ablation.png");
     }
     if (result.methods.some((m) => m.byStarts?.length)) {
-      await writePng(join(this.options.dir, "dice_vs_windows.png"), diceWindowsPlot(result));
+      await writePng(join(this.options.dir, "dice_vs_windows.png"), await diceWindowsPlot(result));
       this.#files.push("dice_vs_windows.png");
     }
     await writeFileAtomic(join(this.options.dir, "eval.md"), evaluationMarkdown(result, this.options));

@@ -13,7 +13,7 @@ import type { EvaluationResult } from "./evaluate.ts";
 import { describeMaskRule, formatMaskRule } from "./mask_rule.ts";
 import type { MethodSetting } from "./method_results.ts";
 import type { Summary } from "./metrics.ts";
-import { plotLines } from "./plot.ts";
+import { lineChartSpec, renderChart } from "./chart.ts";
 import type { ReportOptions } from "./report.ts";
 import { sweepMarkdown } from "./sweep.ts";
 
@@ -121,26 +121,24 @@ function startsTable(result: EvaluationResult): string[] {
 }
 
 /**
- * Mean Dice against log10 of the mean windows scored per case: one line per method from 1 start to N
- * starts (a short dash when its points coincide, e.g. the dense map, which has no starts).
+ * Mean Dice against the mean windows scored per case (log x axis; 0 windows, as the dense map's,
+ * drawn at 1): one line per method from 1 start to N starts, each with its own colour, dash and
+ * marker, named in the legend. Resolves to a PNG frame (see `eval/chart.ts`).
  */
-export function diceWindowsPlot(result: EvaluationResult): RgbaFrame {
+export function diceWindowsPlot(result: EvaluationResult): Promise<RgbaFrame> {
   const series = result.methods.map((m) => {
     const by = m.byStarts ?? [];
-    const x = by.map((b) => Math.log10(Math.max(1, b.windowsScored.mean)));
-    const y = by.map((b) => b.dice.mean);
-    // One point (or all equal, as the dense map's): a short dash, visible where a dot would not be.
-    const flat = x.every((v) => v === x[0]) && y.every((v) => v === y[0]);
-    return flat && x.length
-      ? { name: m.id, x: [x[0] - 0.02, x[0] + 0.02], y: [y[0], y[0]] }
-      : { name: m.id, x, y };
+    return { name: m.id, x: by.map((b) => Math.max(1, b.windowsScored.mean)), y: by.map((b) => b.dice.mean) };
   });
-  return plotLines(series, {
+  return renderChart(lineChartSpec(series, {
     title: "Dice vs windows scored (1 to N starts)",
-    xLabel: "log10 windows scored per case",
+    xLabel: "windows scored per case (log scale)",
+    xScale: "log",
     yLabel: "mean Dice",
     yRange: [0, 1],
-  });
+    width: 480,
+    height: 260,
+  }));
 }
 
 function choicesTable(result: EvaluationResult): string[] {

@@ -1,12 +1,26 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { decodePng, type RgbaFrame } from "../env/png.ts";
+import UPNG from "upng-js";
+import { chartSvg } from "../eval/chart.ts";
 import { plotLines, tickLabels } from "../eval/plot.ts";
-import { LEARNING_CURVE_PANELS, learningCurveFrame, writeLearningCurve } from "../train/learning_curve.ts";
+import {
+  LEARNING_CURVE_PANELS,
+  learningCurvePanelSpec,
+  writeLearningCurve,
+} from "../train/learning_curve.ts";
 import { appendMetrics, createRunFolder } from "../train/run_folder.ts";
 import { scratchDir } from "./_helpers.ts";
+import {
+  axisLabels,
+  axisTitles,
+  legendLabels,
+  lineStrokes,
+  niceTicks,
+  tickValues,
+  titles as svgTitles,
+} from "./_svg_chart.ts";
 
-const BLUE = [31, 119, 180], ORANGE = [255, 127, 14]; // first two series colours (tab10)
+const BLUE = [0x4c, 0x78, 0xa8]; // first series colour (Tableau 10, Vega's default)
 
 /**
  * Ten hand-made updates (env steps 100..1000). vs random's win rate rises linearly from 0 to 1 and
@@ -37,82 +51,90 @@ function records(): Record<string, unknown>[] {
   }));
 }
 
-/** The right edge of panel k's axis box: the rightmost long black column (the legend lies right of it). */
-function boxRight(f: RgbaFrame, k: number): number {
+/**
+ * Pixels of panel k (2 columns of 640x320) within `tolerance` of RGB `c` per channel (lines are
+ * anti-aliased), above the legend (the panel's last 40 rows).
+ */
+function near(
+  f: { width: number; data: Uint8Array },
+  k: number,
+  c: readonly number[],
+  tolerance = 12,
+): number {
   const x0 = (k % 2) * 640, y0 = Math.floor(k / 2) * 320;
-  for (let x = x0 + 639; x >= x0; x--) {
-    let black = 0;
-    for (let y = y0; y < y0 + 320; y++) {
+  let n = 0;
+  for (let y = y0; y < y0 + 280; y++) {
+    for (let x = x0; x < x0 + 640; x++) {
       const d = 4 * (y * f.width + x);
-      if (f.data[d] === 0 && f.data[d + 1] === 0 && f.data[d + 2] === 0) black++;
-    }
-    if (black > 150) return x - x0;
-  }
-  throw new Error(`panel ${k} has no axis box`);
-}
-
-/** Pixels of colour `c` in panel k (2 columns of 640x320), inside its axis box's x range. */
-function pixels(f: RgbaFrame, k: number, c: readonly number[]): [number, number][] {
-  const x0 = (k % 2) * 640, y0 = Math.floor(k / 2) * 320, out: [number, number][] = [];
-  const right = boxRight(f, k);
-  for (let y = y0; y < y0 + 320; y++) {
-    for (let x = x0; x < x0 + right; x++) {
-      const d = 4 * (y * f.width + x);
-      if (f.data[d] === c[0] && f.data[d + 1] === c[1] && f.data[d + 2] === c[2]) out.push([x - x0, y - y0]);
+      if ([0, 1, 2].every((i) => Math.abs(f.data[d + i] - c[i]) <= tolerance)) n++;
     }
   }
-  return out;
+  return n;
 }
 
-Deno.test("learning curve: 10 panels of 640x320 in 2 columns; every panel with data draws its line", () => {
-  const f = learningCurveFrame(records());
-  assert.equal(LEARNING_CURVE_PANELS.length, 10);
-  assert.deepEqual([f.width, f.height], [1280, 1600]);
-  const titles = LEARNING_CURVE_PANELS.map((p) => p.title);
-  const distinct = titles.indexOf("distinct windows per episode");
-  LEARNING_CURVE_PANELS.forEach((_, k) => {
-    const n = pixels(f, k, BLUE).length;
-    if (k === distinct) assert.equal(n, 0, "a panel without data draws no line");
-    else assert.ok(n > 100, `panel ${k} (${titles[k]}): ${n} line pixels`);
+/** The SVG of panel k of {@link records}, laid out as learningCurveFrame lays it out. */
+function panelSvg(k: number): Promise<string> {
+  const r = records(), p = LEARNING_CURVE_PANELS[k];
+  const lines = p.series.map(([name, key]) => {
+    const keep = r.filter((x) => typeof x[key] === "number");
+    return { name, x: keep.map((x) => x.globalStep as number), y: keep.map((x) => x[key] as number) };
   });
-});
+  return chartSvg(learningCurvePanelSpec(p, lines, [100, 1000], 640, 320));
+}
 
-Deno.test("learning curve: the win-rate panel draws a rising line crossing a flat one in the middle", () => {
-  const f = learningCurveFrame(records());
-  const k = LEARNING_CURVE_PANELS.findIndex((p) => p.title === "win rate vs fixed agents");
-  const flat = pixels(f, k, ORANGE), rising = pixels(f, k, BLUE);
-  // vs greedy, constant 0.5: one row, the box's vertical middle.
-  const rows = new Set(flat.map(([, y]) => y));
-  assert.equal(rows.size, 1, `rows ${[...rows]}`);
-  const row = [...rows][0];
-  // vs random: from 0 (bottom edge) at the first step up to 1 (top edge) at the last.
-  const first = rising.reduce((a, b) => (b[0] < a[0] ? b : a)),
-    last = rising.reduce((a, b) => (b[0] > a[0] ? b : a));
-  assert.ok(first[1] > row + 50 && last[1] < row - 50, `from ${first} to ${last}, middle row ${row}`);
-  assert.ok(Math.abs((first[1] + last[1]) / 2 - row) <= 1, "0.5 lies midway between 0 and 1");
-  // They cross at step 550, the middle of the x range: the middle of the flat line.
-  const middle = (Math.min(...flat.map(([x]) => x)) + Math.max(...flat.map(([x]) => x))) / 2;
-  // (The flat line is drawn last and covers the crossing pixel: look one row above and below.)
-  const crossing = rising.filter(([, y]) => Math.abs(y - row) === 1).map(([x]) => x);
-  assert.ok(
-    crossing.length > 0 && crossing.every((x) => Math.abs(x - middle) <= 4),
-    `${crossing} vs ${middle}`,
-  );
-  // Validation Dice starts at step 500 (update 5): nothing in the left third of its panel.
-  const dice = pixels(f, LEARNING_CURVE_PANELS.findIndex((p) => p.title === "validation dice"), BLUE);
-  assert.ok(dice.length > 50 && Math.min(...dice.map(([x]) => x)) > 640 / 3, "dice line from update 5 on");
-});
-
-Deno.test("learning curve: writeLearningCurve writes the figure of metrics.jsonl (nulls skipped)", async () => {
+Deno.test("learning curve: 10 panels of 640x320 in 2 columns (read back by upng-js); lines where data is", async () => {
   const root = await scratchDir("curve");
   const run = await createRunFolder(join(root, "run"), {});
   for (const r of records()) await appendMetrics(run, r);
   const path = await writeLearningCurve(run);
   assert.equal(path, join(run.dir, "learning_curve.png"));
-  const png = decodePng(await Deno.readFile(path));
+  const bytes = await Deno.readFile(path);
+  const png = UPNG.decode(bytes.buffer);
   assert.deepEqual([png.width, png.height], [1280, 1600]);
-  assert.deepEqual(png.data, learningCurveFrame(records()).data);
+  const f = { width: png.width, data: new Uint8Array(UPNG.toRGBA8(png)[0]) };
+  assert.equal(LEARNING_CURVE_PANELS.length, 10);
+  const titles = LEARNING_CURVE_PANELS.map((p) => p.title);
+  LEARNING_CURVE_PANELS.forEach((_, k) => {
+    const n = near(f, k, BLUE);
+    if (titles[k] === "distinct windows per episode") {
+      assert.equal(n, 0, "a panel without data draws no line");
+    } else assert.ok(n > 100, `panel ${k} (${titles[k]}): ${n} line pixels`);
+  });
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("learning curve panels: title, axis titles with units, >= 4 nice ticks per axis, a legend", async () => {
+  for (let k = 0; k < LEARNING_CURVE_PANELS.length; k++) {
+    const p = LEARNING_CURVE_PANELS[k], svg = await panelSvg(k);
+    const empty = p.title === "distinct windows per episode";
+    assert.deepEqual(svgTitles(svg), [empty ? `${p.title} - no data` : p.title]);
+    assert.deepEqual(axisTitles(svg, "X"), ["env steps"]);
+    assert.deepEqual(axisTitles(svg, "Y"), [p.yLabel]);
+    const xs = tickValues(axisLabels(svg, "X")[0]);
+    // x from 100 to 1000: ticks 200, 400, ..., 1000 (Vega's nice step 200 for ~6 ticks).
+    assert.deepEqual(xs, [200, 400, 600, 800, 1000], p.title);
+    if (!empty) {
+      const ys = tickValues(axisLabels(svg, "Y")[0]);
+      assert.ok(ys.length >= 4 && niceTicks(ys), `${p.title}: y ticks ${ys}`);
+      assert.deepEqual(legendLabels(svg), p.series.map(([name]) => name));
+    }
+  }
+  // Return and length are separate panels with their own unit.
+  assert.deepEqual(LEARNING_CURVE_PANELS.slice(0, 2).map((p) => p.yLabel), [
+    "return (reward sum)",
+    "length (steps)",
+  ]);
+  // Rates on a fixed [0, 1] axis: ticks 0, 0.2, ..., 1.
+  const win = LEARNING_CURVE_PANELS.findIndex((p) => p.title === "win rate vs fixed agents");
+  assert.deepEqual(tickValues(axisLabels(await panelSvg(win), "Y")[0]), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+});
+
+Deno.test("learning curve panels: lines of one panel differ in colour and dash", async () => {
+  const k = LEARNING_CURVE_PANELS.findIndex((p) => p.title === "vs current opponent (pool)");
+  const strokes = lineStrokes(await panelSvg(k));
+  assert.deepEqual(strokes.map((s) => s.series), ["win rate", "draw rate", "step win rate"]);
+  assert.equal(new Set(strokes.map((s) => s.stroke)).size, 3);
+  assert.equal(new Set(strokes.map((s) => s.dash)).size, 3);
 });
 
 Deno.test("plotLines xRange: validated like yRange", () => {

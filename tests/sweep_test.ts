@@ -14,9 +14,12 @@ import {
   summarizeSweep,
   sweepMarkdown,
   sweepPlot,
+  sweepPlotSpec,
   windowAblation,
 } from "../eval/sweep.ts";
+import { chartSvg } from "../eval/chart.ts";
 import { boxCase } from "./_cases.ts";
+import { axisLabels, legendLabels, lineStrokes, tickValues, titles as svgTitles } from "./_svg_chart.ts";
 
 // The hand-checked case of segment_test.ts: greedy oracle scores .375, .75, 1 at steps 1..3.
 const BOX = boxCase("box", [4, 32, 32], [0, 16, 18], [4, 8, 12], 2);
@@ -74,9 +77,18 @@ Deno.test("sweep picks the hand-computed argmax over (tau, threshold) on a const
   const md = sweepMarkdown(result);
   assert.match(md, /\*\*0\.833\*\*/);
   assert.match(md, /1 with an empty ground truth left out/);
-  const png = sweepPlot(result);
-  assert.equal(png.width, 640 * 2 + 4);
-  assert.equal(png.height, 400);
+  // Plots: one line per tau, told apart by colour and dash, named in a legend; Dice on a 0..1 axis.
+  const svg = await chartSvg(sweepPlotSpec(result));
+  assert.deepEqual(svgTitles(svg), ["greedy: Dice vs mask threshold", "greedy: Dice vs tau"]);
+  assert.deepEqual(legendLabels(svg), ["tau 0.5", "tau 1", "best threshold", "chosen threshold (1)"]);
+  const byThreshold = lineStrokes(svg).filter((l) => l.series.startsWith("tau"));
+  assert.deepEqual(byThreshold.map((l) => l.series), ["tau 0.5", "tau 1"]);
+  assert.notEqual(byThreshold[0].stroke, byThreshold[1].stroke);
+  assert.notEqual(byThreshold[0].dash, byThreshold[1].dash);
+  assert.deepEqual(tickValues(axisLabels(svg, "Y")[0]), [0, 0.2, 0.4, 0.6, 0.8, 1]);
+  assert.ok(axisLabels(svg, "X").every((ticks) => ticks.length >= 4), JSON.stringify(axisLabels(svg, "X")));
+  const png = await sweepPlot(result);
+  assert.ok(png.width > 600 && png.height > 200, `${png.width}x${png.height}`);
 });
 
 Deno.test("summarizeSweep: ties go to the earlier tau then threshold; NaN means never win", () => {

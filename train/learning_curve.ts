@@ -1,7 +1,7 @@
 /**
  * The learning-curve PNG of a run, drawn from `metrics.jsonl`: a grid of panels (two columns),
- * each with a title, a labelled y axis, min/max tick values on both axes and a legend, all against
- * env steps ({@link LEARNING_CURVE_PANELS}, in reading order):
+ * each a Vega-Lite chart (eval/chart.ts) with a title, labelled axes with several "nice" ticks and
+ * grid lines, and a legend (lines differ in colour, dash pattern and marker), all against env steps ({@link LEARNING_CURVE_PANELS}, in reading order):
  *
  * 1. mean episode return; 2. mean episode length (training rollouts);
  * 3. win rate and 4. mean per-step score margin of the learner (actions sampled) against FIXED
@@ -22,7 +22,8 @@
  * @module
  */
 import { join } from "node:path";
-import { plotLines, type Series } from "../eval/plot.ts";
+import { fitted, lineChartSpec, renderChart, type VegaLiteSpec } from "../eval/chart.ts";
+import type { Series } from "../eval/plot.ts";
 import { type RgbaFrame, writePng } from "../env/png.ts";
 import { readMetrics, type RunFolder } from "./run_folder.ts";
 
@@ -40,8 +41,16 @@ export interface CurvePanel {
 
 /** The panels of the figure, in reading order (left to right, top to bottom). */
 export const LEARNING_CURVE_PANELS: readonly CurvePanel[] = [
-  { title: "episode return (training)", yLabel: "mean return", series: [["mean return", "meanReturn"]] },
-  { title: "episode length (training)", yLabel: "steps", series: [["mean length", "meanLength"]] },
+  {
+    title: "episode return (training)",
+    yLabel: "return (reward sum)",
+    series: [["mean return", "meanReturn"]],
+  },
+  {
+    title: "episode length (training)",
+    yLabel: "length (steps)",
+    series: [["mean length", "meanLength"]],
+  },
   {
     title: "win rate vs fixed agents",
     yLabel: "win rate",
@@ -102,12 +111,39 @@ function grid(frames: readonly RgbaFrame[], columns: number): RgbaFrame {
 }
 
 /**
+ * The Vega-Lite spec of one panel (see {@link lineChartSpec}): `width` x `height` pixels in all (axes,
+ * title and legend included), x = env steps over `xRange`, one line per series named in the legend.
+ */
+export function learningCurvePanelSpec(
+  panel: CurvePanel,
+  lines: readonly Series[],
+  xRange: readonly [number, number] | undefined,
+  width: number,
+  height: number,
+): VegaLiteSpec {
+  const empty = lines.every((s) => !s.x.some((x, i) => Number.isFinite(x) && Number.isFinite(s.y[i])));
+  const spec = lineChartSpec(lines, {
+    title: empty ? `${panel.title} - no data` : panel.title,
+    xLabel: "env steps",
+    yLabel: panel.yLabel,
+    xRange,
+    yRange: panel.yRange,
+    names: panel.series.map(([name]) => name),
+  });
+  return fitted(spec, width, height);
+}
+
+/**
  * The learning-curve figure of metric records (see the module doc): panels of
- * floor(width / 2) pixels wide and half as tall (at least 64), two columns, five rows.
+ * floor(width / 2) pixels wide and half as tall (at least 64), two columns, five rows, so the figure
+ * is `2 * floor(width / 2)` by `5 * max(64, round(floor(width / 2) / 2))` pixels (1280 x 1600 by default).
  * @param records records of `metrics.jsonl` (`globalStep` and the keys of {@link LEARNING_CURVE_PANELS})
  * @param width figure width in pixels (default 1280)
  */
-export function learningCurveFrame(records: readonly Record<string, unknown>[], width = 1280): RgbaFrame {
+export async function learningCurveFrame(
+  records: readonly Record<string, unknown>[],
+  width = 1280,
+): Promise<RgbaFrame> {
   const steps = column(records, "globalStep");
   // Updates without a value are skipped and their neighbours joined (episodes often end only
   // every few updates; reference matches and validation run every k updates).
@@ -123,20 +159,30 @@ export function learningCurveFrame(records: readonly Record<string, unknown>[], 
     : undefined;
   const panelWidth = Math.floor(width / LEARNING_CURVE_COLUMNS);
   const height = Math.max(64, Math.round(panelWidth / 2));
-  const frames = LEARNING_CURVE_PANELS.map((p) => {
+  const frames: RgbaFrame[] = [];
+  for (const p of LEARNING_CURVE_PANELS) {
     const lines = p.series.map(([name, key]) => series(name, key));
-    const empty = lines.every((s) => s.x.length === 0);
-    return plotLines(lines, {
-      width: panelWidth,
-      height,
-      title: empty ? `${p.title} - no data` : p.title,
-      xLabel: "env steps",
-      yLabel: p.yLabel,
-      yRange: p.yRange,
-      xRange: xRange && xRange[0] < xRange[1] ? xRange : undefined,
-    });
-  });
+    const range = xRange && xRange[0] < xRange[1] ? xRange : undefined;
+    frames.push(
+      fitFrame(
+        await renderChart(learningCurvePanelSpec(p, lines, range, panelWidth, height)),
+        panelWidth,
+        height,
+      ),
+    );
+  }
   return grid(frames, LEARNING_CURVE_COLUMNS);
+}
+
+/** The frame cropped or padded (white) to exactly `width` x `height` (Vega's fit can be a pixel off). */
+function fitFrame(f: RgbaFrame, width: number, height: number): RgbaFrame {
+  if (f.width === width && f.height === height) return f;
+  const data = new Uint8ClampedArray(width * height * 4).fill(255);
+  const w = Math.min(width, f.width);
+  for (let y = 0; y < Math.min(height, f.height); y++) {
+    data.set(f.data.subarray(y * f.width * 4, (y * f.width + w) * 4), y * width * 4);
+  }
+  return { width, height, data };
 }
 
 /**
@@ -145,6 +191,6 @@ export function learningCurveFrame(records: readonly Record<string, unknown>[], 
  */
 export async function writeLearningCurve(run: RunFolder): Promise<string> {
   const path = join(run.dir, "learning_curve.png");
-  await writePng(path, learningCurveFrame(await readMetrics(run)));
+  await writePng(path, await learningCurveFrame(await readMetrics(run)));
   return path;
 }
