@@ -149,7 +149,8 @@ Deno.test("runEvaluation: report files hold the numbers; NIfTI masks overlay the
   assert.ok(md.includes("![Dice against windows scored](dice_vs_windows.png)"));
   assert.ok(json.files.includes("dice_vs_windows.png"));
   const plot = decodePng(await Deno.readFile(join(dir, "dice_vs_windows.png")));
-  assert.deepEqual([plot.width, plot.height], [640, 400]);
+  // A Vega-Lite chart: a 480x260 plot area plus axes, title and legend.
+  assert.ok(plot.width > 480 && plot.height > 260, `${plot.width}x${plot.height}`);
   // Supervision per row: the classifier stand-in gets the default level, the oracle "voxel labels".
   assert.deepEqual(json.methods.map((m) => m.supervision), [
     "crops labelled from voxel masks",
@@ -170,12 +171,13 @@ Deno.test("runEvaluation: report files hold the numbers; NIfTI masks overlay the
   const mapBack = await readNifti(join(dir, "nifti/greedy/box_map.nii.gz"));
   assert.deepEqual(mapBack.data, map);
   // Overlays: only the first case with a target (overlays: 1), one PNG per method, 4 panels of
-  // 32 px upscaled x6 (192 px) with 4-px gaps.
+  // 32 px upscaled x6 (192 px) with 8-px margins and gaps; rows: 8 margin, 10 caption, 8, 10 titles,
+  // 4, 192 panels, 8, 12 colour bar, 4, 10 bar labels, 8 margin = 274.
   const overlays = [...Deno.readDirSync(join(dir, "overlays"))].map((e) => e.name).sort();
   assert.deepEqual(overlays, ["box__dense.png", "box__greedy.png", "box__oracle.png", "box__random.png"]);
   const png = decodePng(await Deno.readFile(join(dir, "overlays/box__greedy.png")));
-  assert.equal(png.width, 4 * 192 + 3 * 4);
-  assert.equal(png.height, 192);
+  assert.equal(png.width, 8 + 4 * 192 + 3 * 8 + 8);
+  assert.equal(png.height, 274);
 });
 
 Deno.test("runEvaluation: validation sweep chooses the settings; given settings win", async () => {
