@@ -10,6 +10,10 @@
  * one forward pass over the `2 * numEnvs` observations (the learner's sampler draws side a's
  * actions first, then side b's).
  *
+ * Observations are copied into the buffer BEFORE the env steps, so a {@link VectorEnv} with
+ * `copyObservations: false` works: its views are read in place (policy input, buffer row) and only
+ * then overwritten by the step.
+ *
  * NEXT_STEP autoreset: a step whose `autoreset[i]` is 1 ignored game i's actions, so it is stored
  * as invalid (no transition); the observation the policy saw at that step is the previous
  * episode's final observation, whose value is what a truncated transition bootstraps from.
@@ -154,12 +158,16 @@ export class SelfPlayRollout {
         mine = await learner.step(obs.a);
         theirs = { actions: await opponent.act(obs.b, this.env.contexts("b")) };
       }
+      // Store what was acted on before stepping: the step may overwrite the env's batch buffer.
+      for (let i = 0; i < n; i++) {
+        buffer.setObservation(t, i, obs.a[i]);
+        if (both) buffer.setObservation(t, n + i, obs.b[i]);
+      }
       const r = await this.env.step({ a: mine.actions, b: theirs.actions });
       this.options.observer?.step(r);
       for (let i = 0; i < n; i++) {
         const valid = r.autoreset[i] === 0;
-        buffer.set(t, i, {
-          observation: obs.a[i],
+        buffer.setOutcome(t, i, {
           action: mine.actions[i],
           logProb: mine.logProbs[i],
           value: mine.values[i],
@@ -169,8 +177,7 @@ export class SelfPlayRollout {
           valid,
         });
         if (both) {
-          buffer.set(t, n + i, {
-            observation: obs.b[i],
+          buffer.setOutcome(t, n + i, {
             action: theirs.actions[i],
             logProb: theirs.logProbs![i],
             value: theirValues![i],

@@ -99,22 +99,37 @@ export class RolloutBuffer {
   }
 
   /**
-   * Stores one transition at row t, column c.
+   * Stores one transition at row t, column c: {@link setObservation} then {@link setOutcome}.
    * @throws {InvalidArgumentError} for an index out of range or an observation of the wrong length
    */
   set(t: number, c: number, x: Transition): void {
-    if (!(t >= 0 && t < this.steps && c >= 0 && c < this.columns)) {
-      throw new InvalidArgumentError("index", `(${t}, ${c})`, `t < ${this.steps}, c < ${this.columns}`);
-    }
-    if (x.observation.length !== this.observationLength) {
+    this.setObservation(t, c, x.observation);
+    this.setOutcome(t, c, x);
+  }
+
+  /**
+   * Copies the observation acted on at row t, column c into {@link observations}. A rollout stores
+   * it before stepping the env, whose next step may overwrite it (a vector env's batch buffer).
+   * @throws {InvalidArgumentError} for an index out of range or an observation of the wrong length
+   */
+  setObservation(t: number, c: number, observation: Float32Array): void {
+    const i = this.#index(t, c);
+    if (observation.length !== this.observationLength) {
       throw new InvalidArgumentError(
         "observation",
-        `has ${x.observation.length} values`,
+        `has ${observation.length} values`,
         `${this.observationLength}`,
       );
     }
-    const i = t * this.columns + c;
-    this.observations.set(x.observation, i * this.observationLength);
+    this.observations.set(observation, i * this.observationLength);
+  }
+
+  /**
+   * Stores everything of a transition but its observation at row t, column c.
+   * @throws {InvalidArgumentError} for an index out of range
+   */
+  setOutcome(t: number, c: number, x: Omit<Transition, "observation">): void {
+    const i = this.#index(t, c);
     this.actions[i] = x.action;
     this.logProbs[i] = x.logProb;
     this.values[i] = x.value;
@@ -122,6 +137,15 @@ export class RolloutBuffer {
     this.terminations[i] = x.terminated ? 1 : 0;
     this.truncations[i] = x.truncated ? 1 : 0;
     this.valid[i] = x.valid ? 1 : 0;
+  }
+
+  #index(t: number, c: number): number {
+    if (
+      !(Number.isInteger(t) && t >= 0 && t < this.steps && Number.isInteger(c) && c >= 0 && c < this.columns)
+    ) {
+      throw new InvalidArgumentError("index", `(${t}, ${c})`, `t < ${this.steps}, c < ${this.columns}`);
+    }
+    return t * this.columns + c;
   }
 
   /** Indices (`t * columns + c`) of the valid entries, in order. */

@@ -5,6 +5,11 @@
  * scores by visiting every window voxel, add the score to every window voxel of a dense map, copy
  * the full crop). Also a VectorEnv of 16 games. Prints the ratio.
  *
+ * Observations read: the previous path (SparsEnv / VectorEnv returning a new array per observation)
+ * beside the batch-buffer path (`copyObservations: false`: every observation written in place into
+ * one preallocated buffer), for one game (VectorEnv of 1) and for 16. Target (issue 16): >= 50,000
+ * two-agent steps/s with both observations read, and >= 50,000 game-steps/s for 16 games.
+ *
  *   deno run --allow-read bench/env_bench.ts [--steps N]
  */
 import { parseArgs } from "node:util";
@@ -76,29 +81,56 @@ function naive(n: number): number {
   return n / ((performance.now() - t) / 1000);
 }
 
-async function vector(n: number, numEnvs: number): Promise<number> {
-  const env = new VectorEnv({ numEnvs, cases: [c], scorer: oracle, ...game, start: "random" });
+/**
+ * Game-steps/s of a VectorEnv of `numEnvs` games (observations: new arrays when `copy`, else the
+ * batch buffer); reads both observations of every game every step, as a policy would.
+ */
+async function vector(n: number, numEnvs: number, copy: boolean): Promise<number> {
+  const env = new VectorEnv({
+    numEnvs,
+    cases: [c],
+    scorer: oracle,
+    ...game,
+    start: "random",
+    copyObservations: copy,
+  });
   await env.reset({ seed: 0 });
   const a = new Int32Array(numEnvs), b = new Int32Array(numEnvs);
+  let checksum = 0;
   const t = performance.now();
   for (let i = 0; i < n; i++) {
     for (let k = 0; k < numEnvs; k++) {
       a[k] = actions.int(6);
       b[k] = actions.int(6);
     }
-    await env.step({ a, b });
+    const r = await env.step({ a, b });
+    for (let k = 0; k < numEnvs; k++) checksum += r.observations.a[k][0] + r.observations.b[k][0];
   }
+  if (Number.isNaN(checksum)) throw new Error("NaN observation");
   return (n * numEnvs) / ((performance.now() - t) / 1000);
 }
 
+const rate = (x: number) => x.toFixed(0).padStart(7);
 await fast(2000, true); // warm-up (JIT, oracle table, phase grids)
+await vector(500, 16, false);
 const fastRate = await fast(steps, false);
 const fastObsRate = await fast(steps, true);
+const oneCopyRate = await vector(steps, 1, true);
+const oneBufferRate = await vector(steps, 1, false);
 const naiveRate = naive(Math.max(200, Math.round(steps / 200)));
-const vectorRate = await vector(Math.round(steps / 16), 16);
-console.log(`SparsEnv (cached oracle), obs unread:    ${fastRate.toFixed(0)} two-agent steps/s`);
-console.log(`SparsEnv, both 12x24x24 obs read:      ${fastObsRate.toFixed(0)} two-agent steps/s`);
-console.log(`naive reference-style step:            ${naiveRate.toFixed(0)} two-agent steps/s`);
-console.log(`ratio fast / naive (obs unread):       ${(fastRate / naiveRate).toFixed(1)}x`);
-console.log(`ratio fast / naive (obs read):         ${(fastObsRate / naiveRate).toFixed(1)}x`);
-console.log(`VectorEnv, 16 games:                   ${vectorRate.toFixed(0)} game-steps/s`);
+const vectorCopyRate = await vector(Math.round(steps / 16), 16, true);
+const vectorBufferRate = await vector(Math.round(steps / 16), 16, false);
+console.log(`SparsEnv (cached oracle), obs unread:        ${rate(fastRate)} two-agent steps/s`);
+console.log(`SparsEnv, both 12x24x24 obs read (new arrays): ${rate(fastObsRate)} two-agent steps/s`);
+console.log(`VectorEnv of 1, both obs read, new arrays:    ${rate(oneCopyRate)} two-agent steps/s`);
+console.log(`VectorEnv of 1, both obs read, batch buffer:  ${rate(oneBufferRate)} two-agent steps/s`);
+console.log(`naive reference-style step:                   ${rate(naiveRate)} two-agent steps/s`);
+console.log(`ratio fast / naive (obs unread):              ${(fastRate / naiveRate).toFixed(1)}x`);
+console.log(`ratio fast / naive (obs read, batch buffer):  ${(oneBufferRate / naiveRate).toFixed(1)}x`);
+console.log(`ratio batch buffer / new arrays (1 game):     ${(oneBufferRate / oneCopyRate).toFixed(2)}x`);
+console.log(`VectorEnv, 16 games, obs read, new arrays:    ${rate(vectorCopyRate)} game-steps/s`);
+console.log(`VectorEnv, 16 games, obs read, batch buffer:  ${rate(vectorBufferRate)} game-steps/s`);
+console.log(
+  `ratio batch buffer / new arrays (16 games):   ${(vectorBufferRate / vectorCopyRate).toFixed(2)}x`,
+);
+console.log(`target (issue 16): >= 50000 for the two batch-buffer rows`);

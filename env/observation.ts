@@ -15,6 +15,9 @@
  * in an {@link ObservationMemo} (an LRU bounded in bytes, shared by every volume of an env). Only
  * `window+map` recomputes a channel every step.
  *
+ * {@link ObservationEncoder.encodeInto} writes into a caller-owned array (no allocation: what
+ * `VectorEnv`'s batch buffer uses); {@link ObservationEncoder.encode} returns a new array.
+ *
  * @module
  */
 import { volumeChannels } from "../data/channels.ts";
@@ -91,6 +94,11 @@ export class ObservationEncoder {
   readonly imageChannels: number;
   /** Values per observation: `shape` product times `channels`. */
   readonly length: number;
+  /**
+   * True when {@link encodeFrom} slides instead of re-encoding: single-channel `window` mode with
+   * a window that is an integer multiple of the observation shape.
+   */
+  readonly incremental: boolean;
   readonly #volume: Volume;
   readonly #images: readonly Volume[];
   readonly #window: Vec3;
@@ -100,6 +108,10 @@ export class ObservationEncoder {
   #phases?: PhaseGrids[];
   #mapRegion?: Float32Array;
   #mapSmall?: Float32Array;
+  readonly #slabs = new Map<number, Float32Array>();
+  readonly #slabShape: [number, number, number] = [0, 0, 0];
+  readonly #slabCorner: [number, number, number] = [0, 0, 0];
+  readonly #slabAt: [number, number, number] = [0, 0, 0];
 
   /**
    * Creates the instance; see the class documentation for the arguments.
@@ -148,32 +160,121 @@ export class ObservationEncoder {
       const factors = window.map((w, a) => w / shape[a]) as unknown as Vec3;
       this.#phases = this.#images.map((image) => new PhaseGrids(image.data, volume.shape, factors));
     }
+    this.incremental = this.#phases !== undefined && this.channels === 1;
   }
 
   /**
-   * The observation of the window at `corner`, in a new array (callers may keep or mutate it).
-   * `map` and `step` are needed in `window+map` mode.
+   * The observation of the window at `corner`, in a new array of {@link length} floats (callers may
+   * keep or mutate it): {@link encodeInto} on a fresh array. `map` and `step` are needed in
+   * `window+map` mode.
+   * @throws {InvalidArgumentError} as {@link encodeInto}
    */
   encode(corner: Vec3, map?: ProbabilityMap, step = 0): Float32Array {
-    if (this.#phases && this.channels === 1) {
-      return this.#phases[0].box(corner, this.shape, new Float32Array(this.length));
+    return this.encodeInto(corner, new Float32Array(this.length), map, step);
+  }
+
+  /**
+   * Writes the observation of the window at `corner` (z,y,x voxel indices, the window inside the
+   * volume) into `out`, a caller-owned array of exactly {@link length} floats laid out z,y,x,c
+   * (channels fastest), and returns `out`. Every value of `out` is written; nothing is allocated
+   * unless the memo misses. `map` (the episode's probability map) and `step` (steps taken, which
+   * scales a `sum` map) are needed in `window+map` mode and ignored otherwise.
+   * @throws {InvalidArgumentError} when `out` is not a Float32Array of `length` floats, when the
+   *   window leaves the volume, or when `map` is missing in `window+map` mode
+   */
+  encodeInto(corner: Vec3, out: Float32Array, map?: ProbabilityMap, step = 0): Float32Array {
+    if (!(out instanceof Float32Array) || out.length !== this.length) {
+      throw new InvalidArgumentError(
+        "out",
+        out instanceof Float32Array
+          ? `has ${out.length} values`
+          : `is ${Object.prototype.toString.call(out)}`,
+        `a Float32Array of ${this.length} values (${this.shape.join("x")}x${this.channels}, z,y,x,c)`,
+      );
     }
+    if (this.mode === "window+map" && !map) {
+      throw new InvalidArgumentError("map", "is missing", "a ProbabilityMap in 'window+map' mode");
+    }
+    if (this.#phases && this.channels === 1) return this.#phases[0].box(corner, this.shape, out);
     if (this.#phases && this.mode === "window+map") {
-      return this.#withMap(this.#encodeStatic(corner), corner, map, step);
+      return this.#withMap(this.#writeStatic(corner, out), corner, map, step);
     }
     const [, ny, nx] = this.#volume.shape;
     const key = (corner[0] * ny + corner[1]) * nx + corner[2];
     let base = this.#memo.get(this.#owner, key);
     if (!base) {
-      base = this.#encodeStatic(corner);
+      base = this.#writeStatic(corner, new Float32Array(this.length));
       this.#memo.set(this.#owner, key, base);
     }
-    return this.#withMap(new Float32Array(base), corner, map, step);
+    out.set(base);
+    return this.#withMap(out, corner, map, step);
+  }
+
+  /**
+   * Updates `out`, which must hold this encoder's observation at `from` (as {@link encodeInto} wrote
+   * it, unmodified), to the observation at `corner`: bitwise what `encodeInto(corner, out)` writes.
+   * When the window moved along one axis by a multiple of the resampling factor (a move on the
+   * stride lattice when the stride is such a multiple), the kept part slides in place (one native
+   * `copyWithin`) and only the uncovered slab is read; any other move, or a mode other than
+   * single-channel `window` with an integer factor, re-encodes in full.
+   * @throws {InvalidArgumentError} as {@link encodeInto}
+   */
+  encodeFrom(from: Vec3, corner: Vec3, out: Float32Array): Float32Array {
+    const grids = this.#phases?.[0];
+    if (!grids || !this.incremental || out.length !== this.length) return this.encodeInto(corner, out);
+    let axis = -1, shift = 0;
+    for (let a = 0; a < 3; a++) {
+      const delta = corner[a] - from[a];
+      if (delta === 0) continue;
+      if (axis >= 0 || delta % grids.factor[a] !== 0) return this.encodeInto(corner, out);
+      axis = a;
+      shift = delta / grids.factor[a];
+    }
+    if (axis >= 0 && Math.abs(shift) >= this.shape[axis]) return this.encodeInto(corner, out);
+    for (let a = 0; a < 3; a++) { // a window leaving the volume throws there, before `out` changes
+      const end = corner[a] + this.shape[a] * grids.factor[a];
+      if (!(Number.isInteger(corner[a]) && corner[a] >= 0 && end <= grids.shape[a])) {
+        return this.encodeInto(corner, out);
+      }
+    }
+    if (axis < 0) return out;
+    const extent = this.shape[axis];
+    // Sliding the whole array by `shift` planes/rows/columns keeps every voxel still in view; the
+    // values it smears across row or plane edges are exactly the slab rewritten below.
+    const unit = axis === 0 ? this.shape[1] * this.shape[2] : axis === 1 ? this.shape[2] : 1;
+    if (shift > 0) out.copyWithin(0, shift * unit);
+    else out.copyWithin(-shift * unit, 0, out.length + shift * unit);
+    const first = shift > 0 ? extent - shift : 0; // the slab's first index along the axis
+    // Scratch triples, not fresh arrays: this runs twice per game-step.
+    const slabShape = this.#slabShape, slabCorner = this.#slabCorner, at = this.#slabAt;
+    for (let a = 0; a < 3; a++) {
+      slabShape[a] = a === axis ? Math.abs(shift) : this.shape[a];
+      slabCorner[a] = a === axis ? corner[a] + first * grids.factor[a] : corner[a];
+      at[a] = a === axis ? first : 0;
+    }
+    const slab = this.#slab(slabShape);
+    grids.box(slabCorner, slabShape, slab);
+    const [sz, sy, sx] = slabShape, [, my, mx] = this.shape;
+    let k = 0;
+    for (let z = 0; z < sz; z++) {
+      for (let y = 0; y < sy; y++) {
+        let o = ((z + at[0]) * my + y + at[1]) * mx + at[2];
+        for (let x = 0; x < sx; x++) out[o++] = slab[k++];
+      }
+    }
+    return out;
+  }
+
+  /** Scratch for a slab of `shape`, one per size (a clamped move may shift less than usual). */
+  #slab(shape: Vec3): Float32Array {
+    const n = shape[0] * shape[1] * shape[2];
+    let slab = this.#slabs.get(n);
+    if (!slab) this.#slabs.set(n, slab = new Float32Array(n));
+    return slab;
   }
 
   #withMap(out: Float32Array, corner: Vec3, map: ProbabilityMap | undefined, step: number): Float32Array {
-    if (this.mode === "window+map") {
-      if (!map) throw new InvalidArgumentError("map", "is missing", "a ProbabilityMap in 'window+map' mode");
+    if (this.mode === "window+map" && map) { // encodeInto checked that map mode has a map
       const region = this.#mapRegion ??= new Float32Array(
         this.#window[0] * this.#window[1] * this.#window[2],
       );
@@ -195,10 +296,14 @@ export class ObservationEncoder {
     return this.#intensity;
   }
 
-  #encodeStatic(corner: Vec3): Float32Array {
+  /** Writes the corner-only channels (intensities, position) into `out`; the map channel is left. */
+  #writeStatic(corner: Vec3, out: Float32Array): Float32Array {
     const c = this.channels, images = this.imageChannels;
-    if (c === 1) return new Float32Array(this.#intensityOf(0, corner));
-    const out = new Float32Array(this.length), voxels = this.#intensity.length;
+    if (c === 1) {
+      out.set(this.#intensityOf(0, corner));
+      return out;
+    }
+    const voxels = this.#intensity.length;
     for (let k = 0; k < images; k++) {
       const intensity = this.#intensityOf(k, corner);
       for (let o = 0; o < voxels; o++) out[o * c + k] = intensity[o];

@@ -7,11 +7,21 @@
  * game's actions, resets it, and returns the reset observation with reward 0, both flags false and
  * `autoreset[i] = 1`.
  *
+ * Observations (`copyObservations`, as Gymnasium's `SyncVectorEnv(copy=...)`):
+ * - `true` (default): `observations.a[i]` are arrays the caller owns; a new set at every reset/step.
+ * - `false`: every reset and step writes all `2 * numEnvs` observations into ONE preallocated
+ *   {@link VectorEnv.observationBuffer} of shape `[numEnvs, 2, z, y, x, c]` (game, agent a/b, then
+ *   one observation z,y,x,c), and `observations.a[i]` / `observations.b[i]` are zero-copy views of
+ *   game i's rows: the same views (and the same arrays holding them) at every call. Like Gymnasium's
+ *   shared-memory vector envs, the next `reset` or `step` OVERWRITES them: read (or copy) what you
+ *   need before calling again. Nothing is allocated per step for observations (except in
+ *   `window+map` mode, where the game builds the map channel's observation before it is copied in).
+ *
  * @module
  */
 import { InvalidArgumentError } from "../data/errors.ts";
 import { checkSeed, deriveSeed, Rng, type RngState } from "../data/random.ts";
-import type { Case } from "../data/types.ts";
+import type { Case, Vec3 } from "../data/types.ts";
 import type { AgentContext } from "./agent.ts";
 import { CachedScorer } from "./cached_scorer.ts";
 import { resolveConfig, type SparsConfig } from "./config.ts";
@@ -27,8 +37,8 @@ import {
   SparsGame,
 } from "./game.ts";
 import { MOVE_COUNT } from "./geometry.ts";
-import { observationSpace } from "./observation.ts";
-import { type Scorer, type ScoreRequest, scoreRequests } from "./scorer.ts";
+import { type ObservationEncoder, observationSpace } from "./observation.ts";
+import { type Scorer, scoreRequests } from "./scorer.ts";
 import { type Box, Discrete } from "./spaces.ts";
 import { encoderPool } from "./spars_env.ts";
 
@@ -46,6 +56,12 @@ export interface VectorEnvOptions extends Partial<SparsConfig> {
   readonly scorer: Scorer;
   /** Memoise scores per corner (default true), at most `scoreCacheEntries` of them (LRU). */
   readonly cache?: boolean;
+  /**
+   * True (default): observations are new arrays per reset/step, the caller's to keep. False: they
+   * are views of {@link VectorEnv.observationBuffer}, overwritten by the next reset or step (see the
+   * module doc).
+   */
+  readonly copyObservations?: boolean;
 }
 
 /** Arguments of {@link VectorEnv.reset}. */
@@ -56,7 +72,10 @@ export interface VectorResetArgs {
 
 /** Batched results of a vector reset. */
 export interface VectorReset {
-  /** Per agent, one observation per game. */
+  /**
+   * Per agent, one observation per game (z,y,x,c floats). With `copyObservations: false`, views of
+   * the env's `observationBuffer`, overwritten by the next reset or step.
+   */
   readonly observations: PerAgent<Float32Array[]>;
   /** Per agent, one info per game. */
   readonly infos: PerAgent<AgentInfo[]>;
@@ -91,8 +110,29 @@ export class VectorEnv {
   readonly singleObservationSpace: Box;
   /** Action space of one game and agent: Discrete(6). */
   readonly singleActionSpace: Discrete = new Discrete(MOVE_COUNT);
+  /** False when observations are views of {@link observationBuffer} (see the module doc). */
+  readonly copyObservations: boolean;
+  /**
+   * With `copyObservations: false`: the batch of every observation, shape
+   * {@link observationBufferShape} = `[numEnvs, 2, z, y, x, c]` (agent a at index 0, b at 1),
+   * allocated once and rewritten by every reset and step; undefined when `copyObservations` is true.
+   */
+  readonly observationBuffer: Float32Array | undefined;
+  /** Shape of {@link observationBuffer}: `[numEnvs, 2, ...singleObservationSpace.shape]`. */
+  readonly observationBufferShape: readonly number[];
   readonly #cases: readonly Case[];
   readonly #games: SparsGame[];
+  readonly #encoderFor: (c: Case) => ObservationEncoder;
+  readonly #views?: PerAgent<Float32Array[]>;
+  /**
+   * Private copies of the observations (slot 2i + agent) for encoders that slide them from the
+   * previous corner: the views are the caller's to mutate, these are not.
+   */
+  #slides?: {
+    readonly observations: Float32Array[];
+    readonly corners: [number, number, number][];
+    readonly encoders: (ObservationEncoder | undefined)[];
+  };
   #rngs: Rng[];
   #latest?: PerAgent<AgentInfo[]>;
   #busy = false;
@@ -100,18 +140,21 @@ export class VectorEnv {
 
   /** Creates the instance; see the class documentation for the arguments. */
   constructor(options: VectorEnvOptions) {
-    const { numEnvs, cases, scorer, cache, ...game } = options;
+    const { numEnvs, cases, scorer, cache, copyObservations, ...game } = options;
     if (!Number.isInteger(numEnvs) || numEnvs < 1) {
       throw new InvalidArgumentError("numEnvs", `is ${numEnvs}`, "a positive integer");
     }
     if (!cases?.length) throw new InvalidArgumentError("cases", "is empty", "at least one case");
+    if (copyObservations !== undefined && typeof copyObservations !== "boolean") {
+      throw new InvalidArgumentError("copyObservations", `is ${String(copyObservations)}`, "true or false");
+    }
     this.numEnvs = numEnvs;
     this.config = resolveConfig(game);
     this.scorer = cache === false
       ? scorer
       : new CachedScorer(scorer, { maxEntries: this.config.scoreCacheEntries });
     this.#cases = cases;
-    const encoders = encoderPool(this.config);
+    const encoders = this.#encoderFor = encoderPool(this.config);
     this.#games = Array.from({ length: numEnvs }, () => new SparsGame(this.config, encoders));
     this.#rngs = this.#seededRngs(0);
     this.singleObservationSpace = observationSpace(
@@ -120,6 +163,18 @@ export class VectorEnv {
       this.config.intensityRange,
       this.config.imageChannels ?? 1,
     );
+    this.copyObservations = copyObservations ?? true;
+    this.observationBufferShape = [numEnvs, 2, ...this.singleObservationSpace.shape];
+    if (!this.copyObservations) {
+      const len = this.singleObservationSpace.size;
+      const buffer = this.observationBuffer = new Float32Array(numEnvs * 2 * len);
+      const view = (i: number, agent: number) =>
+        buffer.subarray((2 * i + agent) * len, (2 * i + agent + 1) * len);
+      this.#views = {
+        a: Array.from({ length: numEnvs }, (_, i) => view(i, 0)),
+        b: Array.from({ length: numEnvs }, (_, i) => view(i, 1)),
+      };
+    }
   }
 
   /** The games (read their corners, maps and cases; do not drive them directly). */
@@ -159,7 +214,7 @@ export class VectorEnv {
         const c = this.#draw(i);
         return { volume: c.image, corners: g.beginReset(c, this.#rngs[i]) };
       });
-      const scores = await this.#score(requests);
+      const scores = await scoreRequests(this.scorer, requests, this.config.window);
       const results = this.#games.map((g, i) => g.finishReset(scores[i]));
       return this.#collectReset(results);
     } catch (e) {
@@ -195,8 +250,10 @@ export class VectorEnv {
       }
     }
     if (!this.#latest) throw new EnvStateError("step", "called before reset", "reset() first");
-    const autoreset = Uint8Array.from(this.#games, (g) => (g.done ? 1 : 0));
-    for (let i = 0; i < this.numEnvs; i++) {
+    const games = this.#games, n = this.numEnvs;
+    const autoreset = new Uint8Array(n);
+    for (let i = 0; i < n; i++) autoreset[i] = games[i].done ? 1 : 0;
+    for (let i = 0; i < n; i++) {
       if (autoreset[i]) continue; // NEXT_STEP: its actions are ignored
       if (!isAction(actions.a[i])) checkAction(`actions.a[${i}]`, actions.a[i]);
       if (!isAction(actions.b[i])) checkAction(`actions.b[${i}]`, actions.b[i]);
@@ -213,28 +270,32 @@ export class VectorEnv {
         const c = this.#draw(i);
         return { volume: c.image, corners: g.beginReset(c, rngs[i]) };
       });
-      scores = await this.#score(requests);
+      scores = await scoreRequests(this.scorer, requests, this.config.window);
     } catch (e) {
       this.#rollback(rngs, saved);
       throw e;
     } finally {
       this.#busy = false;
     }
-    const n = this.numEnvs;
     const rewards = { a: new Float32Array(n), b: new Float32Array(n) };
     const terminations = { a: new Uint8Array(n), b: new Uint8Array(n) };
     const truncations = { a: new Uint8Array(n), b: new Uint8Array(n) };
-    const results: GameReset[] = this.#games.map((g, i) => {
-      if (autoreset[i]) return g.finishReset(scores[i]);
-      const r: GameStep = g.finishStep(scores[i]);
-      for (const agent of ["a", "b"] as const) {
-        rewards[agent][i] = r.rewards[agent];
-        terminations[agent][i] = r.terminations[agent] ? 1 : 0;
-        truncations[agent][i] = r.truncations[agent] ? 1 : 0;
+    const results: GameReset[] = new Array(n);
+    for (let i = 0; i < n; i++) {
+      if (autoreset[i]) {
+        results[i] = games[i].finishReset(scores[i]);
+        continue;
       }
-      return r;
-    });
-    return { ...this.#collectReset(results), rewards, terminations, truncations, autoreset };
+      const r: GameStep = results[i] = games[i].finishStep(scores[i]);
+      rewards.a[i] = r.rewards.a;
+      rewards.b[i] = r.rewards.b;
+      terminations.a[i] = r.terminations.a ? 1 : 0;
+      terminations.b[i] = r.terminations.b ? 1 : 0;
+      truncations.a[i] = r.truncations.a ? 1 : 0;
+      truncations.b[i] = r.truncations.b ? 1 : 0;
+    }
+    const { observations, infos } = this.#collectReset(results);
+    return { observations, infos, rewards, terminations, truncations, autoreset };
   }
 
   /** Per-game contexts of an agent (for agents that read scores, such as the greedy baseline). */
@@ -279,14 +340,57 @@ export class VectorEnv {
   }
 
   #collectReset(results: readonly GameReset[]): VectorReset {
-    const observations = { a: results.map((r) => r.observations.a), b: results.map((r) => r.observations.b) };
+    const observations = this.#views
+      ? this.#writeObservations(results, this.#views)
+      : { a: results.map((r) => r.observations.a), b: results.map((r) => r.observations.b) };
     const infos = { a: results.map((r) => r.infos.a), b: results.map((r) => r.infos.b) };
     this.#latest = infos;
     return { observations, infos };
   }
 
-  async #score(requests: readonly ScoreRequest[]): Promise<Float32Array[]> {
-    return await scoreRequests(this.scorer, requests, this.config.window);
+  /** Writes every game's two observations into the batch buffer's views; returns the views. */
+  #writeObservations(
+    results: readonly GameReset[],
+    views: PerAgent<Float32Array[]>,
+  ): PerAgent<Float32Array[]> {
+    const mapMode = this.config.observation === "window+map";
+    for (let i = 0; i < this.numEnvs; i++) {
+      if (mapMode) {
+        // The game built these already (its map channel is read at once): copy, do not recompute.
+        views.a[i].set(results[i].observations.a);
+        views.b[i].set(results[i].observations.b);
+        continue;
+      }
+      const g = this.#games[i], encoder = this.#encoderFor(g.case!);
+      this.#encode(encoder, 2 * i, g.corners[0], views.a[i]);
+      this.#encode(encoder, 2 * i + 1, g.corners[1], views.b[i]);
+    }
+    return views;
+  }
+
+  /**
+   * Writes the observation at `corner` into `view`. An incremental encoder slides slot `slot`'s
+   * private copy from its last corner (a move reads only the uncovered slab), then it is copied
+   * out natively; the first time, or after a case change, it is encoded in full.
+   */
+  #encode(encoder: ObservationEncoder, slot: number, corner: Vec3, view: Float32Array): void {
+    if (!encoder.incremental) {
+      encoder.encodeInto(corner, view);
+      return;
+    }
+    const slides = this.#slides ??= {
+      observations: Array.from({ length: 2 * this.numEnvs }, () => new Float32Array(view.length)),
+      corners: Array.from({ length: 2 * this.numEnvs }, () => [0, 0, 0]),
+      encoders: new Array(2 * this.numEnvs),
+    };
+    const own = slides.observations[slot], last = slides.corners[slot];
+    if (slides.encoders[slot] === encoder) encoder.encodeFrom(last, corner, own);
+    else encoder.encodeInto(corner, own);
+    slides.encoders[slot] = encoder;
+    last[0] = corner[0];
+    last[1] = corner[1];
+    last[2] = corner[2];
+    view.set(own);
   }
 
   #draw(i: number): Case {
