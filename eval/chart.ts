@@ -38,12 +38,11 @@ const CONFIG = {
 /** The WebAssembly module and font bytes, loaded once per process. */
 let ready: Promise<Uint8Array> | undefined;
 
-/** The local path of a file in an npm package mapped in deno.json (throws when it is not on disk). */
-function packageFile(specifier: string): string {
-  const url = import.meta.resolve(specifier);
+/** The local path of a resolved npm package file (throws when it is not on disk). */
+function packageFile(url: string): string {
   if (!url.startsWith("file:")) {
     throw new InvalidArgumentError(
-      `chart resources (${specifier})`,
+      "chart resources",
       `resolve to ${url}`,
       "a file on disk: install the npm packages with `deno install` (nodeModulesDir)",
     );
@@ -53,8 +52,9 @@ function packageFile(specifier: string): string {
 
 function load(): Promise<Uint8Array> {
   return ready ??= (async () => {
-    await initWasm(await Deno.readFile(packageFile("@resvg/resvg-wasm/index_bg.wasm")));
-    return await Deno.readFile(packageFile("dejavu-fonts-ttf/ttf/DejaVuSans.ttf"));
+    // Literal specifiers, so that publishing can rewrite them (no import map after publishing).
+    await initWasm(await Deno.readFile(packageFile(import.meta.resolve("@resvg/resvg-wasm/index_bg.wasm"))));
+    return await Deno.readFile(packageFile(import.meta.resolve("dejavu-fonts-ttf/ttf/DejaVuSans.ttf")));
   })();
 }
 

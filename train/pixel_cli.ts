@@ -17,7 +17,7 @@ import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
 import { PixelSegEnv } from "../env/pixel/pixel_env.ts";
 import { renderPixelEnv } from "../env/pixel/pixel_render.ts";
 import { writePng } from "../env/png.ts";
-import { plotLines } from "../eval/plot.ts";
+import { lineChartSpec, renderChart } from "../eval/chart.ts";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../models/backend.ts";
 import { PIXEL_NETWORK_PRESETS, PixelNetwork } from "../models/pixel_network.ts";
 import { DEFAULT_PIXEL_A2C_OPTIONS, PixelA2cLearner, resolvePixelA2cOptions } from "../agents/pixel_a2c.ts";
@@ -323,24 +323,43 @@ export async function runPixelCli(args: string[]): Promise<number> {
     ``,
   ].join("\n");
   await Deno.writeTextFile(join(run, "eval.md"), md);
+  // Reward and Dice have different units: one panel each (Vega-Lite charts, eval/chart.ts).
   await writePng(
     join(run, "learning_curve.png"),
-    plotLines([
-      {
-        name: "mean reward x100",
-        x: updates.map((r) => r.update),
-        y: updates.map((r) => 100 * r.meanReward),
-      },
-      { name: "val Dice", x: epochs.map((r) => r.update), y: epochs.map((r) => r.valDice) },
-    ], { title: "pixel a2c", xLabel: "update" }),
+    await renderChart({
+      hconcat: [
+        lineChartSpec([{
+          name: "mean reward",
+          x: updates.map((r) => r.update),
+          y: updates.map((r) => r.meanReward),
+        }], {
+          title: "pixel a2c: reward per step (training)",
+          xLabel: "update",
+          yLabel: "mean reward per pixel step",
+        }),
+        lineChartSpec(
+          [{ name: "val Dice", x: epochs.map((r) => r.update), y: epochs.map((r) => r.valDice) }],
+          {
+            title: "pixel a2c: validation Dice",
+            xLabel: "update",
+            yLabel: "Dice",
+            yRange: [0, 1],
+          },
+        ),
+      ],
+      resolve: { scale: { color: "independent", strokeDash: "independent", shape: "independent" } },
+    }),
   );
   await writePng(
     join(run, "dice_by_step.png"),
-    plotLines([{ name: "test Dice", x: learned.diceByStep.map((_, t) => t), y: learned.diceByStep }], {
-      title: "Dice against step",
-      xLabel: "step",
-      yRange: [0, 1],
-    }),
+    await renderChart(
+      lineChartSpec([{ name: "test Dice", x: learned.diceByStep.map((_, t) => t), y: learned.diceByStep }], {
+        title: "Dice against step (test)",
+        xLabel: "step (0 = initial mask)",
+        yLabel: "mean Dice",
+        yRange: [0, 1],
+      }),
+    ),
   );
   for (const s of data.test.slice(0, 3)) {
     const env = new PixelSegEnv({ slices: [s], tMax: config.a2c.tMax });
