@@ -178,7 +178,7 @@ export function lineChartSpec(series: readonly Series[], options: LineChartOptio
         scale: {
           type: options.xScale ?? "linear",
           nice: false,
-          zero: false,
+          ...(options.xScale === "log" ? {} : { zero: false }),
           ...(xDomain ? { domain: xDomain } : {}),
         },
       },
