@@ -22,6 +22,7 @@ import { parseEvaluationJson } from "../eval/report.ts";
 import type { MethodSummary } from "../eval/method_results.ts";
 import { runPipeline } from "../train/pipeline.ts";
 import { defaultRunDir } from "../train/run_folder.ts";
+import { PRESETS } from "../train/train_config.ts";
 import { parseTrainArgs, type TrainRequest } from "../train/train_options.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
 import { benchmarkMarkdown, type BenchmarkRun, summarizeBenchmark } from "./benchmark_table.ts";
@@ -36,7 +37,10 @@ learned >= random + 10 with non-overlapping sd, learned >= greedy, learned >= 0.
 <= 10% of its windows). Rows name their supervision level.`,
   options: {
     seeds: { default: "0,1,2", help: "seeds (comma list); each changes phantoms, split, classifier, policy" },
-    rewards: { default: "absolute", help: `reward schemes (comma list of ${REWARD_SCHEMES.join(", ")})` },
+    rewards: {
+      default: PRESETS.default.env.reward,
+      help: `reward schemes (comma list of ${REWARD_SCHEMES.join(", ")})`,
+    },
     out: { default: "", help: "output folder (new) [runs/benchmark-<date>-<time>]" },
     train: {
       default: "",

@@ -44,14 +44,18 @@ Deno.test("tasks: the duplicated game numbers equal train/train_config.ts PRESET
     "tau",
     "termination",
     "maxSteps",
-    "reward",
     "ties",
     "terminationBonus",
     "observation",
     "observationShape",
     "start",
-    "mapMode",
   ] as const;
+  // The v0 tasks keep the game they were published with; the default preset moved on (see the doc).
+  assert.deepEqual([DEFAULT_TASK_OPTIONS.reward, DEFAULT_TASK_OPTIONS.mapMode], ["absolute", "sum"]);
+  assert.deepEqual([PRESETS.paper.env.reward, PRESETS.paper.env.mapMode], [
+    PAPER_TASK_OPTIONS.reward,
+    PAPER_TASK_OPTIONS.mapMode,
+  ]);
   for (
     const [task, preset] of [[DEFAULT_TASK_OPTIONS, PRESETS.default], [
       PAPER_TASK_OPTIONS,

@@ -173,14 +173,14 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     tau: 0.3,
     termination: "none",
     maxSteps: 32,
-    reward: "absolute",
+    reward: "novelty",
     ties: "zero",
     shapingWeight: 1,
     terminationBonus: 0,
     observation: "window+position",
     observationShape: [8, 16, 16],
     start: "random",
-    mapMode: "sum",
+    mapMode: "distinct",
     scoreCacheEntries: DEFAULT_SCORE_CACHE_ENTRIES,
   },
   calibration: { tauQuantile: 0.99, windowsPerCase: 256 },
@@ -194,7 +194,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
   },
   selfPlay: { competitorUpdateEvery: "auto", pool: DEFAULT_POOL_OPTIONS, trainBothSides: false },
   numEnvs: 8,
-  totalSteps: 8 * 32 * 64,
+  totalSteps: 8 * 32 * 256,
   seed: 0,
   checkpointEvery: 4,
   keepCheckpoints: 2,
@@ -207,8 +207,9 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
  * The presets. `default`: the phantom benchmark sized for a 2-core CPU (about 5 minutes): 72
  * phantoms of 48x96x96 voxels (1-3 tumours of 10-20 mm radius; split 36/18/18), windows of 12x24x24
  * (1/4 of the volume per axis, ~2x the median tumour volume: the scale at which a window map can
- * segment), random starts, a fixed horizon of 32 steps, the own-score reward, tau calibrated as the
- * 0.99 quantile of tumour-free validation windows, 16,384 env steps. `paper`: the SPARS reference's
+ * segment), random starts, a fixed horizon of 32 steps, the map-tied `novelty` reward, the `distinct`
+ * probability map, tau calibrated as the 0.99 quantile of tumour-free validation windows, 65,536 env
+ * steps. `paper`: the SPARS reference's
  * settings (window 24x48x48, stride 4, tau 0.3, ties to the learner, adversarial reward, centre
  * start, termination at tau, one game, SB3 PPO with n_steps 32, batch 8, 1 epoch, no entropy bonus,
  * no LR annealing, no value clipping; the competitor is the latest learner copy every 32 updates;
@@ -234,6 +235,7 @@ export const PRESETS: Readonly<Record<PresetName, Omit<TrainConfig, "run">>> = {
       maxSteps: 128,
       reward: "adversarial",
       ties: "a",
+      mapMode: "sum",
     },
     calibration: { tauQuantile: null, windowsPerCase: 256 },
     ppo: PAPER_PPO_OPTIONS,
