@@ -80,7 +80,11 @@ Deno.test("encoders of three volumes sharing one small memo observe what memo-le
   for (let i = 0; i < 300; i++) {
     const k = Math.floor(rng.float() * 3);
     // The same few corners in every volume: a key shared between volumes would return another's.
-    const corner: Vec3 = [Math.floor(rng.float() * 2), Math.floor(rng.float() * 3), Math.floor(rng.float() * 3)];
+    const corner: Vec3 = [
+      Math.floor(rng.float() * 2),
+      Math.floor(rng.float() * 3),
+      Math.floor(rng.float() * 3),
+    ];
     assert.deepEqual(shared[k].encode(corner), plain[k].encode(corner), `step ${i}, volume ${k}`);
     assert.ok(memo.bytes <= 5 * oneObservation);
   }
