@@ -255,6 +255,10 @@ export class ObservationEncoder {
     const slab = this.#slab(slabShape);
     grids.box(slabCorner, slabShape, slab);
     const [sz, sy, sx] = slabShape, [, my, mx] = this.shape;
+    if (axis === 0) { // whole planes: contiguous in `out`
+      out.set(slab, first * my * mx);
+      return out;
+    }
     let k = 0;
     for (let z = 0; z < sz; z++) {
       for (let y = 0; y < sy; y++) {

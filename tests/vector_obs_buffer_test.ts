@@ -180,23 +180,30 @@ Deno.test("encodeInto checks its output; encodeFrom equals encodeInto from any p
   );
   const mapEncoder = new ObservationEncoder(c.image, window, shape, "window+map", 0);
   assert.throws(() => mapEncoder.encodeInto([0, 0, 0], new Float32Array(64)), InvalidArgumentError);
-  const max: Vec3 = [c.image.shape[0] - 4, c.image.shape[1] - 8, c.image.shape[2] - 8];
-  const rng = new Rng(9), out = new Float32Array(32);
-  let from: Vec3 = [0, 0, 0];
-  encoder.encodeInto(from, out);
-  for (let k = 0; k < 3000; k++) {
-    // Mostly single-axis moves of 1..5 voxels (on and off the factor), sometimes a jump.
-    const to = [...from] as [number, number, number];
-    if (k % 10 === 0) { for (let a = 0; a < 3; a++) to[a] = rng.int(max[a] + 1); }
-    else {
-      const a = rng.int(3);
-      to[a] = Math.min(max[a], Math.max(0, to[a] + (rng.int(2) ? 1 : -1) * (1 + rng.int(5))));
+  // 2x4x4 and 4x4x4 observations: shifts of 1..3 voxels slide along every axis.
+  for (const [w, o] of [[window, shape], [[8, 8, 8], [4, 4, 4]]] as [Vec3, Vec3][]) {
+    const sliding = new ObservationEncoder(c.image, w, o, "window", 0);
+    const max: Vec3 = [c.image.shape[0] - w[0], c.image.shape[1] - w[1], c.image.shape[2] - w[2]];
+    const rng = new Rng(9), buffer = new Float32Array(sliding.length);
+    let from: Vec3 = [0, 0, 0];
+    sliding.encodeInto(from, buffer);
+    for (let k = 0; k < 3000; k++) {
+      // Mostly single-axis moves of 1..7 voxels (on and off the factor), sometimes a jump.
+      const to = [...from] as [number, number, number];
+      if (k % 10 === 0) { for (let a = 0; a < 3; a++) to[a] = rng.int(max[a] + 1); }
+      else {
+        const a = rng.int(3);
+        to[a] = Math.min(max[a], Math.max(0, to[a] + (rng.int(2) ? 1 : -1) * (1 + rng.int(7))));
+      }
+      sliding.encodeFrom(from, to, buffer);
+      assert.deepEqual(bits(buffer), bits(reference(c, to, w, o)), `${o}: from ${from} to ${to}`);
+      from = to;
     }
-    encoder.encodeFrom(from, to, out);
-    assert.deepEqual(bits(out), bits(reference(c, to, window, shape)), `from ${from} to ${to}`);
-    from = to;
   }
-  // A window leaving the volume throws and leaves `out` as it was.
+  const max: Vec3 = [c.image.shape[0] - 4, c.image.shape[1] - 8, c.image.shape[2] - 8];
+  const from: Vec3 = [2, 2, max[2]], out = new Float32Array(32);
+  encoder.encodeInto(from, out);
+  // A slide whose window leaves the volume (by one observation voxel) throws and leaves `out` as it was.
   const kept = Float32Array.from(out);
   assert.throws(() => encoder.encodeFrom(from, [from[0], from[1], max[2] + 2], out), InvalidArgumentError);
   assert.deepEqual(bits(out), bits(kept));
