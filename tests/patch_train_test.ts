@@ -1,6 +1,7 @@
 /**
  * Masked policy of the patch game (illegal actions never drawn, masked entropy at initialisation
- * = ln(legal count) for the near-uniform head), the masked PPO update, the CLI parser, and a tiny
+ * = ln(legal count) for the near-uniform head), the masked PPO update, the CLI parser, the training
+ * game's rules (hand-computed rewards on a hand-made score grid), the default test split, and a tiny
  * end-to-end training run.
  */
 import assert from "node:assert/strict";
@@ -12,7 +13,14 @@ import { maskBias, MASKED_LOGIT, maskedPpoUpdate, PatchPolicyAgent } from "../ag
 import { PolicyNetwork } from "../agents/policy_network.ts";
 import { resolvePpoOptions } from "../agents/ppo.ts";
 import { parsePatchArgs } from "../train/patch_cli.ts";
-import { DEFAULT_PATCH_TRAIN_CONFIG, trainPatch } from "../train/patch_train.ts";
+import {
+  DEFAULT_PATCH_TRAIN_CONFIG,
+  PAPER_PATCH_RULES,
+  patchData,
+  patchGameOptions,
+  trainPatch,
+} from "../train/patch_train.ts";
+import { envOn, handCase, scored } from "./_patch_cases.ts";
 
 await initBackend("cpu");
 const arch = { observationShape: [1, 8, 8] as const, channels: 2, actions: 5, intensityWindow: null };
@@ -84,8 +92,78 @@ Deno.test("train:patch flags: defaults, values, errors naming the flag", () => {
   assert.throws(() => parsePatchArgs(["--nope", "1"]), InvalidArgumentError);
 });
 
+Deno.test("train:patch rule flags: balanced defaults, --paper-rules, explicit flags override in any order", () => {
+  const rules = (argv: string[]) => {
+    const a = parsePatchArgs(argv);
+    assert.ok(a !== "help");
+    const { terminationWeight: w, earlyTerminationPenalty: p, rewardScale: s, cases } = a.config;
+    return { w, p, s, cases };
+  };
+  assert.deepEqual(rules([]), { w: 1, p: 0, s: 1, cases: 106 });
+  assert.deepEqual(rules(["--paper-rules"]), { w: 100, p: 1, s: 0.1, cases: 106 });
+  assert.deepEqual(rules(["--paper-rules", "--termination-weight", "10"]), {
+    w: 10,
+    p: 1,
+    s: 0.1,
+    cases: 106,
+  });
+  assert.deepEqual(rules(["--reward-scale", "0.5", "--paper-rules"]), { w: 100, p: 1, s: 0.5, cases: 106 });
+  assert.deepEqual(rules(["--early-termination-penalty", "0.25", "--seeds", "1"]), {
+    w: 1,
+    p: 0.25,
+    s: 1,
+    cases: 106,
+  });
+  assert.throws(() => parsePatchArgs(["--termination-weight", "-1"]), /--termination-weight/);
+  assert.throws(() => parsePatchArgs(["--early-termination-penalty", "x"]), /--early-termination-penalty/);
+  assert.throws(() => parsePatchArgs(["--reward-scale", "0"]), /--reward-scale/);
+  assert.throws(() => parsePatchArgs(["--reward-scale"]), /--reward-scale/);
+});
+
+Deno.test("training game rules: hand-computed rewards on a hand-made score grid (balanced and paper)", async () => {
+  // scored: patch 0 scores 1, patch 5 0.75, patch 10 0.25, the rest 0; threshold 0.3; 16 = terminate
+  const play = async (rules: object, moves: [string, number][], c = scored) => {
+    const { presenceThreshold, terminationWeight, earlyTerminationPenalty } = patchGameOptions({
+      ...DEFAULT_PATCH_TRAIN_CONFIG,
+      ...rules,
+    });
+    const env = envOn(c, { presenceThreshold, terminationWeight, earlyTerminationPenalty });
+    await env.reset();
+    const sums = { a: 0, b: 0 };
+    for (const [who, a] of moves) {
+      const r = await env.step({ [who]: a });
+      sums.a += r.rewards.a;
+      sums.b += r.rewards.b;
+    }
+    return sums;
+  };
+  const balanced = {}, paper = PAPER_PATCH_RULES;
+  // a terminates at once with patches 0 and 5 above 0.3 left: -w (no early penalty in balanced)
+  assert.deepEqual(await play(balanced, [["a", 16]]), { a: -1, b: 1 });
+  assert.deepEqual(await play(paper, [["a", 16]]), { a: -101, b: 100 });
+  // a 0 (1.0) vs b 5 (0.75): a +1; a terminates, only 0.25 <= 0.3 left: a +w
+  assert.deepEqual(await play(balanced, [["a", 0], ["b", 5], ["a", 16]]), { a: 2, b: -2 });
+  assert.deepEqual(await play(paper, [["a", 0], ["b", 5], ["a", 16]]), { a: 101, b: -101 });
+  // a 10 (0.25) vs b 0 (1.0): b +1; a terminates with 5 (0.75) left: a -w
+  assert.deepEqual(await play(balanced, [["a", 10], ["b", 0], ["a", 16]]), { a: -2, b: 2 });
+  // object-free image: stopping at once is worth exactly +w (paper: +100 - 1)
+  const empty = handCase("empty", [1, 8, 8], []);
+  assert.deepEqual(await play(balanced, [["a", 16]], empty), { a: 1, b: -1 });
+  assert.deepEqual(await play(paper, [["a", 16]], empty), { a: 99, b: -100 });
+});
+
+Deno.test("default phantoms: 106 cases, 16 test cases (11 with tumour, 5 without)", () => {
+  // 30% negatives: round(31.8) = 32; 15% of each stratum: round(11.1) = 11 and round(4.8) = 5
+  const { train, test, all } = patchData(DEFAULT_PATCH_TRAIN_CONFIG);
+  assert.equal(all.length, 106);
+  assert.equal(test.length, 16);
+  assert.equal(test.filter((c) => c.presence === 1).length, 11);
+  assert.ok(train.every((c) => !test.includes(c)));
+});
+
 Deno.test("trainPatch: a tiny run logs every update and evaluates 4 players on the test split", async () => {
   const lines: number[] = [];
+  const shares: [number, number][] = [];
   const r = await trainPatch({
     ...DEFAULT_PATCH_TRAIN_CONFIG,
     cases: 14,
@@ -95,9 +173,19 @@ Deno.test("trainPatch: a tiny run logs every update and evaluates 4 players on t
     envs: 2,
     updates: 2,
     snapshotEvery: 1,
+    // no score exceeds 1: no pick can count as above the threshold
+    presenceThreshold: 1,
     ppo: { ...DEFAULT_PATCH_TRAIN_CONFIG.ppo, numSteps: 8, minibatchSize: 8, updateEpochs: 1 },
-  }, (l) => void lines.push(l.update));
+  }, (l) => {
+    lines.push(l.update);
+    shares.push([l.hitShare, l.terminateShare]);
+  });
   assert.deepEqual(lines, [1, 2]);
+  for (const [hit, term] of shares) {
+    assert.equal(hit, 0);
+    // 16 learner actions per update: the share is a count / 16
+    assert.ok(term >= 0 && term <= 1 && Number.isInteger(term * 16), `${term}`);
+  }
   assert.deepEqual(r.rows.map((x) => x.player), [
     "learned (argmax)",
     "learned (sampled)",

@@ -4,8 +4,10 @@
  * mean and sd over seeds). Writes `runs/patch-<date>-<time>/` (or `--run DIR`): `config.json`,
  * `metrics.jsonl` (one line per update and seed), `policy-seed<k>.bin`, `eval.json`, `eval.md`.
  *
- * Options: `--seeds 0,1,2` `--updates N` `--envs N` `--cases N` `--grid ZxYxX` `--backend cpu|wasm`
- * `--run DIR` `--help`.
+ * Options: `--seeds 0,1,2` `--updates N` `--envs N` `--cases N` `--grid ZxYxX`
+ * `--termination-weight W` `--early-termination-penalty P` `--reward-scale S` `--paper-rules` (w 100,
+ * penalty 1, scale 0.1: the paper's rules, under which the policy does not learn at this budget;
+ * explicit flags override it, in any order) `--backend cpu|wasm` `--run DIR` `--help`.
  *
  * @module
  */
@@ -14,12 +16,21 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3 } from "../data/types.ts";
 import { writeWeightsFile } from "../agents/snapshot.ts";
 import { type BackendName, initBackend } from "../models/backend.ts";
-import { DEFAULT_PATCH_TRAIN_CONFIG, type PatchTrainConfig, trainPatch } from "./patch_train.ts";
+import {
+  DEFAULT_PATCH_TRAIN_CONFIG,
+  PAPER_PATCH_RULES,
+  type PatchTrainConfig,
+  trainPatch,
+} from "./patch_train.ts";
 import { createRunFolder, defaultRunDir, writeJsonAtomic } from "./run_folder.ts";
 
 const HELP = `deno task train:patch [--seeds 0,1,2] [--updates ${DEFAULT_PATCH_TRAIN_CONFIG.updates}] ` +
   `[--envs ${DEFAULT_PATCH_TRAIN_CONFIG.envs}] [--cases ${DEFAULT_PATCH_TRAIN_CONFIG.cases}] ` +
-  `[--grid 1x8x8] [--backend cpu] [--run DIR]`;
+  `[--grid 1x8x8] [--termination-weight ${DEFAULT_PATCH_TRAIN_CONFIG.terminationWeight}] ` +
+  `[--early-termination-penalty ${DEFAULT_PATCH_TRAIN_CONFIG.earlyTerminationPenalty}] ` +
+  `[--reward-scale ${DEFAULT_PATCH_TRAIN_CONFIG.rewardScale}] [--paper-rules] [--backend cpu] [--run DIR]\n` +
+  `  --paper-rules: termination weight 100, early penalty 1, reward scale 0.1 (the paper's rules; ` +
+  `explicit flags override them)`;
 
 /** Parsed command line. */
 export interface PatchCliArgs {
@@ -41,6 +52,18 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
   let seeds = [0, 1, 2], backend: BackendName = "cpu", run: string | undefined;
   const c: { -readonly [K in keyof PatchTrainConfig]: PatchTrainConfig[K] } = {
     ...DEFAULT_PATCH_TRAIN_CONFIG,
+    ...(argv.includes("--paper-rules") ? PAPER_PATCH_RULES : {}),
+  };
+  const real = (flag: string, v: string | undefined, positive: boolean): number => {
+    const n = Number(v);
+    if (!(v !== undefined && v.trim() !== "" && Number.isFinite(n) && (positive ? n > 0 : n >= 0))) {
+      throw new InvalidArgumentError(
+        flag,
+        `is ${v}`,
+        positive ? "a finite number > 0" : "a finite number >= 0",
+      );
+    }
+    return n;
   };
   const int = (flag: string, v: string | undefined): number => {
     const n = Number(v);
@@ -52,6 +75,7 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i], v = argv[i + 1];
     if (flag === "--help" || flag === "-h") return "help";
+    if (flag === "--paper-rules") continue;
     i++;
     if (flag === "--seeds") {
       seeds = (v ?? "").split(",").map((s) => Number(s));
@@ -61,6 +85,9 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
     } else if (flag === "--updates") c.updates = int(flag, v);
     else if (flag === "--envs") c.envs = int(flag, v);
     else if (flag === "--cases") c.cases = int(flag, v);
+    else if (flag === "--termination-weight") c.terminationWeight = real(flag, v, false);
+    else if (flag === "--early-termination-penalty") c.earlyTerminationPenalty = real(flag, v, false);
+    else if (flag === "--reward-scale") c.rewardScale = real(flag, v, true);
     else if (flag === "--grid") {
       const g = (v ?? "").split("x").map(Number);
       if (!(g.length === 3 && g.every((n) => Number.isInteger(n) && n >= 1))) {
@@ -92,7 +119,14 @@ async function main(): Promise<void> {
   const folder = await createRunFolder(dir, { command: "train:patch", seeds: args.seeds, ...args.config });
   const perSeed: {
     seed: number;
-    rows: { player: string; dice: number; emptyCorrect: number; meanSteps: number }[];
+    rows: {
+      player: string;
+      dice: number;
+      emptyCorrect: number;
+      meanSteps: number;
+      positives: number;
+      negatives: number;
+    }[];
     seconds: number;
   }[] = [];
   for (const seed of args.seeds) {
@@ -104,7 +138,9 @@ async function main(): Promise<void> {
         console.log(
           `seed ${seed} update ${line.update}: return ${fmt(line.meanReturn)} length ${
             fmt(line.meanLength)
-          } entropy ${fmt(line.entropy)}`,
+          } entropy ${fmt(line.entropy)} picks above threshold ${fmt(line.hitShare)} terminate share ${
+            fmt(line.terminateShare)
+          }`,
         );
       }
     });
@@ -115,11 +151,13 @@ async function main(): Promise<void> {
     r.network.dispose();
     perSeed.push({
       seed,
-      rows: r.rows.map(({ player, dice, emptyCorrect, meanSteps }) => ({
+      rows: r.rows.map(({ player, dice, emptyCorrect, meanSteps, positives, perCase }) => ({
         player,
         dice,
         emptyCorrect,
         meanSteps,
+        positives,
+        negatives: perCase.length - positives,
       })),
       seconds: r.seconds,
     });
@@ -139,13 +177,17 @@ async function main(): Promise<void> {
     return { player, diceMean: mean, diceSd: sd, emptyCorrect: empty, meanSteps: steps };
   });
   const supervision = "voxel labels (oracle scorer)";
+  const testCases = perSeed[0].rows[0].positives + perSeed[0].rows[0].negatives;
+  const testPositives = perSeed[0].rows[0].positives;
   await writeJsonAtomic(join(dir, "eval.json"), { supervision, seeds: args.seeds, table, perSeed });
   const md = [
     `# Patch game: test split, ${args.seeds.length} seed(s), supervision: ${supervision}`,
     "",
     `Grid ${args.config.grid.join("x")}, ${args.config.updates} PPO updates x ${args.config.envs} games x ${
       args.config.ppo.numSteps ?? 32
-    } steps, PFSP pool. Dice over test cases with tumour (mean over seeds, sd across seeds).`,
+    } steps, PFSP pool. Rules: termination weight ${args.config.terminationWeight}, early termination ` +
+    `penalty ${args.config.earlyTerminationPenalty}, learner reward scale ${args.config.rewardScale}. ` +
+    `Dice over the ${testCases} test cases (${testPositives} with tumour; mean over seeds, sd across seeds).`,
     "",
     "| player | Dice mean | Dice sd (seeds) | tumour-free cases left empty | moves per game |",
     "| --- | --- | --- | --- | --- |",
