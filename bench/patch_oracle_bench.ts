@@ -2,7 +2,7 @@
  * Patch game with the ORACLE scorer (voxel labels: an upper-bound setting) on the embedded 2D
  * phantoms' test split (the split of `train:patch`): Dice of the greedy fixed-threshold player and
  * of the random legal player, per grid size, side by side, with the wall time of each row.
- * `deno run --allow-read bench/patch_oracle_bench.ts [--cases 60] [--threshold 0.3]`
+ * `deno run --allow-read bench/patch_oracle_bench.ts [--cases 106] [--threshold 0.3]`
  *
  * @module
  */
@@ -18,7 +18,10 @@ const CLI: BenchCli = {
   about:
     "Greedy and random players of the patch game with the oracle scorer, per grid, on the 2D phantom test split.",
   options: {
-    cases: { default: "60", help: "phantoms in the dataset (split 70/15/15)" },
+    cases: {
+      default: String(DEFAULT_PATCH_TRAIN_CONFIG.cases),
+      help: "phantoms in the dataset (split 70/15/15; the default is train:patch's)",
+    },
     threshold: { default: "0.3", help: "presence threshold (greedy stops when no patch scores above)" },
   },
 };

@@ -152,13 +152,22 @@ Deno.test("training game rules: hand-computed rewards on a hand-made score grid 
   assert.deepEqual(await play(paper, [["a", 16]], empty), { a: 99, b: -100 });
 });
 
-Deno.test("default phantoms: 106 cases, 16 test cases (11 with tumour, 5 without)", () => {
+Deno.test("default phantoms: 106 cases, 16 test phantoms (11 with tumour), each in 4 mirror variants", () => {
   // 30% negatives: round(31.8) = 32; 15% of each stratum: round(11.1) = 11 and round(4.8) = 5
-  const { train, test, all } = patchData(DEFAULT_PATCH_TRAIN_CONFIG);
+  const { train, test, all } = patchData({ ...DEFAULT_PATCH_TRAIN_CONFIG, mirror: false });
   assert.equal(all.length, 106);
   assert.equal(test.length, 16);
   assert.equal(test.filter((c) => c.presence === 1).length, 11);
   assert.ok(train.every((c) => !test.includes(c)));
+  const m = patchData(DEFAULT_PATCH_TRAIN_CONFIG);
+  assert.equal(m.all.length, 4 * 106);
+  assert.deepEqual(
+    m.test.map((c) => c.id),
+    test.flatMap((c) => ["", "-flipx", "-flipy", "-flipxy"].map((s) => c.id + s)),
+  );
+  assert.equal(m.train.length, 4 * train.length);
+  // every played case is one the scorer is given (same objects)
+  assert.ok([...m.train, ...m.test].every((c) => m.all.includes(c)));
 });
 
 Deno.test("trainPatch: a tiny run logs every update and evaluates 4 players on the test split", async () => {

@@ -7,7 +7,8 @@
  * Options: `--seeds 0,1,2` `--updates N` `--envs N` `--cases N` `--grid ZxYxX`
  * `--termination-weight W` `--early-termination-penalty P` `--reward-scale S` `--paper-rules` (w 100,
  * penalty 1, scale 0.1: the paper's rules, under which the policy does not learn at this budget;
- * explicit flags override it, in any order) `--backend cpu|wasm` `--run DIR` `--help`.
+ * explicit flags override it, in any order) `--no-mirror` (the phantoms as generated, without their
+ * 4 mirror variants) `--backend cpu|wasm` `--run DIR` `--help`.
  *
  * @module
  */
@@ -28,9 +29,10 @@ const HELP = `deno task train:patch [--seeds 0,1,2] [--updates ${DEFAULT_PATCH_T
   `[--envs ${DEFAULT_PATCH_TRAIN_CONFIG.envs}] [--cases ${DEFAULT_PATCH_TRAIN_CONFIG.cases}] ` +
   `[--grid 1x8x8] [--termination-weight ${DEFAULT_PATCH_TRAIN_CONFIG.terminationWeight}] ` +
   `[--early-termination-penalty ${DEFAULT_PATCH_TRAIN_CONFIG.earlyTerminationPenalty}] ` +
-  `[--reward-scale ${DEFAULT_PATCH_TRAIN_CONFIG.rewardScale}] [--paper-rules] [--backend cpu] [--run DIR]\n` +
+  `[--reward-scale ${DEFAULT_PATCH_TRAIN_CONFIG.rewardScale}] [--paper-rules] [--no-mirror] [--backend cpu] [--run DIR]\n` +
   `  --paper-rules: termination weight 100, early penalty 1, reward scale 0.1 (the paper's rules; ` +
-  `explicit flags override them)`;
+  `explicit flags override them)\n` +
+  `  --no-mirror: play the phantoms as generated (default: each case also mirrored along y and x)`;
 
 /** Parsed command line. */
 export interface PatchCliArgs {
@@ -76,6 +78,10 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
     const flag = argv[i], v = argv[i + 1];
     if (flag === "--help" || flag === "-h") return "help";
     if (flag === "--paper-rules") continue;
+    if (flag === "--no-mirror") {
+      c.mirror = false;
+      continue;
+    }
     i++;
     if (flag === "--seeds") {
       seeds = (v ?? "").split(",").map((s) => Number(s));
@@ -187,7 +193,9 @@ async function main(): Promise<void> {
       args.config.ppo.numSteps ?? 32
     } steps, PFSP pool. Rules: termination weight ${args.config.terminationWeight}, early termination ` +
     `penalty ${args.config.earlyTerminationPenalty}, learner reward scale ${args.config.rewardScale}. ` +
-    `Dice over the ${testCases} test cases (${testPositives} with tumour; mean over seeds, sd across seeds).`,
+    `Dice over the ${testCases} test cases (${testPositives} with tumour${
+      args.config.mirror ? "; each test phantom in its 4 mirror variants" : ""
+    }; mean over seeds, sd across seeds).`,
     "",
     "| player | Dice mean | Dice sd (seeds) | tumour-free cases left empty | moves per game |",
     "| --- | --- | --- | --- | --- |",

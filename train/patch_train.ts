@@ -29,6 +29,7 @@
  * @module
  */
 import { generatePhantomDataset } from "../data/phantom.ts";
+import { withMirrors } from "./patch_augment.ts";
 import { Rng } from "../data/random.ts";
 import { splitIds } from "../data/split.ts";
 import type { Case, Vec3 } from "../data/types.ts";
@@ -53,6 +54,12 @@ export interface PatchTrainConfig {
   readonly cases: number;
   /** Phantom shape z,y,x (depth 1 = 2D). */
   readonly shape: Vec3;
+  /**
+   * Play every train and test case in its 4 mirror variants (y, x flips; `patch_augment.ts`), so
+   * the object's place varies. Default true (false: the phantoms as generated, where an image-blind
+   * policy scores Dice 0.56).
+   */
+  readonly mirror: boolean;
   /** Patch grid z,y,x. */
   readonly grid: Vec3;
   /** Observation shape z,y,x. */
@@ -91,6 +98,7 @@ export const DEFAULT_PATCH_TRAIN_CONFIG: PatchTrainConfig = {
   seed: 0,
   cases: 106,
   shape: [1, 64, 64],
+  mirror: true,
   grid: [1, 8, 8],
   observationShape: [1, 32, 32],
   intensityRange: [-100, 200],
@@ -145,7 +153,11 @@ export interface PatchTrainResult {
   readonly testIds: readonly string[];
 }
 
-/** The dataset and split of a config (the same for every seed's data when `dataSeed` is fixed). */
+/**
+ * The dataset and split of a config (the same for every seed's data when `dataSeed` is fixed):
+ * split by phantom, then (with `mirror`) each split's cases in their 4 mirror variants; `all`
+ * holds every case played (register them with the scorer).
+ */
 export function patchData(
   config: PatchTrainConfig,
   dataSeed = 0,
@@ -153,8 +165,11 @@ export function patchData(
   const all = generatePhantomDataset({ count: config.cases, seed: dataSeed, shape: config.shape });
   const strata = new Map(all.map((c) => [c.id, c.presence ?? 0] as [string, 0 | 1]));
   const split = splitIds(all.map((c) => c.id), dataSeed, undefined, strata);
-  const byId = new Map(all.map((c) => [c.id, c]));
-  return { train: split.train.map((id) => byId.get(id)!), test: split.test.map((id) => byId.get(id)!), all };
+  const played = config.mirror ? withMirrors(all) : all;
+  const variants = new Map<string, Case[]>(all.map((c) => [c.id, []]));
+  played.forEach((c, i) => variants.get(all[Math.floor(i * all.length / played.length)].id)!.push(c));
+  const pick = (ids: readonly string[]) => ids.flatMap((id) => variants.get(id)!);
+  return { train: pick(split.train), test: pick(split.test), all: played };
 }
 
 /** The game options (grid, observation, rules) that training and evaluation envs of `config` use. */

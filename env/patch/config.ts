@@ -35,7 +35,11 @@ export interface PatchConfig {
    * termination reward and by the greedy baseline. Default 0.5.
    */
   readonly presenceThreshold: number;
-  /** Termination weight w: the terminating agent gets +w or -w (default 100, the demo code's x100). */
+  /**
+   * Termination weight w: the terminating agent gets +w or -w (default 100, the demo code's x100).
+   * `train:patch` plays with w = 1 (and no early penalty): at 100 the termination outcome drowned
+   * the +-1 round rewards and the policy did not learn (see `train/patch_train.ts`).
+   */
   readonly terminationWeight: number;
   /**
    * Extra penalty (>= 0) to an agent that terminates before it picked any patch itself (default 1).
