@@ -198,7 +198,14 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
   }
 
   // --- env, networks, learner, pool ---------------------------------------------------------
-  const env = new VectorEnv({ ...options.env, numEnvs, cases: options.cases, scorer: options.scorer });
+  // The rollout stores observations before each step, so it may read the batch buffer in place.
+  const env = new VectorEnv({
+    ...options.env,
+    numEnvs,
+    cases: options.cases,
+    scorer: options.scorer,
+    copyObservations: false,
+  });
   const architecture: Partial<PolicyArchitecture> = {
     ...options.network,
     observationShape: env.config.observationShape,
