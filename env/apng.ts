@@ -9,7 +9,7 @@
  */
 import { writeFileAtomic } from "../data/atomic_write.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
-import { crc32, encodePng, type RgbaFrame, type RgbFrame } from "./png.ts";
+import { encodePng, PNG_SIGNATURE, pngChunk, type RgbaFrame, type RgbFrame } from "./png.ts";
 
 /** Options of {@link encodeApng}. */
 export interface ApngOptions {
@@ -19,22 +19,10 @@ export interface ApngOptions {
   readonly loops?: number;
 }
 
-const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
-
-function chunk(type: string, body: Uint8Array): Uint8Array {
-  const out = new Uint8Array(12 + body.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, body.length);
-  for (let i = 0; i < 4; i++) out[4 + i] = type.charCodeAt(i);
-  out.set(body, 8);
-  view.setUint32(8 + body.length, crc32(out.subarray(4, 8 + body.length)));
-  return out;
-}
-
 /** The IHDR chunk (whole, with length and CRC) and the concatenated IDAT payloads of a PNG. */
 function pngParts(png: Uint8Array): { ihdr: Uint8Array; idat: Uint8Array } {
   const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-  let offset = SIGNATURE.length, ihdr: Uint8Array = new Uint8Array(0);
+  let offset = PNG_SIGNATURE.length, ihdr: Uint8Array = new Uint8Array(0);
   const idats: Uint8Array[] = [];
   while (offset < png.length) {
     const length = view.getUint32(offset);
@@ -114,22 +102,22 @@ function validate(frames: readonly (RgbaFrame | RgbFrame)[], options: ApngOption
 export function encodeApng(frames: readonly (RgbaFrame | RgbFrame)[], options: ApngOptions = {}): Uint8Array {
   const delays = validate(frames, options);
   const { width, height } = frames[0];
-  const parts: Uint8Array[] = [Uint8Array.from(SIGNATURE)];
+  const parts: Uint8Array[] = [Uint8Array.from(PNG_SIGNATURE)];
   let sequence = 0;
   frames.forEach((frame, k) => {
     const { ihdr, idat } = pngParts(encodePng(frame));
-    if (k === 0) parts.push(ihdr, chunk("acTL", u32s(frames.length, options.loops ?? 0)));
-    parts.push(chunk("fcTL", frameControl(sequence++, width, height, delays[k])));
+    if (k === 0) parts.push(ihdr, pngChunk("acTL", u32s(frames.length, options.loops ?? 0)));
+    parts.push(pngChunk("fcTL", frameControl(sequence++, width, height, delays[k])));
     if (k === 0) {
-      parts.push(chunk("IDAT", idat));
+      parts.push(pngChunk("IDAT", idat));
     } else {
       const body = new Uint8Array(4 + idat.length);
       body.set(u32s(sequence++), 0);
       body.set(idat, 4);
-      parts.push(chunk("fdAT", body));
+      parts.push(pngChunk("fdAT", body));
     }
   });
-  parts.push(chunk("IEND", new Uint8Array(0)));
+  parts.push(pngChunk("IEND", new Uint8Array(0)));
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
   for (const p of parts) {

@@ -82,7 +82,8 @@ export function rgbToRgba(frame: RgbaFrame | RgbFrame): RgbaFrame {
   return { width: frame.width, height: frame.height, data };
 }
 
-const SIGNATURE = [137, 80, 78, 71, 13, 10, 26, 10];
+/** The 8-byte PNG signature that starts every PNG (and APNG) file. */
+export const PNG_SIGNATURE: readonly number[] = [137, 80, 78, 71, 13, 10, 26, 10];
 /** PNG's own limit on width and height. */
 const MAX_DIMENSION = 2 ** 31 - 1;
 /** Our limit on decoded pixels (1 GiB of RGBA), so a corrupt header cannot request absurd memory. */
@@ -178,7 +179,11 @@ function filterRow(
   return cost;
 }
 
-function chunk(type: string, body: Uint8Array): Uint8Array {
+/**
+ * One PNG chunk, whole: big-endian length, 4-letter type, body, CRC-32 of type and body.
+ * @param type the chunk type (4 ASCII letters, e.g. "IDAT")
+ */
+export function pngChunk(type: string, body: Uint8Array): Uint8Array {
   const out = new Uint8Array(12 + body.length);
   const view = new DataView(out.buffer);
   view.setUint32(0, body.length);
@@ -219,10 +224,10 @@ export function encodePng(input: RgbaFrame | RgbFrame): Uint8Array {
   ihdr.set([8, 6, 0, 0, 0], 8); // bit depth, colour type RGBA, deflate, adaptive filters, no interlace
   const idat = new Uint8Array(deflateSync(filtered));
   const parts = [
-    Uint8Array.from(SIGNATURE),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", idat),
-    chunk("IEND", new Uint8Array(0)),
+    Uint8Array.from(PNG_SIGNATURE),
+    pngChunk("IHDR", ihdr),
+    pngChunk("IDAT", idat),
+    pngChunk("IEND", new Uint8Array(0)),
   ];
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let offset = 0;
@@ -250,7 +255,7 @@ const CHANNELS: Readonly<Record<number, number>> = { 0: 1, 2: 3, 4: 2, 6: 4 };
  * critical chunk, a palette image, another bit depth, interlacing, or data of the wrong length.
  */
 export function decodePng(bytes: Uint8Array): RgbaFrame {
-  if (bytes.length < 8 || SIGNATURE.some((b, i) => bytes[i] !== b)) {
+  if (bytes.length < 8 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) {
     fail("does not start with the PNG signature", "bytes 89 50 4E 47 0D 0A 1A 0A");
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
