@@ -80,16 +80,16 @@ export function describeDataSource(
 }
 
 /**
- * Reads a `--channels` value: comma-separated modality names (letters, digits, `-`), distinct.
+ * Reads a `--channels` value: comma-separated modality names (letters, digits, `_`, `-`), distinct.
  * @throws {InvalidArgumentError} naming `flag`
  */
 export function parseChannels(text: string, flag = "--channels"): string[] {
   const names = text.split(",").map((s) => s.trim());
-  if (!(names.every((n) => /^[A-Za-z0-9-]+$/.test(n)) && new Set(names).size === names.length)) {
+  if (!(names.every((n) => /^[A-Za-z0-9_-]+$/.test(n)) && new Set(names).size === names.length)) {
     throw new InvalidArgumentError(
       flag,
       `is "${text}"`,
-      "distinct modality names, e.g. flair or flair,t1ce,t2",
+      "distinct modality names, e.g. flair or flair,t1ce,t2 (BraTS), CT or MR_T1 (case folders)",
     );
   }
   return names;

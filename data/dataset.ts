@@ -11,6 +11,7 @@
  * @module
  */
 import { CaseCache } from "./case_cache.ts";
+import { listCaseFolderCases } from "./case_folders.ts";
 import {
   detectLayout,
   type LayoutListing,
@@ -348,7 +349,9 @@ export async function openFolderDataset(dir: string, options: FolderDatasetOptio
 
 /**
  * Opens a dataset, detecting its layout: a `dataset.json` (or a path to one) is MSD, a folder holding
- * `volume-N.nii[.gz]` files (searched as {@link openLitsDataset} does) is LiTS, anything else a folder
+ * `volume-N.nii[.gz]` files (searched as {@link openLitsDataset} does) is LiTS, per-case folders of
+ * `<modality>_image.nii[.gz]` / `<modality>_mask.nii[.gz]` files are case folders (case_folders.ts:
+ * `channels` picks the modalities, the first one's mask is the target), anything else a folder
  * dataset ({@link openFolderDataset}, whose extra options apply only then).
  *
  * @throws {DatasetError} as the chosen opener does, or when `spec` does not exist
@@ -357,6 +360,9 @@ export async function openDataset(spec: string, options: FolderDatasetOptions = 
   const { layout, dir } = await detectLayout(spec);
   if (layout === "msd") return await openMsdDataset(dir, options);
   if (layout === "lits") return await openLitsDataset(dir, options);
+  if (layout === "case-folders") {
+    return fileDataset(await listCaseFolderCases(dir, options.channels), options);
+  }
   return await openFolderDataset(dir, options);
 }
 

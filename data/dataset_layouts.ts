@@ -11,6 +11,7 @@ import type { CaseRef, FolderDatasetOptions } from "./dataset.ts";
 import { DatasetError } from "./errors.ts";
 import { exists, readRequiredText, requireDir, walkFiles } from "./dataset_files.ts";
 import { readPresenceCsv } from "./presence_csv.ts";
+import { isCaseFolderLayout } from "./case_folders.ts";
 
 /** The cases found in a dataset folder, with the layout's name and default target. */
 export interface LayoutListing {
@@ -26,8 +27,11 @@ export interface LayoutListing {
 
 /** The layout {@link detectLayout} found, and the dataset folder. */
 export interface DetectedLayout {
-  /** `msd` (a dataset.json), `lits` (volume-N files) or `folder` (anything else). */
-  layout: "msd" | "lits" | "folder";
+  /**
+   * `msd` (a dataset.json), `lits` (volume-N files), `case-folders` (`<case>/<modality>_image.nii[.gz]`,
+   * see case_folders.ts) or `folder` (anything else).
+   */
+  layout: "msd" | "lits" | "case-folders" | "folder";
   /** The dataset folder (the folder of a given dataset.json). */
   dir: string;
 }
@@ -285,7 +289,7 @@ export async function listFolderCases(
 
 /** Throws unless `channels` are distinct names of letters, digits and `-` (and no imageSuffix is set too). */
 function checkChannelNames(channels: readonly string[], imageSuffix: string | undefined): void {
-  const ok = channels.length > 0 && channels.every((c) => /^[A-Za-z0-9-]+$/.test(c)) &&
+  const ok = channels.length > 0 && channels.every((c) => /^[A-Za-z0-9_-]+$/.test(c)) &&
     new Set(channels).size === channels.length;
   if (!ok) {
     throw new DatasetError(
@@ -330,7 +334,9 @@ async function siblingModalities(labelPath: string, labelSuffix: string): Promis
 
 /**
  * The layout of a dataset path: a `dataset.json` (or a path to one) is MSD, a folder holding
- * `volume-N.nii[.gz]` files (searched as {@link listLitsCases} does) is LiTS, anything else a folder.
+ * `volume-N.nii[.gz]` files (searched as {@link listLitsCases} does) is LiTS, a folder whose
+ * subfolders hold `<modality>_image.nii[.gz]` files not named after the subfolder is case folders
+ * (`isCaseFolderLayout`), anything else a folder.
  *
  * @throws {DatasetError} when `spec` does not exist or is a file other than a dataset.json
  */
@@ -341,5 +347,6 @@ export async function detectLayout(spec: string): Promise<DetectedLayout> {
   if ((await walkFiles(spec, 4)).some((p) => LITS_VOLUME.test(basename(p)))) {
     return { layout: "lits", dir: spec };
   }
+  if (await isCaseFolderLayout(spec)) return { layout: "case-folders", dir: spec };
   return { layout: "folder", dir: spec };
 }

@@ -165,7 +165,8 @@ export function dataNotes(data: string): string[] {
       "paper of your release; follow that release's data terms).",
     ];
   }
-  if (/sts_ct_mr_pet|sarcoma/i.test(data)) {
+  // The STS folder as shared (sts_ct_mr_pet), or any path component named sts / sts_*.
+  if (/sts_ct_mr_pet|sarcoma|(^|[\\/])sts([\\/_-]|$)/i.test(data)) {
     return ["Data: TCIA Soft-tissue-Sarcoma (Vallières et al. 2015), CC BY 3.0."];
   }
   if (/lits|task03|msd|decathlon/i.test(data)) {

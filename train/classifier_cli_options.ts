@@ -103,7 +103,8 @@ Usage: deno task train:classifier [options]
                           its source at start)
   --channels <a,b,..>     modalities of per-case folders (<case>/<case>_<m>.nii.gz, BraTS), e.g.
                           flair or flair,t1ce,t2 (stacked, each normalised on its own; default: one
-                          image per case)
+                          image per case), or of case folders <case>/<m>_image.nii.gz (STS), e.g.
+                          CT (the first modality's <m>_mask is the target)
   --intensity <mode>      ${INTENSITY_MODES.join(" | ")} (default ${D.intensity.mode}): per-case
                           normalisation of each channel: window keeps stored values (CT in HU) for
                           --window; zscore-nonzero z-scores over nonzero voxels (skull-stripped MRI);

@@ -16,6 +16,7 @@ import { REWARD_SCHEMES } from "../env/rewards.ts";
 import { INTENSITY_MODES } from "../data/intensity_options.ts";
 import { applyDataOptions } from "./train_data.ts";
 import { MAP_MODES } from "../env/probability_map.ts";
+import { OBSERVATION_MODES } from "../env/observation.ts";
 import { type PresetName, PRESETS, SCORER_RUNTIMES, type TrainConfig } from "./train_config.ts";
 
 const o = (
@@ -39,7 +40,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     "data",
     "string",
     "data.spec",
-    'dataset folder (LiTS, MSD, folder + labels.csv, BraTS with --channels) or "phantoms"',
+    'dataset folder (LiTS, MSD, folder + labels.csv, BraTS or STS case folders with --channels) or "phantoms"',
   ),
   o("phantoms", "int", "data.count", "phantom cases in the whole dataset (split 70/15/15)"),
   o("phantom-seed", "int", "data.seed", "phantom dataset and split seed"),
@@ -59,7 +60,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     "channels",
     "names",
     "data.channels",
-    "modalities of per-case folders (BraTS), e.g. flair or flair,t1ce,t2 (stacked channels)",
+    "modalities of per-case folders, e.g. flair or flair,t1ce,t2 (BraTS; stacked channels), CT (STS <case>/CT_image + CT_mask)",
   ),
   o(
     "intensity",
@@ -133,11 +134,7 @@ export const OPTION_SPECS: readonly OptionSpec[] = [
     "env.terminationBonus",
     "reward added to an agent whose window reaches tau",
   ),
-  o("observation", "string", "env.observation", "observation mode", [
-    "window",
-    "window+position",
-    "window+map",
-  ]),
+  o("observation", "string", "env.observation", "observation mode", OBSERVATION_MODES),
   o(
     "observation-shape",
     "vec3",
