@@ -43,11 +43,17 @@ export interface PolicyArchitecture {
   /** One trunk for policy and value (true, default) or a separate value trunk. */
   readonly sharedTrunk: boolean;
   /**
-   * Intensity window [lo, hi] applied to channel 0 before the network: `(v - lo) / (hi - lo)`
-   * clamped to [0, 1] (CT in HU: the liver window [-200, 250], the default). `null`: observations
-   * are used as they are (data already in [0, 1]).
+   * Intensity window [lo, hi] applied to the {@link windowedChannels} before the network:
+   * `(v - lo) / (hi - lo)` clamped to [0, 1] (CT in HU: the liver window [-200, 250], the default).
+   * `null`: observations are used as they are (data already in [0, 1]).
    */
   readonly intensityWindow: readonly [number, number] | null;
+  /**
+   * The channels the intensity window applies to (env/observation.ts `intensityChannels`: the image
+   * channels, and the context channels of `window+context`). Default [0] (checkpoints written before
+   * the field existed windowed channel 0 only).
+   */
+  readonly windowedChannels: readonly number[];
   /** Number of actions (6 moves). */
   readonly actions: number;
 }
@@ -62,6 +68,7 @@ export const DEFAULT_POLICY_ARCHITECTURE: PolicyArchitecture = {
   hiddenUnits: 64,
   sharedTrunk: true,
   intensityWindow: [-200, 250],
+  windowedChannels: [0],
   actions: MOVE_COUNT,
 };
 
@@ -102,10 +109,18 @@ export function resolvePolicyArchitecture(options: Partial<PolicyArchitecture> =
     );
   }
   if (!positive(a.actions)) throw new InvalidArgumentError("actions", `is ${a.actions}`, "an integer >= 1");
+  if (!a.windowedChannels.every((k) => Number.isInteger(k) && k >= 0 && k < a.channels)) {
+    throw new InvalidArgumentError(
+      "windowedChannels",
+      `is ${JSON.stringify(a.windowedChannels)}`,
+      `channel indices in [0, ${a.channels})`,
+    );
+  }
   return {
     ...a,
     observationShape: [a.observationShape[0], a.observationShape[1], a.observationShape[2]],
     convChannels: [...a.convChannels],
+    windowedChannels: [...a.windowedChannels],
     intensityWindow: a.intensityWindow === null ? null : [a.intensityWindow[0], a.intensityWindow[1]],
   };
 }
@@ -238,14 +253,16 @@ export class PolicyNetwork {
     return tf.tensor5d(buffer, [n, z, y, x, this.architecture.channels]);
   }
 
-  /** Applies the intensity window to channel 0 of packed observations (z,y,x,c rows), in place. */
+  /** Applies the intensity window to the windowed channels of packed observations (z,y,x,c rows), in place. */
   normalizeInPlace(buffer: Float32Array): void {
     const w = this.architecture.intensityWindow;
     if (!w) return;
     const c = this.architecture.channels, lo = w[0], scale = 1 / (w[1] - w[0]);
-    for (let i = 0; i < buffer.length; i += c) {
-      const v = (buffer[i] - lo) * scale;
-      buffer[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+    for (const k of this.architecture.windowedChannels) {
+      for (let i = k; i < buffer.length; i += c) {
+        const v = (buffer[i] - lo) * scale;
+        buffer[i] = v < 0 ? 0 : v > 1 ? 1 : v;
+      }
     }
   }
 

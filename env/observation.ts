@@ -8,10 +8,15 @@
  *   of each observed voxel's centre, in [0, 1] (the paper's policy had no idea where its window was).
  * - `window+map`: I + 1 channels, intensities then the probability map over the window, normalised
  *   to [0, 1] (`sum` mode divides by 2 x steps, the largest value a voxel can hold).
+ * - `window+context`: 2I + 3 channels: the window's intensities, then the intensities of its CONTEXT
+ *   (the box {@link CONTEXT_FACTOR} times the window per axis, centred on the window and shifted to
+ *   stay inside the volume; the whole axis where the volume is shorter) resampled to the same shape,
+ *   then the position channels of `window+position`. The window alone shows nothing of a target one
+ *   stride beyond its edge; the context lets a policy steer towards what it can see coming.
  *
  * When the window is an integer multiple of the observation shape (24x48x48 -> 12x24x24), the
  * intensity crop is a plain copy out of precomputed {@link PhaseGrids} (bitwise equal to trilinear
- * resampling). Otherwise the static part (intensity, position) is resampled and memoised per corner
+ * resampling). Otherwise the static part (intensity, context, position) is resampled and memoised per corner
  * in an {@link ObservationMemo} (an LRU bounded in bytes, shared by every volume of an env). Only
  * `window+map` recomputes a channel every step.
  *
@@ -31,7 +36,31 @@ import { isSumMode, type ProbabilityMap } from "./probability_map.ts";
 import { Box } from "./spaces.ts";
 
 /** Observation modes (see the module doc). */
-export type ObservationMode = "window" | "window+position" | "window+map";
+export type ObservationMode = "window" | "window+position" | "window+map" | "window+context";
+
+/** The observation modes, in help order. */
+export const OBSERVATION_MODES: readonly ObservationMode[] = [
+  "window",
+  "window+position",
+  "window+map",
+  "window+context",
+];
+
+/** The context box of `window+context` is this many windows per axis (3: one window on each side). */
+export const CONTEXT_FACTOR = 3;
+
+/**
+ * The context box of the window at `corner` (`window+context`): per axis, size `min(CONTEXT_FACTOR x
+ * window, volume)` and first voxel `corner - (size - window) / 2` (rounded down), clamped to
+ * `[0, volume - size]`. Returns [corner, size], z,y,x voxels.
+ */
+export function contextBox(corner: Vec3, window: Vec3, volumeShape: Vec3): [Vec3, Vec3] {
+  const size = window.map((w, a) => Math.min(CONTEXT_FACTOR * w, volumeShape[a])) as unknown as Vec3;
+  const at = corner.map((c, a) =>
+    Math.min(Math.max(c - Math.floor((size[a] - window[a]) / 2), 0), volumeShape[a] - size[a])
+  ) as unknown as Vec3;
+  return [at, size];
+}
 
 /**
  * Number of channels of a mode over an image of `imageChannels` channels (default 1).
@@ -48,20 +77,28 @@ export function observationChannels(mode: ObservationMode, imageChannels = 1): n
       return imageChannels + 3;
     case "window+map":
       return imageChannels + 1;
+    case "window+context":
+      return 2 * imageChannels + 3;
     default:
-      throw new InvalidArgumentError(
-        "observation",
-        `is '${mode}'`,
-        "'window', 'window+position' or 'window+map'",
-      );
+      throw new InvalidArgumentError("observation", `is '${mode}'`, OBSERVATION_MODES.join(", "));
   }
 }
 
 /**
+ * The channels of a mode's observation that hold intensities (the image channels `0..I-1`, and in
+ * `window+context` the context channels `I..2I-1`): those a policy puts through its intensity window.
+ */
+export function intensityChannels(mode: ObservationMode, imageChannels = 1): number[] {
+  const n = mode === "window+context" ? 2 * imageChannels : imageChannels;
+  observationChannels(mode, imageChannels); // validates both
+  return Array.from({ length: n }, (_, k) => k);
+}
+
+/**
  * The observation space: a float32 {@link Box} of shape `[z, y, x, channels]`. The intensity
- * channels (the first `imageChannels`, default 1) are bounded by `intensityRange` (default
- * unbounded: raw HU would otherwise be wrapped, as the reference code's uint8 space did); position
- * and map channels by [0, 1].
+ * channels (the first `imageChannels`, default 1, and in `window+context` the next `imageChannels`
+ * of the context) are bounded by `intensityRange` (default unbounded: raw HU would otherwise be
+ * wrapped, as the reference code's uint8 space did); position and map channels by [0, 1].
  */
 export function observationSpace(
   mode: ObservationMode,
@@ -73,8 +110,9 @@ export function observationSpace(
   const n = shape[0] * shape[1] * shape[2] * c;
   const low = new Float64Array(n).fill(0), high = new Float64Array(n).fill(1);
   const [lo, hi] = intensityRange ?? [-Infinity, Infinity];
+  const intensities = intensityChannels(mode, imageChannels).length;
   for (let i = 0; i < n; i += c) {
-    for (let k = 0; k < imageChannels; k++) {
+    for (let k = 0; k < intensities; k++) {
       low[i + k] = lo;
       high[i + k] = hi;
     }
@@ -312,8 +350,17 @@ export class ObservationEncoder {
       const intensity = this.#intensityOf(k, corner);
       for (let o = 0; o < voxels; o++) out[o * c + k] = intensity[o];
     }
-    if (this.mode !== "window+position") return out;
     const v = this.#volume;
+    let first = images; // the first position channel
+    if (this.mode === "window+context") {
+      const [at, size] = contextBox(corner, this.#window, v.shape);
+      for (let k = 0; k < images; k++) {
+        const image = this.#images[k];
+        resampleBoxLinear(image.data, v.shape, at, size, this.shape, this.#intensity);
+        for (let o = 0; o < voxels; o++) out[o * c + images + k] = this.#intensity[o];
+      }
+      first = 2 * images;
+    } else if (this.mode !== "window+position") return out;
     const [mz, my, mx] = this.shape;
     const [wz, wy, wx] = this.#window;
     let o = 0;
@@ -322,9 +369,9 @@ export class ObservationEncoder {
       for (let y = 0; y < my; y++) {
         const py = (corner[1] + (y + 0.5) * wy / my) / v.shape[1];
         for (let x = 0; x < mx; x++, o++) {
-          out[o * c + images] = pz;
-          out[o * c + images + 1] = py;
-          out[o * c + images + 2] = (corner[2] + (x + 0.5) * wx / mx) / v.shape[2];
+          out[o * c + first] = pz;
+          out[o * c + first + 1] = py;
+          out[o * c + first + 2] = (corner[2] + (x + 0.5) * wx / mx) / v.shape[2];
         }
       }
     }

@@ -25,7 +25,7 @@ const game = {
 };
 
 Deno.test("checkParallelEnv passes on SparsEnv (random and centre starts, every observation mode)", async () => {
-  for (const observation of ["window", "window+position", "window+map"] as const) {
+  for (const observation of ["window", "window+position", "window+map", "window+context"] as const) {
     for (const start of ["random", "center"] as const) {
       await checkParallelEnv(() => new SparsEnv({ scorer: oracle, cases, ...game, start, observation }), {
         seed: 3,

@@ -26,7 +26,7 @@ import type { Case } from "../data/types.ts";
 import type { Agent } from "../env/agent.ts";
 import { CachedScorer } from "../env/cached_scorer.ts";
 import type { SparsConfig } from "../env/config.ts";
-import { observationChannels } from "../env/observation.ts";
+import { intensityChannels, observationChannels } from "../env/observation.ts";
 import type { Scorer } from "../env/scorer.ts";
 import { VectorEnv } from "../env/vector_env.ts";
 import { computeGae } from "../agents/gae.ts";
@@ -210,6 +210,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
     ...options.network,
     observationShape: env.config.observationShape,
     channels: observationChannels(env.config.observation, env.config.imageChannels ?? 1),
+    windowedChannels: intensityChannels(env.config.observation, env.config.imageChannels ?? 1),
   };
   const learnerNet = new PolicyNetwork(architecture, subSeed(seed, 0));
   const learner = new PolicyAgent(learnerNet, { seed: subSeed(seed, 1), name: "learner" });
