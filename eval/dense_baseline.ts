@@ -14,6 +14,7 @@ import { isSumMode, type MapMode, ProbabilityMap } from "../env/probability_map.
 import { type Scorer, scoreRequests } from "../env/scorer.ts";
 import { applyMaskRule, checkMaskRule, type MaskRule } from "./mask_rule.ts";
 import { checkGate, isGated } from "./presence_gate.ts";
+import type { DenseScoreStore } from "./dense_cache.ts";
 
 /** Options of {@link denseBaseline}. */
 export interface DenseBaselineOptions {
@@ -43,6 +44,11 @@ export interface DenseBaselineOptions {
   readonly tau?: number;
   /** Windows per scorer call (default 512). */
   readonly batchSize?: number;
+  /**
+   * Lattice scores stored across evaluations (see dense_cache.ts): read instead of calling the scorer
+   * when stored, stored after scoring otherwise. Default none.
+   */
+  readonly cache?: DenseScoreStore;
   /** Called after each batch with (windows scored, total windows). */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -67,6 +73,8 @@ export interface DenseBaselineResult {
   readonly windowsScored: number;
   /** Lattice corners per axis, z,y,x. */
   readonly latticeShape: Vec3;
+  /** True when the scores were read from `cache` (no scorer call; `scorerMs` is 0). */
+  readonly fromCache: boolean;
   /** Milliseconds: inside scorer calls, map integration + threshold, and everything. */
   readonly timings: { readonly scorerMs: number; readonly mapMs: number; readonly totalMs: number };
 }
@@ -121,11 +129,17 @@ export async function denseBaseline(
   let bestScore = 0;
   const total = corners.length / 3;
   let scorerMs = 0;
+  const cached = await options.cache?.load(volume, window, stride, total);
+  const computed = options.cache && !cached ? new Float32Array(total) : undefined;
   for (let start = 0; start < total; start += batchSize) {
-    const batch = corners.subarray(3 * start, 3 * Math.min(total, start + batchSize));
+    const end = Math.min(total, start + batchSize);
+    const batch = corners.subarray(3 * start, 3 * end);
     const s0 = performance.now();
-    const [scores] = await scoreRequests(options.scorer, [{ volume, corners: batch }], window);
-    scorerMs += performance.now() - s0;
+    const scores = cached
+      ? cached.subarray(start, end)
+      : (await scoreRequests(options.scorer, [{ volume, corners: batch }], window))[0];
+    if (!cached) scorerMs += performance.now() - s0;
+    computed?.set(scores, start);
     for (let i = 0; i < scores.length; i++) {
       const corner: Vec3 = [batch[3 * i], batch[3 * i + 1], batch[3 * i + 2]];
       map.add(corner, scores[i]);
@@ -134,6 +148,7 @@ export async function denseBaseline(
     }
     options.onProgress?.(start + scores.length, total);
   }
+  if (computed) await options.cache!.save(volume, window, stride, computed);
   const m0 = performance.now();
   const values = map.toArray();
   const meanMap = means ? (mode === "mean" ? values : means.toArray()) : undefined;
@@ -150,6 +165,7 @@ export async function denseBaseline(
     gated,
     windowsScored: total,
     latticeShape,
+    fromCache: cached !== undefined,
     timings: { scorerMs, mapMs: end - m0, totalMs: end - t0 },
   };
 }

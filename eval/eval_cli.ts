@@ -7,11 +7,10 @@
  */
 import { parseArgs } from "node:util";
 import { joinNegativeValues, valueOptionNames } from "../data/cli_args.ts";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
 import { asOutputLocationError, checkOutputLocation, OutputLocationError } from "../data/output_location.ts";
 import type { SplitName } from "../data/split.ts";
-import type { Vec3 } from "../data/types.ts";
 import { MAP_MODES, type MapMode } from "../env/probability_map.ts";
 import type { BackendName } from "../models/backend.ts";
 import type { EvaluationResult } from "./evaluate.ts";
@@ -22,6 +21,9 @@ import { checkGate } from "./presence_gate.ts";
 import { parseSupervisionLevel } from "../data/supervision.ts";
 import type { Summary } from "./metrics.ts";
 import { evaluateRun, type EvaluateRunOptions } from "./run_eval.ts";
+import { DENSE_CACHE_FOLDER } from "./dense_cache.ts";
+import { caseListFlags } from "../data/case_subset.ts";
+import { nonNegative, num, oneOf, positive, vec } from "./cli_values.ts";
 
 /** The `--help` text. */
 export const HELP = `deno task eval --run <run> [options]
@@ -37,9 +39,13 @@ nifti/<method>/*.nii.gz.
 
 Options (defaults in brackets; game and data defaults come from <run>/config.json when present):
   --run DIR            the run folder (required)
-  --data SPEC          dataset folder (LiTS, MSD, folder + labels.csv) or "phantoms" [phantoms]
+  --data SPEC          dataset folder (LiTS, MSD, folder + labels.csv, BraTS / STS case folders)
+                       or "phantoms" [the run's, else phantoms]
   --split NAME         train | val | test | all [test]; the run's split (its --split fractions or
                        --fold I/K and --split-seed); all: every case, training ones too (optimistic)
+  --cases LIST         evaluate these case ids instead of a split, e.g. STS_001,STS_003 (the
+                       report says which lie in the run's train or val split); not with --split
+  --cases-file FILE    the same, from a file: ids separated by commas or lines, # comments
   --phantoms N         phantom cases in the whole dataset [24]
   --phantom-seed N     phantom dataset seed [0]
   --phantom-shape ZxYxX  phantom shape [48x96x96]
@@ -60,6 +66,11 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --scorer-runtime RT  tfjs | onnx [the run's, else tfjs]; onnx runs the classifier on onnxruntime
                        (~10x faster, needs --allow-ffi)
   --batch-size N       windows per classifier call [64]
+  --dense-cache DIR    where the dense map's lattice scores are kept across evaluations, keyed by
+                       the classifier's files, the case image, window, stride and intensity; a
+                       corrupt or mismatching entry is recomputed with a warning [the run's
+                       parent folder's .dense-cache: runs/.dense-cache for runs/<run>]
+  --no-dense-cache     compute every dense map (read and write no cache)
   --window ZxYxX       window size in voxels [24x48x48]
   --stride N           move length in voxels [4]
   --tau X              termination threshold when not swept [0.3]
@@ -108,51 +119,6 @@ const DEFAULT_IO: CliIo = {
   terminal: Deno.stderr.isTerminal(),
 };
 
-function vec(name: string, text: string): Vec3 {
-  const parts = text.split("x").map(Number);
-  if (parts.length !== 3 || !parts.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, "three positive integers like 24x48x48");
-  }
-  return parts as unknown as Vec3;
-}
-
-function num(name: string, text: string | undefined, integer = false): number | undefined {
-  if (text === undefined) return undefined;
-  const v = Number(text);
-  if (text.trim() === "" || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, integer ? "an integer" : "a number");
-  }
-  return v;
-}
-
-function oneOf<T extends string>(
-  name: string,
-  text: string | undefined,
-  allowed: readonly T[],
-): T | undefined {
-  if (text === undefined) return undefined;
-  if (!allowed.includes(text as T)) {
-    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, allowed.join(" | "));
-  }
-  return text as T;
-}
-
-function nonNegative(name: string, text: string | undefined): number | undefined {
-  const v = num(name, text, true);
-  if (v !== undefined && v < 0) {
-    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, "an integer >= 0");
-  }
-  return v;
-}
-
-function positive(name: string, text: string | undefined): number | undefined {
-  const v = num(name, text, true);
-  if (v !== undefined && v < 1) {
-    throw new InvalidArgumentError(`--${name}`, `is '${text}'`, "an integer >= 1");
-  }
-  return v;
-}
-
 /**
  * Parses the command line into {@link EvaluateRunOptions}; `undefined` for `--help`.
  * @throws {InvalidArgumentError} naming the bad option
@@ -174,6 +140,10 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     backend: s,
     "scorer-runtime": s,
     "batch-size": s,
+    "dense-cache": s,
+    "no-dense-cache": b,
+    cases: s,
+    "cases-file": s,
     window: s,
     stride: s,
     tau: s,
@@ -219,7 +189,12 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     }).filter(([, x]) => x !== undefined),
   );
   const target = v.target?.split(",").map((t) => num("target", t, true)!);
+  if (v["no-dense-cache"] && v["dense-cache"] !== undefined) {
+    throw new InvalidArgumentError("--no-dense-cache", "is given with --dense-cache", "one of them");
+  }
   return {
+    ...caseListFlags(v.cases, v["cases-file"], v.split),
+    denseCache: v["no-dense-cache"] ? null : v["dense-cache"] ?? join(dirname(v.run), DENSE_CACHE_FOLDER),
     run: v.run,
     out: v.out,
     force: v.force,

@@ -114,6 +114,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     stride: game.stride,
     mapMode: game.mapMode,
     batchSize: options.denseBatchSize,
+    cache: options.denseCache,
   });
 
   // 1. Settings per (method, starts): given > validation sweep > default.

@@ -11,6 +11,7 @@ import type { Agent } from "../env/agent.ts";
 import type { AgentModule } from "./agent_module.ts";
 import type { SparsConfig } from "../env/config.ts";
 import type { Scorer } from "../env/scorer.ts";
+import type { DenseScoreStore } from "./dense_cache.ts";
 import type { ValidationOptions } from "./evaluate_sweep.ts";
 import { checkMaskRule, MASK_RULE_KINDS, type MaskRule, type MaskRuleKind } from "./mask_rule.ts";
 import {
@@ -110,6 +111,8 @@ export interface EvaluationOptions {
   readonly smallLesionMl?: number;
   /** Windows per scorer call of the dense baseline. Default 512. */
   readonly denseBatchSize?: number;
+  /** Lattice scores of the dense baseline stored across evaluations (dense_cache.ts). Default none. */
+  readonly denseCache?: DenseScoreStore;
   /** Write eval.json, eval.md, overlays and NIfTI files into `report.dir`. */
   readonly report?: ReportOptions;
   /** Called after each (case, method). */

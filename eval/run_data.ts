@@ -6,6 +6,9 @@
  */
 import { type Dataset, phantomDataset } from "../data/dataset.ts";
 import { openDataSource } from "../data/data_source.ts";
+import { selectCases } from "../data/case_subset.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
+import type { SplitName } from "../data/split.ts";
 import type { Case } from "../data/types.ts";
 import type { RunConfigView } from "./run_config.ts";
 import type { EvaluateRunOptions } from "./run_eval.ts";
@@ -65,4 +68,54 @@ export async function openRunData(
     ...(cfg.intensity ? { intensity: cfg.intensity } : {}),
   });
   return { data, dataset };
+}
+
+/** The report's note on `--split all`. */
+export const ALL_SPLIT_NOTE: string =
+  "Split: all cases, including those the classifier and policy were trained on and the val cases that " +
+  "tuned thresholds: optimistic figures. Unbiased: one run per fold (train --fold I/K), each evaluated on its test split.";
+
+/** The cases an evaluation runs on, the split name its report gives, and the report's notes on them. */
+export interface EvaluatedCases {
+  /** The cases. */
+  readonly set: Dataset;
+  /** The split (`cases` for an explicit list). */
+  readonly split: SplitName | "all" | "cases";
+  /** Notes for the report (optimistic figures). */
+  readonly notes: string[];
+}
+
+/**
+ * The cases of `options.split` (default `test`; `all`: every case, with {@link ALL_SPLIT_NOTE}), or
+ * the explicit list `options.cases`, with a note naming how many of them lie in the run's train and
+ * val splits (their figures are optimistic).
+ * @throws {InvalidArgumentError} when the split is empty, `cases` comes with `split`, or a listed id
+ *   is not a case of the dataset (naming `options.casesFlag`, default `--cases`, and the id)
+ */
+export function evaluatedCases(
+  dataset: Dataset,
+  options: Pick<EvaluateRunOptions, "split" | "cases" | "casesFlag">,
+  data: string,
+): EvaluatedCases {
+  const flag = options.casesFlag ?? "--cases";
+  if (options.cases) {
+    if (options.split !== undefined) {
+      throw new InvalidArgumentError(flag, `is given with --split ${options.split}`, "one of them");
+    }
+    const set = selectCases(dataset, options.cases, flag);
+    const ids = new Set(options.cases);
+    const inSplit = (name: SplitName) => dataset.split(name).refs.filter((r) => ids.has(r.id)).length;
+    const train = inSplit("train"), val = inSplit("val");
+    const shown = options.cases.length > 8
+      ? `${options.cases.slice(0, 8).join(", ")}, ...`
+      : options.cases.join(", ");
+    const where = train + val > 0
+      ? `${train} of them in the run's train split and ${val} in its val split: optimistic figures for those`
+      : "none in the run's train or val split";
+    return { set, split: "cases", notes: [`Cases: ${ids.size} given by ${flag} (${shown}); ${where}.`] };
+  }
+  const split = options.split ?? "test";
+  const set = split === "all" ? dataset : dataset.split(split);
+  if (!set.refs.length) throw new InvalidArgumentError("--split", `${split} of ${data} is empty`, "cases");
+  return { set, split, notes: split === "all" ? [ALL_SPLIT_NOTE] : [] };
 }

@@ -12,9 +12,9 @@
  */
 import { basename, join } from "node:path";
 import type { Dataset } from "../data/dataset.ts";
-import { firstCases, openRunData } from "./run_data.ts";
+import { evaluatedCases, firstCases, openRunData } from "./run_data.ts";
 
-export { openRunData } from "./run_data.ts";
+export { ALL_SPLIT_NOTE, openRunData } from "./run_data.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
 import type { Case, Vec3 } from "../data/types.ts";
@@ -23,12 +23,9 @@ import { observationChannels, type ObservationMode } from "../env/observation.ts
 import type { ActionMode } from "../agents/policy_agent.ts";
 import { PolicyAgent } from "../agents/policy_agent.ts";
 import { loadPolicyAgent } from "../agents/policy_io.ts";
-import { OracleScorer } from "../env/oracle_scorer.ts";
 import type { Scorer } from "../env/scorer.ts";
-import { type BackendName, initBackend } from "../models/backend.ts";
-import { ClassifierScorer } from "../models/classifier_scorer.ts";
-import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
-import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
+import type { BackendName } from "../models/backend.ts";
+import { loadOnnxRuntime } from "../models/onnx_runtime.ts";
 import {
   checkEvaluationOptions,
   type EvaluationProgress,
@@ -48,6 +45,7 @@ import { exists } from "../data/dataset_files.ts";
 import { resolveConfig } from "../env/config.ts";
 import { type AgentModule, loadAgentModule } from "./agent_module.ts";
 import { checkOwnedTarget, commitOwnedFolder, prepareOwnedFolder } from "../data/owned_folder.ts";
+import { runScorer } from "./run_scorer.ts";
 
 /** Options of {@link evaluateRun}. Unset options come from the run's `config.json`, then defaults. */
 export interface EvaluateRunOptions {
@@ -71,6 +69,13 @@ export interface EvaluateRunOptions {
    * trained and tuned on (a note in the report says so).
    */
   readonly split?: SplitName | "all";
+  /**
+   * Explicit case ids to evaluate instead of a split, in this order (the report notes those in the
+   * run's train or val split); an unknown id is an error naming `casesFlag`. Not with `split`.
+   */
+  readonly cases?: readonly string[];
+  /** The flag errors about `cases` name (default `--cases`). */
+  readonly casesFlag?: string;
   /** Evaluate only the first N cases of the split. */
   readonly limit?: number;
   /** Target label values (default: the dataset's). */
@@ -91,6 +96,12 @@ export interface EvaluateRunOptions {
   readonly runtime?: "tfjs" | "onnx";
   /** Windows per classifier call (default 64). */
   readonly batchSize?: number;
+  /**
+   * Folder of the dense-score cache (dense_cache.ts), or null / undefined for none (the default here;
+   * `deno task eval` passes `runs/.dense-cache`). Used when the classifier is loaded here from its
+   * checkpoint folder (its files are hashed into the key), never for a scorer given in memory.
+   */
+  readonly denseCache?: string | null;
   /**
    * The policy, in memory; `null` = none. When undefined, `loadPolicy` is asked. A {@link PolicyAgent}
    * is evaluated through its network in both modes (rows `agents` and `agents-argmax`, see players.ts).
@@ -185,36 +196,6 @@ export async function loadRunPolicy(
   return await loadPolicyAgent(dir, { mode: options.mode ?? "greedy", seed: options.seed });
 }
 
-/** The scorer of a run: given, the oracle (labelled), or the run's classifier checkpoint (owned). */
-async function runScorer(
-  options: EvaluateRunOptions,
-  target: readonly number[],
-  owned: { dispose(): void | Promise<void> }[],
-  onnx: OnnxRuntime | undefined,
-): Promise<{ scorer?: Scorer; oracle?: OracleScorer }> {
-  if (options.scorer === "oracle") {
-    const oracle = new OracleScorer([], { target });
-    return { scorer: oracle, oracle };
-  }
-  if (options.scorer) return { scorer: options.scorer };
-  if (options.methods && options.methods.every((m) => m === "oracle")) return {};
-  const dir = options.classifier ?? join(options.run, "classifier");
-  if (!(await exists(join(dir, "classifier.json")))) {
-    throw new InvalidArgumentError(
-      "--classifier",
-      `${dir} holds no classifier checkpoint (classifier.json)`,
-      "a checkpoint from training (or --scorer oracle for a labelled debugging run)",
-    );
-  }
-  await initBackend(options.backend ?? "wasm");
-  const batchSize = options.batchSize ?? 64;
-  const classifier = onnx
-    ? await OnnxClassifierScorer.load(dir, { batchSize, runtime: onnx })
-    : await ClassifierScorer.load(dir, { batchSize });
-  owned.push(classifier);
-  return { scorer: classifier };
-}
-
 /**
  * The policy of a run (given, or from the loader), and the game options completed and checked
  * against a {@link PolicyAgent}'s network: it fixes the observation shape and, by its channels, the
@@ -272,11 +253,6 @@ function recordedSupervision(scorer: Scorer | undefined): SupervisionLevel | und
   return isSupervisionLevel(level) ? level : undefined;
 }
 
-/** The report's note on `--split all`. */
-export const ALL_SPLIT_NOTE =
-  "Split: all cases, including those the classifier and policy were trained on and the val cases that " +
-  "tuned thresholds: optimistic figures. Unbiased: one run per fold (train --fold I/K), each evaluated on its test split.";
-
 /**
  * Evaluates a run folder (see the module doc) and returns the result, the folder written and the
  * notes. Without a policy (none in memory, none in the run folder), the non-RL methods are
@@ -286,7 +262,7 @@ export const ALL_SPLIT_NOTE =
  *   (naming `--agent`), no classifier checkpoint is found
  *   for a method needing a scorer, the policy does not fit the observation options, or options are
  *   inconsistent; plus the errors of dataset opening, checkpoint loading
- *   ({@link ClassifierScorer.load}, `loadPolicyAgent`) and {@link runEvaluation}
+ *   (`ClassifierScorer.load`, `loadPolicyAgent`) and {@link runEvaluation}
  * @throws {OwnedFolderError} (before any work) when the output exists without `force`, or with
  *   `force` is not an evaluation report folder this command wrote
  * @throws {FolderLockedError} when a running process holds the output folder's lock
@@ -306,16 +282,11 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
   await checkOwnedTarget(out, "eval-report", outTarget);
   const cfg = await readRunConfig(run);
   const { data, dataset } = await openRunData(options, cfg);
-  const split = options.split ?? "test";
   const target = options.target ?? cfg.target ?? dataset.target;
-  const testSet = split === "all" ? dataset : dataset.split(split);
-  if (!testSet.refs.length) {
-    throw new InvalidArgumentError("--split", `${split} of ${data} is empty`, "cases");
-  }
+  const { set: testSet, split, notes: caseNotes } = evaluatedCases(dataset, options, data);
   const sweep = options.sweep ?? split !== "val";
   const valSet = sweep ? dataset.split("val") : undefined;
-  const notes = dataNotes(data);
-  if (split === "all") notes.push(ALL_SPLIT_NOTE);
+  const notes = [...dataNotes(data), ...caseNotes];
   const evaluationOptions = {
     pairing: options.pairing,
     opponent: options.opponent,
@@ -340,7 +311,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
   const owned: { dispose(): void | Promise<void> }[] = []; // tfjs/onnx memory loaded here, released at the end
   const temp = await prepareOwnedFolder(out, "eval-report");
   try {
-    const { scorer, oracle } = await runScorer(options, target, owned, onnx);
+    const { scorer, oracle, denseCache } = await runScorer(options, { target, owned, onnx, cfg, notes });
     if (oracle) {
       notes.push(
         "Scorer: ORACLE (window scores from voxel labels): every method uses voxel labels; for debugging only.",
@@ -363,6 +334,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
       ...evaluationOptions,
       scorerSupervision: options.scorerSupervision ?? recordedSupervision(scorer),
       scorerUsesVoxelLabels: options.scorer === "oracle",
+      denseCache,
       validation: valSet?.refs.length
         ? { cases: firstCases(valSet, undefined, register), windows: options.ablateWindows }
         : undefined,
