@@ -348,6 +348,7 @@ export {
 } from "./eval/segment.ts";
 export { mapFromTrajectories, type Trajectory, type WindowScores } from "./eval/trajectory_map.ts";
 export { denseBaseline, type DenseBaselineOptions, type DenseBaselineResult } from "./eval/dense_baseline.ts";
+export { DenseScoreCache, type DenseScoreCacheOptions, type DenseScoreStore } from "./eval/dense_cache.ts";
 export {
   DEFAULT_TAUS,
   runSweep,
