@@ -99,9 +99,15 @@ export interface EvaluateRunOptions {
   /**
    * Folder of the dense-score cache (dense_cache.ts), or null / undefined for none (the default here;
    * `deno task eval` passes `runs/.dense-cache`). Used when the classifier is loaded here from its
-   * checkpoint folder (its files are hashed into the key), never for a scorer given in memory.
+   * checkpoint folder (its files are hashed into the key), or for an in-memory `scorer` loaded from
+   * `denseCacheClassifier`.
    */
   readonly denseCache?: string | null;
+  /**
+   * The checkpoint folder an in-memory `scorer` was loaded from (the caller vouches for it), so that
+   * its dense maps can be cached too (default none: an in-memory scorer is never cached).
+   */
+  readonly denseCacheClassifier?: string;
   /**
    * The policy, in memory; `null` = none. When undefined, `loadPolicy` is asked. A {@link PolicyAgent}
    * is evaluated through its network in both modes (rows `agents` and `agents-argmax`, see players.ts).

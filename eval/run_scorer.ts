@@ -1,7 +1,8 @@
 /**
  * The scorer of a run's evaluation: given in memory, the oracle (scores from voxel labels), or the
- * run's classifier checkpoint loaded on tfjs or onnxruntime; for a loaded checkpoint, also the dense
- * cache (dense_cache.ts) keyed by its files, when `denseCache` names a folder.
+ * run's classifier checkpoint loaded on tfjs or onnxruntime; for a loaded checkpoint (or an in-memory
+ * scorer with `denseCacheClassifier`), also the dense cache (dense_cache.ts) keyed by its files, when
+ * `denseCache` names a folder.
  *
  * @module
  */
@@ -45,7 +46,13 @@ export async function runScorer(
     const oracle = new OracleScorer([], { target: context.target });
     return { scorer: oracle, oracle };
   }
-  if (options.scorer) return { scorer: options.scorer };
+  if (options.scorer) {
+    const from = options.denseCacheClassifier;
+    return {
+      scorer: options.scorer,
+      denseCache: from ? await cacheFor(options, context, from, options.scorer.id) : undefined,
+    };
+  }
   if (options.methods && options.methods.every((m) => m === "oracle")) return {};
   const dir = options.classifier ?? join(options.run, "classifier");
   if (!(await exists(join(dir, "classifier.json")))) {
@@ -61,14 +68,22 @@ export async function runScorer(
     ? await OnnxClassifierScorer.load(dir, { batchSize, runtime: context.onnx })
     : await ClassifierScorer.load(dir, { batchSize });
   context.owned.push(classifier);
-  const denseCache = options.denseCache
-    ? await openDenseScoreCache({
-      dir: options.denseCache,
-      classifierDir: dir,
-      scorerId: classifier.id,
-      settings: { intensity: context.cfg.intensity ?? null, channels: context.cfg.channels ?? null },
-      notes: context.notes,
-    })
-    : undefined;
-  return { scorer: classifier, denseCache };
+  return { scorer: classifier, denseCache: await cacheFor(options, context, dir, classifier.id) };
+}
+
+/** The dense cache of a classifier loaded from `classifierDir`, when `options.denseCache` names a folder. */
+async function cacheFor(
+  options: EvaluateRunOptions,
+  context: RunScorerContext,
+  classifierDir: string,
+  scorerId: string,
+): Promise<DenseScoreCache | undefined> {
+  if (!options.denseCache) return undefined;
+  return await openDenseScoreCache({
+    dir: options.denseCache,
+    classifierDir,
+    scorerId,
+    settings: { intensity: context.cfg.intensity ?? null, channels: context.cfg.channels ?? null },
+    notes: context.notes,
+  });
 }

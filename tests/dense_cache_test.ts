@@ -13,6 +13,7 @@ import type { Scorer } from "../env/scorer.ts";
 import { denseBaseline } from "../eval/dense_baseline.ts";
 import { DenseScoreCache, hashCheckpointFolder } from "../eval/dense_cache.ts";
 import { runEvaluation } from "../eval/evaluate.ts";
+import { evaluateRun } from "../eval/run_eval.ts";
 import { scratchDir } from "./_helpers.ts";
 
 /** A scorer whose score is a formula of the corner (and the first voxel), counting windows and calls. */
@@ -201,4 +202,40 @@ Deno.test("hashCheckpointFolder changes with any file's bytes or name, not with 
   assert.equal(await hashCheckpointFolder(dir), h);
   await Deno.writeFile(join(dir, "weights.bin"), new Uint8Array([1, 2, 4]));
   assert.notEqual(await hashCheckpointFolder(dir), h);
+});
+
+Deno.test("evaluateRun: an in-memory scorer is cached only with the checkpoint folder it was loaded from", async () => {
+  const root = await scratchDir("dense-cache");
+  const run = join(root, "run"), checkpoint = join(root, "classifier"), dir = join(root, "cache");
+  await Deno.mkdir(run);
+  await Deno.mkdir(checkpoint);
+  await Deno.writeFile(join(checkpoint, "weights.bin"), new Uint8Array([9, 9]));
+  const dataset = phantomDataset({ count: 6, seed: 3, shape: [12, 24, 24] });
+  const evaluate = async (scorer: CountingScorer, out: string, denseCacheClassifier?: string) =>
+    await evaluateRun({
+      run,
+      out: join(run, out),
+      dataset,
+      scorer,
+      methods: ["dense"],
+      game: { window: [4, 8, 8], stride: 4, maxSteps: 4 },
+      sweep: false,
+      nifti: "none",
+      overlays: 0,
+      denseCache: dir,
+      ...(denseCacheClassifier ? { denseCacheClassifier } : {}),
+    });
+  const uncached = new CountingScorer();
+  await evaluate(uncached, "e0");
+  assert.equal(await Deno.stat(dir).then(() => true, () => false), false, "an unvouched scorer was cached");
+  const first = new CountingScorer(), second = new CountingScorer();
+  await evaluate(first, "e1", checkpoint);
+  const { notes } = await evaluate(second, "e2", checkpoint);
+  assert.equal(first.windows, uncached.windows);
+  assert.equal(second.calls, 0);
+  assert.ok(notes.some((n) => n.includes("read from the dense cache")), notes.join("\n"));
+  await Deno.writeFile(join(checkpoint, "weights.bin"), new Uint8Array([9, 8])); // new weights: a miss
+  const third = new CountingScorer();
+  await evaluate(third, "e3", checkpoint);
+  assert.equal(third.windows, uncached.windows);
 });

@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { Dataset } from "../data/dataset.ts";
 import type { Case } from "../data/types.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
@@ -35,6 +35,7 @@ import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { trainClassifier } from "../models/classifier_training.ts";
 import type { FolderLock } from "../data/folder_lock.ts";
 import { evaluateRun } from "../eval/run_eval.ts";
+import { DENSE_CACHE_FOLDER } from "../eval/dense_cache.ts";
 import { BackendScorer } from "./backend_scorer.ts";
 import { listCheckpoints } from "./checkpoint.ts";
 import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli_options.ts";
@@ -343,6 +344,10 @@ export async function runPipeline(
       dataset,
       target,
       scorer: config.scorer === "oracle" ? "oracle" : scorer,
+      // Dense maps cached beside the run, as `deno task eval` does: a later eval of this run reads them.
+      ...(config.scorer === "oracle"
+        ? {}
+        : { denseCache: join(dirname(run.dir), DENSE_CACHE_FOLDER), denseCacheClassifier: classifierDir }),
       force: true,
       limit: config.evalLimit ?? undefined,
       seed: config.seed,
