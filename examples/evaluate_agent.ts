@@ -20,41 +20,82 @@ import { resolve } from "node:path";
 import {
   type Agent,
   type AgentFactory,
+  applyMaskRule,
   dice,
   GreedyAgent,
   make,
+  type MaskRule,
   RandomAgent,
   segment,
   type SelfPlayEnv,
   type SparsTaskOptions,
   spec,
   summarize,
+  targetMask,
   taskCases,
 } from "../mod.ts";
 
 /** Factory exported by default from an agent module (see `loadAgentModule`). */
 export type { AgentFactory };
 
-/** Mean and sd of Dice per agent name, over the task's test cases. */
+/** One agent's figures over a task's test cases (see {@link evaluateAgents}). */
+export interface AgentEvaluation {
+  /** The agent's name. */
+  readonly name: string;
+  /** Mean Dice (0..1) over the cases with target voxels (Dice of a target-free case is undefined). */
+  readonly mean: number;
+  /** Sample standard deviation of those Dice values (NaN for fewer than 2). */
+  readonly sd: number;
+  /** Test cases played (target-free ones included). */
+  readonly n: number;
+  /** Test cases with target voxels: the Dice values averaged. */
+  readonly positives: number;
+  /** Mean windows scored per case (the scorer's distinct windows, all starts together). */
+  readonly windows: number;
+  /** Mean Dice per mask rule of `rules`, in order (the first is `mean`). */
+  readonly meanByRule: readonly number[];
+}
+
+/**
+ * Mean and sd of Dice per agent, over the task's test cases (`starts` starts, seed 0).
+ * @param overrides task options replacing the registered ones, e.g. `cases` (default: the task's
+ *   whole test split) or `scorer` (e.g. an oracle scorer on a classifier task)
+ * @param rules mask rules (`absolute` or `peak`) applied to the same maps; `mean` and `sd` are the
+ *   first's (default: map > 0.5 only)
+ */
 export async function evaluateAgents(
   agents: readonly Agent[],
   taskId: string,
   starts = 2,
-): Promise<{ name: string; mean: number; sd: number; n: number }[]> {
+  overrides: Partial<SparsTaskOptions> = {},
+  rules: readonly MaskRule[] = [{ kind: "absolute", value: 0.5 }],
+): Promise<AgentEvaluation[]> {
   const o = spec<SelfPlayEnv, SparsTaskOptions>(taskId).defaults;
-  const cases = await taskCases(o.data!, "test");
-  const env = await make<SelfPlayEnv, SparsTaskOptions>(taskId, { cases }); // the task's scorer and game
-  const target = typeof o.target === "number" ? [o.target] : [...(o.target ?? [])];
+  const played = overrides.cases ?? await taskCases(o.data!, "test");
+  // The task's scorer and game (an oracle scorer reads the labels of the cases played).
+  const env = await make<SelfPlayEnv, SparsTaskOptions>(taskId, { ...overrides, cases: played });
+  const target = o.target ?? [];
   const { maskThreshold: _threshold, ...game } = env.env.config;
   const rows = [];
   for (const agent of agents) {
-    const scores: number[] = [];
-    for (const c of cases) {
+    const scores: number[][] = rules.map(() => []);
+    let windows = 0;
+    for (const c of played) {
       const r = await segment(c, { ...game, agents: agent, scorer: env.env.scorer, starts, seed: 0 });
-      scores.push(dice(r.mask, Uint8Array.from(c.labels!.data, (v) => (target.includes(v) ? 1 : 0))));
+      const truth = targetMask(c.labels!, target);
+      rules.forEach((rule, k) => scores[k].push(dice(applyMaskRule(rule, r.map), truth)));
+      windows += r.windowsScored;
     }
-    const s = summarize(scores);
-    rows.push({ name: agent.name, mean: s.mean, sd: s.sd, n: scores.length });
+    const s = summarize(scores[0]);
+    rows.push({
+      name: agent.name,
+      mean: s.mean,
+      sd: s.sd,
+      n: played.length,
+      positives: s.n,
+      windows: played.length ? windows / played.length : NaN,
+      meanByRule: scores.map((xs) => summarize(xs).mean),
+    });
   }
   env.close();
   return rows;
