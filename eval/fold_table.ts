@@ -38,10 +38,16 @@ export interface FoldTable {
   readonly cases: readonly string[];
   /** One row per method present in every run, in the first run's order. */
   readonly methods: readonly FoldMethodRow[];
+  /**
+   * The runs' data licence lines (`Data: ...` notes, each once), and a warning when some runs read
+   * their dense scores from the dense cache (their dense seconds are then not its compute cost).
+   */
+  readonly notes: readonly string[];
 }
 
 interface EvalJson {
   split?: string;
+  notes?: unknown;
   methods: { id: string; label: string; supervision: string }[];
   cases: {
     id: string;
@@ -117,10 +123,24 @@ export async function poolFolds(runs: readonly string[]): Promise<FoldTable> {
       secondsMean: meanSd(rows.map((r) => (r.timings?.totalMs ?? NaN) / 1000))[0],
     };
   });
-  return { runs: [...runs], cases: [...seen.keys()], methods };
+  return { runs: [...runs], cases: [...seen.keys()], methods, notes: foldNotes(evals) };
 }
 
-/** The pooled table as markdown: Dice in % (mean ± sd, n), windows and seconds per case. */
+/** The notes of {@link FoldTable.notes} from the runs' eval.json notes. */
+function foldNotes(evals: readonly EvalJson[]): string[] {
+  const notesOf = (
+    e: EvalJson,
+  ) => (Array.isArray(e.notes) ? e.notes.filter((n) => typeof n === "string") : []);
+  const data = [...new Set(evals.flatMap((e) => notesOf(e).filter((n) => n.startsWith("Data:"))))];
+  const cached = evals.filter((e) => notesOf(e).some((n) => n.includes("read from the dense cache"))).length;
+  return cached === 0 ? data : [
+    ...data,
+    `Dense map seconds of ${cached} of ${evals.length} runs are reads from the dense cache, not its compute ` +
+    "cost (evaluate with --no-dense-cache to measure it).",
+  ];
+}
+
+/** The pooled table as markdown: Dice in % (mean ± sd, n), windows and seconds per case, then the notes. */
 export function foldTableMarkdown(table: FoldTable): string {
   const pct = (v: number) => (Number.isFinite(v) ? (100 * v).toFixed(1) : "n/a");
   return [
@@ -133,5 +153,6 @@ export function foldTableMarkdown(table: FoldTable): string {
         Number.isFinite(m.windowsMean) ? m.windowsMean.toFixed(0) : "n/a"
       } | ${Number.isFinite(m.secondsMean) ? m.secondsMean.toFixed(2) : "n/a"} |`
     ),
+    ...(table.notes.length ? ["", ...table.notes.map((n) => `- ${n}`)] : []),
   ].join("\n");
 }

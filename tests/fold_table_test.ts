@@ -15,6 +15,7 @@ async function fold(
   name: string,
   cases: Record<string, [number | string, number | string]>,
   split = "test",
+  notes: string[] = [],
 ) {
   const run = join(dir, name);
   await Deno.mkdir(join(run, "eval"), { recursive: true });
@@ -25,6 +26,7 @@ async function fold(
   });
   const json = {
     split,
+    notes,
     methods: [
       { id: "dense", label: "Dense", supervision: "crops" },
       { id: "greedy", label: "Greedy", supervision: "crops" },
@@ -71,4 +73,25 @@ Deno.test("eval:folds refuses overlapping folds and evaluations of another split
   await assert.rejects(() => poolFolds([v]), /split all/);
   assert.equal(await runFoldsCli([], () => {}, () => {}), 2);
   assert.equal(await runFoldsCli([join(dir, "missing")], () => {}, () => {}), 1);
+});
+
+Deno.test("eval:folds repeats the runs' data licence lines once and says when dense seconds were cache reads", async () => {
+  const dir = await scratchDir("folds");
+  const licence = "Data: TCIA Soft-tissue-Sarcoma (Vallières et al. 2015), CC BY 3.0.";
+  const cacheNote =
+    "Dense map: the lattice scores of 2 case evaluation(s) (val and test) were read from the dense cache x";
+  const a = await fold(dir, "f1", { c1: [0.5, 0.2] }, "test", [licence]);
+  const b = await fold(dir, "f2", { c2: [0.9, 0.1] }, "test", [licence, cacheNote]);
+  const c = await fold(dir, "f3", { c3: [0.9, 0.1] }, "test", [licence, "Split: something else"]);
+  const t = await poolFolds([a, b, c]);
+  assert.deepEqual(t.notes, [
+    licence,
+    "Dense map seconds of 1 of 3 runs are reads from the dense cache, not its compute cost " +
+    "(evaluate with --no-dense-cache to measure it).",
+  ]);
+  assert.match(
+    foldTableMarkdown(t),
+    /\n\n- Data: TCIA Soft-tissue-Sarcoma .*\n- Dense map seconds of 1 of 3 runs/,
+  );
+  assert.deepEqual((await poolFolds([a])).notes, [licence]);
 });
