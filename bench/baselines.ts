@@ -67,7 +67,7 @@ The default run takes about 25 minutes on 2 cores.`,
       default: "BASELINES.md",
       help: "the Markdown file (folder must exist; replaces only a file this command wrote)",
     },
-    "ppo-steps": { default: "16384", help: "SPARS tasks: self-play PPO env steps per seed (0 = no PPO row)" },
+    "ppo-steps": { default: "8192", help: "SPARS tasks: self-play PPO env steps per seed (0 = no PPO row)" },
     "ppo-skip": {
       default: "SparsGym/Spars-Oracle-Paper-v0",
       help: "SPARS tasks run without the PPO row (comma list, or none): 180x256x256 volumes train slowly",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import createAgent, { DarkSideAgent } from "../examples/my_agent.ts";
 import { evaluateAgents } from "../examples/evaluate_agent.ts";
 import { RandomAgent } from "../env/baseline_agents.ts";
+import { type SelfPlayEnv, type SparsTaskOptions, spec, taskCases } from "../mod.ts";
 
 Deno.test("examples/my_agent: moves towards the darker half along the axis of largest contrast", async () => {
   const agent = new DarkSideAgent([2, 2, 2], 0, 0);
@@ -20,4 +21,12 @@ Deno.test("examples/evaluate_agent: one row per agent over the task's test split
   assert.equal(rows[0].name, "random");
   assert.equal(rows[0].n, 18); // 72 phantoms, 25% test
   assert.ok(rows[0].mean >= 0 && rows[0].mean <= 1);
+  // Dice is averaged over the test cases with tumour voxels (label 2), counted here from the labels.
+  const test = await taskCases(
+    spec<SelfPlayEnv, SparsTaskOptions>("SparsGym/Spars-Oracle-v0").defaults.data!,
+    "test",
+  );
+  assert.equal(rows[0].positives, test.filter((c) => c.labels!.data.includes(2)).length);
+  assert.ok(rows[0].positives < 18 && rows[0].windows > 0);
+  assert.deepEqual(rows[0].meanByRule, [rows[0].mean]); // default: the one rule map > 0.5
 });
