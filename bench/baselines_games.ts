@@ -81,8 +81,8 @@ export async function runPatchTask(
   const taskSpec = spec<unknown, PatchTaskOptions>(PATCH_TASK_ID);
   const o = taskSpec.defaults as PatchTaskOptions;
   const testIds = patchTaskCases(o.data, "test").map((c) => c.id);
-  const names = ["learned (argmax)", "learned (sampled)", "random", "greedy"];
-  const perSeed = names.map(() => ({ dice: [] as number[], moves: [] as number[], cases: 0 }));
+  // trainPatch's evaluation rows, keyed by player name (it may evaluate more players than these).
+  const perSeed = new Map<string, { dice: number[]; moves: number[]; cases: number }>();
   let trainSeconds = 0;
   for (const seed of seeds) {
     log(`${PATCH_TASK_ID} seed ${seed}: masked PPO, ${updates} updates, then the test split`);
@@ -105,30 +105,49 @@ export async function runPatchTask(
       );
     }
     trainSeconds += result.seconds;
-    result.rows.forEach((r, i) => {
-      perSeed[i].dice.push(r.dice);
-      perSeed[i].moves.push(r.meanSteps);
-      perSeed[i].cases = r.positives;
-    });
+    for (const r of result.rows) {
+      const entry = perSeed.get(r.player) ?? { dice: [], moves: [], cases: r.positives };
+      entry.dice.push(r.dice);
+      entry.moves.push(r.meanSteps);
+      perSeed.set(r.player, entry);
+    }
   }
-  const row = (i: number, method: string, deterministic = false): BaselineRow => ({
-    method,
-    supervision: ORACLE,
-    dicePerSeed: deterministic ? perSeed[i].dice.slice(0, 1) : perSeed[i].dice,
-    deterministic,
-    cases: perSeed[i].cases,
-    costPerSeed: deterministic ? perSeed[i].moves.slice(0, 1) : perSeed[i].moves,
-    costUnit: "moves per game",
-  });
+  const row = (player: string, method: string, deterministic = false): BaselineRow => {
+    const p = perSeed.get(player);
+    if (!p) {
+      throw new InvalidArgumentError("trainPatch rows", `lack player "${player}"`, "its evaluation rows");
+    }
+    return {
+      method,
+      supervision: ORACLE,
+      dicePerSeed: deterministic ? p.dice.slice(0, 1) : p.dice,
+      deterministic,
+      cases: p.cases,
+      costPerSeed: deterministic ? p.moves.slice(0, 1) : p.moves,
+      costUnit: "moves per game",
+    };
+  };
+  // The trainer's network kind, where it has a choice of them.
+  const network = (DEFAULT_PATCH_TRAIN_CONFIG as { network?: string }).network;
+  const known: Record<string, string> = {
+    random: "random players",
+    greedy: "greedy players (patches scoring above the presence threshold)",
+    "learned (argmax)": `learned: masked PPO (agents/patch_policy.ts${
+      network ? `, ${network} network` : ""
+    }), ${updates} updates per seed, argmax`,
+    "learned (sampled)": "learned: the same policy, sampled actions",
+  };
+  const others = [...perSeed.keys()].filter((name) => !(name in known));
   const g = patchTaskTrainConfig(o, 0, updates);
   return {
     id: PATCH_TASK_ID,
     description: taskSpec.description,
     rows: [
-      row(2, "random players"),
-      row(3, "greedy players (patches scoring above the presence threshold)", true),
-      row(0, `learned: masked PPO (agents/patch_policy.ts), ${updates} updates per seed, argmax`),
-      row(1, `learned: the same policy, sampled actions`),
+      row("random", known.random),
+      row("greedy", known.greedy, true),
+      ...others.map((name) => row(name, `${name} (a player of trainPatch's evaluation)`)),
+      row("learned (argmax)", known["learned (argmax)"]),
+      row("learned (sampled)", known["learned (sampled)"]),
     ],
     notes: [
       `${testIds.length} test cases (the task's split, as generated: no mirroring); every player plays both ` +
