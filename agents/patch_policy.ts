@@ -1,10 +1,11 @@
 /**
  * The learned agent of the patch game and its masked PPO update.
  *
- * Network: the package's {@link PolicyNetwork} over the whole-image observation `[oz, oy, ox, 2]`
- * (intensity with taken patches zeroed, taken mask; already in [0, 1], so `intensityWindow: null`)
- * with `n + 1` logits (n patches + terminate). A 2D image is a volume of depth 1: the stride-2
- * 'same' convolutions keep depth 1 (kernel depth 2 over one real slice and padding).
+ * Network: any {@link PatchPolicyModel} over the whole-image observation `[oz, oy, ox, 2]`
+ * (intensity with taken patches zeroed, taken mask; already in [0, 1]) with `n + 1` logits (n
+ * patches + terminate): the fully convolutional `PatchPolicyNetwork` (`agents/patch_network.ts`,
+ * one logit per patch from that patch's features; `train:patch`'s default) or the package's dense
+ * `PolicyNetwork` (`intensityWindow: null`; `train:patch --network dense`).
  *
  * Masking: illegal actions (taken patches, `info.action_mask[k] = 0`) get `MASKED_LOGIT` added to
  * their logit, both when acting and inside the PPO loss, so their probability is exactly 0 in
@@ -20,8 +21,8 @@ import type { PatchAgent, PatchAgentContext } from "../env/patch/agents.ts";
 import type { Adam } from "./adam.ts";
 import { explainedVariance } from "./gae.ts";
 import { type ActionMode, chooseActions } from "./policy_agent.ts";
-import type { PolicyNetwork } from "./policy_network.ts";
-import { ppoMinibatchStep, type PpoSamples } from "./ppo_minibatch.ts";
+import type { NamedWeight } from "./snapshot.ts";
+import { ppoMinibatchStep, type PpoSamples, type TrainablePolicy } from "./ppo_minibatch.ts";
 import type { PpoOptions } from "./ppo_options.ts";
 
 /** Added to the logit of an illegal action. */
@@ -37,6 +38,21 @@ export function maskBias(masks: readonly Uint8Array[], k: number): Float32Array 
   return out;
 }
 
+/**
+ * A network the patch game's learned agent can play and train: a {@link TrainablePolicy} that also
+ * packs observations, copies its weights (snapshots of the opponent pool) and frees them.
+ */
+export interface PatchPolicyModel extends TrainablePolicy {
+  /** Observations (each `observationLength` floats, z,y,x,c) as one `[n, z, y, x, c]` tensor. */
+  observationTensor(observations: readonly Float32Array[]): tf.Tensor5D;
+  /** A copy of the weights. */
+  getWeights(): Promise<NamedWeight[]>;
+  /** Overwrites the weights (same names and shapes). */
+  setWeights(weights: readonly NamedWeight[]): void;
+  /** Frees the variables. */
+  dispose(): void;
+}
+
 /** Actions, log-probabilities (of the masked policy) and values of a batch. */
 export interface MaskedPolicyStep {
   /** Chosen actions (always legal when the mask allows any action). */
@@ -47,12 +63,12 @@ export interface MaskedPolicyStep {
   readonly values: Float32Array;
 }
 
-/** A {@link PolicyNetwork} playing the patch game with masked logits. */
+/** A {@link PatchPolicyModel} playing the patch game with masked logits. */
 export class PatchPolicyAgent implements PatchAgent {
   /** Name for reports. */
   readonly name: string;
   /** The network (owned by the caller). */
-  readonly network: PolicyNetwork;
+  readonly network: PatchPolicyModel;
   /** `sample` or `greedy` (argmax). */
   mode: ActionMode;
   readonly #rng: Rng;
@@ -62,7 +78,7 @@ export class PatchPolicyAgent implements PatchAgent {
    * @param network policy with `actions = n + 1`
    * @param options `mode` (default sample), `seed` (default 0), `name`
    */
-  constructor(network: PolicyNetwork, options: { mode?: ActionMode; seed?: number; name?: string } = {}) {
+  constructor(network: PatchPolicyModel, options: { mode?: ActionMode; seed?: number; name?: string } = {}) {
     this.network = network;
     this.mode = options.mode ?? "sample";
     this.#rng = new Rng(options.seed ?? 0);
@@ -140,7 +156,7 @@ export interface MaskedPpoStats {
  * masks added to the logits. Shuffling by `rng`.
  */
 export async function maskedPpoUpdate(
-  network: PolicyNetwork,
+  network: TrainablePolicy,
   optimizer: Adam,
   batch: MaskedPpoBatch,
   options: PpoOptions,

@@ -8,9 +8,28 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Adam } from "./adam.ts";
-import type { PolicyNetwork } from "./policy_network.ts";
+import type { PolicyOutputs } from "./policy_network.ts";
 import { clipByGlobalNorm, ppoLoss } from "./ppo_loss.ts";
 import type { PpoOptions } from "./ppo_options.ts";
+
+/**
+ * What a PPO step needs of a network: its input shape, its action count, its trainable variables
+ * and a forward pass (`PolicyNetwork` and the patch game's `PatchPolicyNetwork` both are one).
+ */
+export interface TrainablePolicy {
+  /** Observation shape z,y,x, channels per cell, and actions (logits per observation). */
+  readonly architecture: {
+    readonly observationShape: readonly [number, number, number];
+    readonly channels: number;
+    readonly actions: number;
+  };
+  /** Floats per observation: z*y*x*channels. */
+  readonly observationLength: number;
+  /** The trainable variables (the gradient's order). */
+  readonly variables: readonly tf.Variable[];
+  /** Logits `[n, actions]` and values `[n]` of `[n, z, y, x, channels]` inputs (inside `tf.tidy`). */
+  forward(input: tf.Tensor5D): PolicyOutputs;
+}
 
 /** The arrays minibatches are gathered from: one entry per transition (index i). */
 export interface PpoSamples {
@@ -51,7 +70,7 @@ export const MINIBATCH_STATISTICS: readonly string[] = [
  * @returns the 7 statistics named by {@link MINIBATCH_STATISTICS} (gradNorm before clipping)
  */
 export async function ppoMinibatchStep(
-  network: PolicyNetwork,
+  network: TrainablePolicy,
   optimizer: Adam,
   samples: PpoSamples,
   indices: readonly number[],

@@ -189,6 +189,7 @@ export {
   type PatchAgentContext,
   RandomPatchAgent,
 } from "./patch/agents.ts";
+export { fitSpatialPrior, type SpatialPrior, SpatialPriorPatchAgent } from "./patch/spatial_prior.ts";
 export {
   PatchSelfPlayEnv,
   type PatchSelfPlayOptions,

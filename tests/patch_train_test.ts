@@ -170,7 +170,7 @@ Deno.test("default phantoms: 106 cases, 16 test phantoms (11 with tumour), each 
   assert.ok([...m.train, ...m.test].every((c) => m.all.includes(c)));
 });
 
-Deno.test("trainPatch: a tiny run logs every update and evaluates 4 players on the test split", async () => {
+Deno.test("trainPatch: a tiny run logs every update and evaluates 5 players on the test split", async () => {
   const lines: number[] = [];
   const shares: [number, number][] = [];
   const r = await trainPatch({
@@ -200,6 +200,7 @@ Deno.test("trainPatch: a tiny run logs every update and evaluates 4 players on t
     "learned (sampled)",
     "random",
     "greedy",
+    "spatial prior",
   ]);
   assert.ok(r.testIds.length >= 2);
   for (const row of r.rows) assert.equal(row.perCase.length, r.testIds.length);

@@ -4,11 +4,12 @@
  * mean and sd over seeds). Writes `runs/patch-<date>-<time>/` (or `--run DIR`): `config.json`,
  * `metrics.jsonl` (one line per update and seed), `policy-seed<k>.bin`, `eval.json`, `eval.md`.
  *
- * Options: `--seeds 0,1,2` `--updates N` `--envs N` `--cases N` `--grid ZxYxX`
+ * Options: `--seeds 0,1,2` `--updates N` `--envs N` `--cases N` `--grid ZxYxX` `--observation ZxYxX`
+ * `--network fcn|dense` (the fully convolutional per-patch-logit network, default, or the dense head)
  * `--termination-weight W` `--early-termination-penalty P` `--reward-scale S` `--paper-rules` (w 100,
  * penalty 1, scale 0.1: the paper's rules, under which the policy does not learn at this budget;
  * explicit flags override it, in any order) `--no-mirror` (the phantoms as generated, without their
- * 4 mirror variants) `--backend cpu|wasm` `--run DIR` `--help`.
+ * 4 mirror variants) `--backend wasm|cpu` (default wasm: the package's conv3d kernels, ~10x the cpu backend here) `--run DIR` `--help`.
  *
  * @module
  */
@@ -20,6 +21,8 @@ import { type BackendName, initBackend } from "../models/backend.ts";
 import {
   DEFAULT_PATCH_TRAIN_CONFIG,
   PAPER_PATCH_RULES,
+  PATCH_NETWORK_KINDS,
+  type PatchNetworkKind,
   type PatchTrainConfig,
   trainPatch,
 } from "./patch_train.ts";
@@ -27,11 +30,13 @@ import { createRunFolder, defaultRunDir, writeJsonAtomic } from "./run_folder.ts
 
 const HELP = `deno task train:patch [--seeds 0,1,2] [--updates ${DEFAULT_PATCH_TRAIN_CONFIG.updates}] ` +
   `[--envs ${DEFAULT_PATCH_TRAIN_CONFIG.envs}] [--cases ${DEFAULT_PATCH_TRAIN_CONFIG.cases}] ` +
-  `[--grid 1x8x8] [--termination-weight ${DEFAULT_PATCH_TRAIN_CONFIG.terminationWeight}] ` +
+  `[--grid 1x8x8] [--observation 1x32x32] [--network fcn|dense] [--termination-weight ${DEFAULT_PATCH_TRAIN_CONFIG.terminationWeight}] ` +
   `[--early-termination-penalty ${DEFAULT_PATCH_TRAIN_CONFIG.earlyTerminationPenalty}] ` +
-  `[--reward-scale ${DEFAULT_PATCH_TRAIN_CONFIG.rewardScale}] [--paper-rules] [--no-mirror] [--backend cpu] [--run DIR]\n` +
+  `[--reward-scale ${DEFAULT_PATCH_TRAIN_CONFIG.rewardScale}] [--paper-rules] [--no-mirror] [--backend wasm|cpu] [--run DIR]\n` +
   `  --paper-rules: termination weight 100, early penalty 1, reward scale 0.1 (the paper's rules; ` +
   `explicit flags override them)\n` +
+  `  --network: fcn (default; one logit per patch from a convolutional trunk over the image and the ` +
+  `taken mask) or dense (the window game's network with a dense head over all patches)\n` +
   `  --no-mirror: play the phantoms as generated (default: each case also mirrored along y and x)`;
 
 /** Parsed command line. */
@@ -51,7 +56,7 @@ export interface PatchCliArgs {
  * @throws {InvalidArgumentError} naming the flag for a bad value or an unknown flag
  */
 export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
-  let seeds = [0, 1, 2], backend: BackendName = "cpu", run: string | undefined;
+  let seeds = [0, 1, 2], backend: BackendName = "wasm", run: string | undefined;
   const c: { -readonly [K in keyof PatchTrainConfig]: PatchTrainConfig[K] } = {
     ...DEFAULT_PATCH_TRAIN_CONFIG,
     ...(argv.includes("--paper-rules") ? PAPER_PATCH_RULES : {}),
@@ -74,6 +79,13 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
     }
     return n;
   };
+  const shape = (flag: string, v: string | undefined, example: string): Vec3 => {
+    const g = (v ?? "").split("x").map(Number);
+    if (!(g.length === 3 && g.every((n) => Number.isInteger(n) && n >= 1))) {
+      throw new InvalidArgumentError(flag, `is ${v}`, `ZxYxX positive integers, e.g. ${example}`);
+    }
+    return [g[0], g[1], g[2]];
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i], v = argv[i + 1];
     if (flag === "--help" || flag === "-h") return "help";
@@ -94,12 +106,13 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
     else if (flag === "--termination-weight") c.terminationWeight = real(flag, v, false);
     else if (flag === "--early-termination-penalty") c.earlyTerminationPenalty = real(flag, v, false);
     else if (flag === "--reward-scale") c.rewardScale = real(flag, v, true);
-    else if (flag === "--grid") {
-      const g = (v ?? "").split("x").map(Number);
-      if (!(g.length === 3 && g.every((n) => Number.isInteger(n) && n >= 1))) {
-        throw new InvalidArgumentError("--grid", `is ${v}`, "ZxYxX positive integers, e.g. 1x8x8");
+    else if (flag === "--grid") c.grid = shape(flag, v, "1x8x8");
+    else if (flag === "--observation") c.observationShape = shape(flag, v, "1x32x32");
+    else if (flag === "--network") {
+      if (!PATCH_NETWORK_KINDS.includes(v as PatchNetworkKind)) {
+        throw new InvalidArgumentError("--network", `is ${v}`, PATCH_NETWORK_KINDS.join(" or "));
       }
-      c.grid = g as unknown as Vec3;
+      c.network = v as PatchNetworkKind;
     } else if (flag === "--backend") {
       if (v !== "cpu" && v !== "wasm") throw new InvalidArgumentError("--backend", `is ${v}`, "cpu or wasm");
       backend = v;
@@ -107,6 +120,13 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
       if (!v) throw new InvalidArgumentError("--run", "has no value", "a folder");
       run = v;
     } else throw new InvalidArgumentError("arguments", `have unknown flag ${flag}`, HELP);
+  }
+  if (!c.observationShape.every((s, a) => s >= c.grid[a])) {
+    throw new InvalidArgumentError(
+      "--observation",
+      `is ${c.observationShape.join("x")} for the grid ${c.grid.join("x")}`,
+      "at least one cell per patch along each axis",
+    );
   }
   return { seeds, config: c, backend, run };
 }
@@ -153,6 +173,8 @@ async function main(): Promise<void> {
     await writeWeightsFile(join(dir, `policy-seed${seed}.bin`), await r.network.getWeights(), {
       seed,
       grid: args.config.grid,
+      network: args.config.network,
+      observationShape: args.config.observationShape,
     });
     r.network.dispose();
     perSeed.push({
@@ -189,7 +211,9 @@ async function main(): Promise<void> {
   const md = [
     `# Patch game: test split, ${args.seeds.length} seed(s), supervision: ${supervision}`,
     "",
-    `Grid ${args.config.grid.join("x")}, ${args.config.updates} PPO updates x ${args.config.envs} games x ${
+    `Network ${args.config.network}, observation ${args.config.observationShape.join("x")}, grid ${
+      args.config.grid.join("x")
+    }, ${args.config.updates} PPO updates x ${args.config.envs} games x ${
       args.config.ppo.numSteps ?? 32
     } steps, PFSP pool. Rules: termination weight ${args.config.terminationWeight}, early termination ` +
     `penalty ${args.config.earlyTerminationPenalty}, learner reward scale ${args.config.rewardScale}. ` +

@@ -13,3 +13,4 @@ export * from "./patch_env.ts";
 export * from "./agents.ts";
 export * from "./self_play.ts";
 export * from "./vector_env.ts";
+export * from "./spatial_prior.ts";
