@@ -18,7 +18,10 @@ export interface BenchmarkRun {
   /** Wall time of the run, seconds. */
   readonly seconds: number;
   /** The method summaries of its eval.json. */
-  readonly methods: readonly Pick<MethodSummary, "id" | "label" | "supervision" | "metrics" | "compute">[];
+  readonly methods: readonly Pick<
+    MethodSummary,
+    "id" | "label" | "supervision" | "metrics" | "compute" | "byStarts"
+  >[];
 }
 
 /** Mean and sample sd (n - 1; NaN for n < 2) over seeds, and the seed count. */
@@ -42,6 +45,12 @@ export interface BenchmarkRow {
   readonly windows: SeedStat;
   /** Mean game steps per case. */
   readonly steps: SeedStat;
+  /** Mean Dice and windows scored per case over seeds at each number of starts the runs report. */
+  readonly byStarts: readonly {
+    readonly starts: number;
+    readonly dice: SeedStat;
+    readonly windows: SeedStat;
+  }[];
 }
 
 /** One check of issue 10 on one scheme. */
@@ -79,6 +88,11 @@ function rowsOf(runs: readonly BenchmarkRun[]): BenchmarkRow[] {
         return m ? m.metrics.dice.mean : NaN;
       });
       const found = mine.flatMap((r) => r.methods.filter((m) => m.id === id));
+      const counts = [...new Set(found.flatMap((m) => (m.byStarts ?? []).map((b) => b.starts)))].sort((
+        a,
+        b,
+      ) => a - b);
+      const at = (k: number) => found.flatMap((m) => m.byStarts?.filter((b) => b.starts === k) ?? []);
       rows.push({
         reward,
         method: id,
@@ -88,6 +102,11 @@ function rowsOf(runs: readonly BenchmarkRun[]): BenchmarkRow[] {
         perSeed,
         windows: seedStat(found.map((m) => m.compute.windowsScored.mean)),
         steps: seedStat(found.map((m) => m.compute.steps.mean)),
+        byStarts: counts.map((k) => ({
+          starts: k,
+          dice: seedStat(at(k).map((b) => b.dice.mean)),
+          windows: seedStat(at(k).map((b) => b.windowsScored.mean)),
+        })),
       });
     }
   }
@@ -157,12 +176,24 @@ function learnedChecks(
   if (greedy) {
     checks.push({
       reward,
-      claim: `${name} >= greedy (windows scored reported beside)`,
+      claim: `${name} >= greedy at the same starts (windows scored reported beside)`,
       measured: `${pct(agents.dice)} at ${agents.windows.mean.toFixed(0)} windows vs ${pct(greedy.dice)} at ${
         greedy.windows.mean.toFixed(0)
       }`,
       pass: agents.dice.mean >= greedy.dice.mean,
     });
+    const matched = matchedCompute(greedy, agents.windows.mean);
+    if (matched) {
+      checks.push({
+        reward,
+        claim:
+          `${name} >= greedy at matched compute (greedy at the fewest starts scoring >= as many windows)`,
+        measured: `${pct(agents.dice)} at ${agents.windows.mean.toFixed(0)} windows vs ${
+          pct(matched.dice)
+        } at ${matched.windows.mean.toFixed(0)} (greedy, ${matched.starts} starts)`,
+        pass: agents.dice.mean >= matched.dice.mean,
+      });
+    }
   }
   if (dense) {
     const ratio = agents.dice.mean / dense.dice.mean, share = agents.windows.mean / dense.windows.mean;
@@ -174,6 +205,18 @@ function learnedChecks(
     });
   }
   return checks;
+}
+
+/**
+ * The baseline's entry at matched compute: the fewest starts at which it scores at least `windows`
+ * windows per case (so the learned row never has more compute than the baseline it is compared with);
+ * undefined when no reported count reaches that many.
+ */
+function matchedCompute(
+  baseline: BenchmarkRow,
+  windows: number,
+): BenchmarkRow["byStarts"][number] | undefined {
+  return baseline.byStarts.find((b) => b.windows.mean >= windows);
 }
 
 /** Rows per (scheme, method) and the checks, from the runs finished so far. */
@@ -200,6 +243,20 @@ export function benchmarkMarkdown(table: BenchmarkTable, meta: { command: string
         r.steps.mean.toFixed(0)
       } | ${r.dice.n} |`,
     );
+  }
+  lines.push(
+    "",
+    "## Dice against windows scored (each number of starts chosen on validation on its own)",
+    "",
+    "| reward | method | starts | Dice % | windows scored |",
+    "| --- | --- | --- | --- | --- |",
+  );
+  for (const r of table.rows) {
+    for (const b of r.byStarts) {
+      lines.push(
+        `| ${r.reward} | ${r.label} | ${b.starts} | ${pctSd(b.dice)} | ${b.windows.mean.toFixed(0)} |`,
+      );
+    }
   }
   lines.push(
     "",

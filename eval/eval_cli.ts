@@ -86,7 +86,8 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
                        occupied windows are scored and added to the map (0 = off) [2]
   --refine-top K       refine around the K best occupied windows (0 = off) [1]
   --starts N           starts per case: the configured start + N-1 random starts seeded per case;
-                       reports show 1 start and N [4]
+                       reports show every count 1..N (N <= 4; else 1 and N) [4]
+  --start-counts LIST  the numbers of starts reported, e.g. 1,2,4 (must include N) [1..N]
   --seed N             seed of random starts, players and random agents [0]
   --scorer-supervision LEVEL  labels the classifier was trained with, for the report rows:
                        "image-level" | "tile-level (derived from masks)" |
@@ -151,6 +152,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     "map-mode": s,
     threshold: s,
     starts: s,
+    "start-counts": s,
     seed: s,
     "mask-rule": s,
     "rule-kinds": s,
@@ -230,6 +232,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     game,
     threshold: num("threshold", v.threshold),
     starts: positive("starts", v.starts),
+    startCounts: v["start-counts"]?.split(",").map((k) => positive("start-counts", k.trim())!),
     seed: num("seed", v.seed, true),
     sweep: v["no-sweep"] ? false : undefined,
     ablateWindows: v["ablate-windows"]?.split(",").map((w) => vec("ablate-windows", w.trim())),

@@ -9,8 +9,9 @@
  * - `oracle`: greedy agents on the ORACLE scorer, which reads the voxel labels (an upper bound,
  *   labelled "uses voxel labels" everywhere, supervision level "voxel labels").
  * Optionally, (tau, mask rule, presence gate) of each method is first chosen on validation cases
- * (evaluate_sweep.ts), separately at 1 start and at `starts`; then each test case is segmented by
- * each method at `starts` starts (and at 1 start for the Dice-vs-compute comparison), scored (Dice,
+ * (evaluate_sweep.ts), separately at each reported number of starts (`evaluationStartCounts`: 1..N
+ * for N <= 4); then each test case is segmented by each method at `starts` starts (and at the other
+ * counts for the Dice-vs-compute comparison), scored (Dice,
  * IoU, sensitivity, specificity, precision, HD95, ASSD, volume difference, lesion detection) and
  * summarised as mean +- sd with NaN / Infinity counts. Agent methods are refined locally after their
  * episodes (refine.ts; default +/-2 strides around the best window). Random starts and players are
@@ -38,6 +39,7 @@ import {
   DEFAULT_SCORER_SUPERVISION,
   type EvaluationOptions,
   type EvaluationResult,
+  evaluationStartCounts,
   methodsToRun,
 } from "./evaluation_options.ts";
 import { sweepMethods } from "./evaluate_sweep.ts";
@@ -75,7 +77,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const game = resolveConfig(options.game ?? {});
   const target = typeof options.target === "number" ? [options.target] : [...options.target];
   const starts = options.starts ?? DEFAULT_EVAL_STARTS, seed = options.seed ?? 0;
-  const startCounts = starts > 1 ? [1, starts] : [1];
+  const startCounts = evaluationStartCounts(starts, options.startCounts);
   const baseRule: MaskRule = options.rule ?? { kind: "absolute", value: options.threshold ?? 0.5 };
   const refineRadius = options.refineRadius ?? DEFAULT_REFINE_RADIUS;
   const refineTop = options.refineTop ?? DEFAULT_REFINE_TOP;
@@ -171,7 +173,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     settings.set(m, byStarts);
   }
 
-  // 2. Test cases, one at a time; every method on each, at N starts and at 1 start.
+  // 2. Test cases, one at a time; every method on each, at N starts and at the other start counts.
   const writer = options.report ? new ReportWriter(options.report) : undefined;
   const cases: CaseResult[] = [];
   const skipped: { id: string; reason: string }[] = [];
@@ -201,8 +203,10 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
         steps: o.steps,
         gated: o.gated ?? false,
       });
-      const byStarts = [entry(starts, out)];
-      if (starts > 1) byStarts.unshift(entry(1, m === "dense" ? out : await run(m, c, 1)));
+      const byStarts: StartsCaseResult[] = [];
+      for (const k of startCounts) {
+        byStarts.push(entry(k, k === starts || m === "dense" ? out : await run(m, c, k)));
+      }
       results[m] = { ...scoreCase(c, truth, out), byStarts };
       await writer?.writeCase({
         case: c,

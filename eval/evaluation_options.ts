@@ -32,6 +32,26 @@ import type { SweepResult, WindowAblationRow } from "./sweep.ts";
 /** Default starts per case of the evaluation (reports show 1 start and this many). */
 export const DEFAULT_EVAL_STARTS = 4;
 
+/**
+ * The numbers of starts an evaluation reports (the Dice-against-windows comparison): every count
+ * 1..N when N <= 4 (so a method can be compared with another at about the same windows scored), else
+ * [1, N]; `given` wins when set (it must hold N, each count an integer in [1, N]; sorted, distinct).
+ * @throws {InvalidArgumentError} for a given list that misses N or holds a count outside [1, N]
+ */
+export function evaluationStartCounts(starts: number, given?: readonly number[]): number[] {
+  if (given) {
+    if (!given.includes(starts) || !given.every((k) => Number.isInteger(k) && k >= 1 && k <= starts)) {
+      throw new InvalidArgumentError(
+        "startCounts",
+        `is ${given.join(",")}`,
+        `integers in [1, ${starts}] that include the starts (${starts})`,
+      );
+    }
+    return [...new Set(given)].sort((a, b) => a - b);
+  }
+  return starts <= 4 ? Array.from({ length: starts }, (_, i) => i + 1) : [1, starts];
+}
+
 /** Default supervision level of rows scored by a classifier that does not record its own. */
 export const DEFAULT_SCORER_SUPERVISION: SupervisionLevel = "crops labelled from voxel masks";
 
@@ -101,6 +121,11 @@ export interface EvaluationOptions {
    * Every method is also reported at 1 start. Default {@link DEFAULT_EVAL_STARTS}.
    */
   readonly starts?: number;
+  /**
+   * The numbers of starts reported besides N (each chosen on validation and run on every test case):
+   * default {@link evaluationStartCounts} (1..N for N <= 4, else [1, N]).
+   */
+  readonly startCounts?: readonly number[];
   /** Seed of random starts, players and random agents (mixed with each case id). Default 0. */
   readonly seed?: number;
   /** Fixed settings per method; they win over the sweep (field by field). */
@@ -162,7 +187,7 @@ export interface EvaluationResult {
   readonly target: readonly number[];
   /** Starts per case (N). */
   readonly starts: number;
-  /** The numbers of starts reported: [1, N] (or [1]). */
+  /** The numbers of starts reported (see {@link evaluationStartCounts}). */
   readonly startCounts?: readonly number[];
   /** Seed. */
   readonly seed: number;
@@ -234,6 +259,7 @@ export function checkEvaluationOptions(options: Partial<EvaluationOptions>): voi
   if (options.starts !== undefined && !(Number.isInteger(options.starts) && options.starts >= 1)) {
     throw new InvalidArgumentError("starts", `is ${options.starts}`, "a positive integer");
   }
+  evaluationStartCounts(options.starts ?? DEFAULT_EVAL_STARTS, options.startCounts);
   checkSeed(options.seed, "seed");
   if (options.gate !== undefined && options.gate !== "auto") checkGate(options.gate, "gate");
   checkRefine(options.refineRadius ?? DEFAULT_REFINE_RADIUS, options.refineTop ?? DEFAULT_REFINE_TOP);

@@ -66,7 +66,9 @@ function headerLines(result: EvaluationResult, options: Partial<ReportOptions>):
       g.window.join("x")
     } (z,y,x), stride ${g.stride}, maxSteps ${g.maxSteps}, map ${g.mapMode}, ` +
     `observation ${g.observation}, ${result.starts} start(s), seed ${result.seed}.`,
-    `- Starts: reported at ${counts.join(" and ")}; start 0 keeps the configured start rule ` +
+    `- Starts: reported at ${counts.slice(0, -1).join(", ")}${counts.length > 1 ? " and " : ""}${
+      counts[counts.length - 1]
+    } (each chosen on validation on its own); start 0 keeps the configured start rule ` +
     `(${JSON.stringify(g.start)}), the others are random corners seeded per case.`,
     `- Policy: ${result.policy ?? "none (no trained policy: only the non-RL methods were evaluated)"}` +
     (result.pairing

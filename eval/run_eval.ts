@@ -158,6 +158,8 @@ export interface EvaluateRunOptions {
   readonly threshold?: number;
   /** Starts per case N; reports show 1 start and N (default 4). */
   readonly starts?: number;
+  /** The numbers of starts reported (default 1..N for N <= 4; evaluation_options.ts). */
+  readonly startCounts?: readonly number[];
   /** Seed (0). */
   readonly seed?: number;
   /** Choose tau and thresholds on the `val` split first (default: true unless `split` is `val`). */
@@ -302,6 +304,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     refineRadius: options.refineRadius,
     refineTop: options.refineTop,
     starts: options.starts,
+    startCounts: options.startCounts,
     seed: options.seed ?? cfg.seed,
   };
   checkEvaluationOptions({ ...evaluationOptions, scorerSupervision: options.scorerSupervision }); // before any write

@@ -91,8 +91,10 @@ Deno.test("train --channels flair,t2: 2-channel observations end to end, recorde
   assert.equal(await runTrainCli(args, io), 0, io.text());
   assert.match(io.text(), /channels: flair,t2/);
   const agent = await loadPolicyAgent(join(run, "policy"));
-  // window+position (the default): 2 image channels, then z, y, x.
-  assert.equal(agent.network.architecture.channels, 5);
+  // window+context (the default): 2 image channels, their 2 context channels, then z, y, x.
+  assert.equal(agent.network.architecture.channels, 7);
+  // The intensity window applies to the 4 intensity channels, not to the position channels.
+  assert.deepEqual(agent.network.architecture.windowedChannels, [0, 1, 2, 3]);
   agent.network.dispose();
   const view = await readRunConfig(run);
   assert.deepEqual(view.channels, ["flair", "t2"]);

@@ -177,7 +177,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
     ties: "zero",
     shapingWeight: 1,
     terminationBonus: 0,
-    observation: "window+position",
+    observation: "window+context",
     observationShape: [8, 16, 16],
     start: "random",
     mapMode: "distinct",
@@ -208,7 +208,7 @@ const DEFAULT_CONFIG: Omit<TrainConfig, "run"> = {
  * phantoms of 48x96x96 voxels (1-3 tumours of 10-20 mm radius; split 36/18/18), windows of 12x24x24
  * (1/4 of the volume per axis, ~2x the median tumour volume: the scale at which a window map can
  * segment), random starts, a fixed horizon of 32 steps, the map-tied `novelty` reward, the `distinct`
- * probability map, tau calibrated as the 0.99 quantile of tumour-free validation windows, 65,536 env
+ * probability map, observations of the window with its context (`window+context`), tau calibrated as the 0.99 quantile of tumour-free validation windows, 65,536 env
  * steps. `paper`: the SPARS reference's
  * settings (window 24x48x48, stride 4, tau 0.3, ties to the learner, adversarial reward, centre
  * start, termination at tau, one game, SB3 PPO with n_steps 32, batch 8, 1 epoch, no entropy bonus,
