@@ -147,7 +147,10 @@ Deno.test("random weights: shifting the object by one patch shifts the patch log
   const net = new PatchPolicyNetwork({ observationShape: [1, 32, 32], channels: 2, grid: [1, 8, 8] }, 5);
   // zero background (= the zero padding) and zero biases at initialisation: exact equivariance
   const blob = (cy: number, cx: number) =>
-    observation(32, (y, x) => ((y - cy) ** 2 + (x - cx) ** 2 <= 5 ? 0.3 + 0.1 * ((y + 2 * x) % 3) : 0));
+    observation(
+      32,
+      (y, x) => ((y - cy) ** 2 + (x - cx) ** 2 <= 5 ? 0.3 + 0.1 * ((y - cy + 2 * (x - cx) + 9) % 3) : 0),
+    );
   const shifted = (dy: number, dx: number) => blob(13 + 4 * dy, 10 + 4 * dx);
   const logits = tf.tidy(() =>
     net.forward(net.observationTensor([shifted(0, 0), shifted(1, 2)])).logits.arraySync() as number[][]
@@ -234,4 +237,27 @@ Deno.test("refused: bad shapes, widths, weights and observations, and use after 
   assert.throws(() => net.observationTensor([new Float32Array(3)]), /observations\[0\]/);
   net.dispose();
   assert.throws(() => net.forward(tf.zeros([1, 1, 8, 8, 2]) as tf.Tensor5D), /disposed/);
+});
+
+Deno.test("trainPatch with the fcn network: the same seed gives the same update logs and test Dice", async () => {
+  const { DEFAULT_PATCH_TRAIN_CONFIG, trainPatch } = await import("../train/patch_train.ts");
+  const tiny = {
+    ...DEFAULT_PATCH_TRAIN_CONFIG,
+    cases: 14,
+    shape: [1, 32, 32] as const,
+    grid: [1, 4, 4] as const,
+    observationShape: [1, 16, 16] as const,
+    envs: 2,
+    updates: 2,
+    snapshotEvery: 1,
+    ppo: { ...DEFAULT_PATCH_TRAIN_CONFIG.ppo, numSteps: 8, minibatchSize: 8, updateEpochs: 1 },
+  };
+  const run = async () => {
+    const r = await trainPatch(tiny);
+    r.network.dispose();
+    return { logs: r.logs, dice: r.rows.map((x) => [x.player, x.perCase]) };
+  };
+  const [first, second] = [await run(), await run()];
+  assert.equal(tiny.network, "fcn");
+  assert.deepEqual(first, second);
 });

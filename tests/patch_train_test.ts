@@ -92,6 +92,19 @@ Deno.test("train:patch flags: defaults, values, errors naming the flag", () => {
   assert.throws(() => parsePatchArgs(["--nope", "1"]), InvalidArgumentError);
 });
 
+Deno.test("train:patch --network and --observation: fcn and wasm by default, values, errors naming the flag", () => {
+  const d = parsePatchArgs([]);
+  assert.ok(d !== "help");
+  assert.deepEqual([d.config.network, d.backend, d.config.observationShape], ["fcn", "wasm", [1, 32, 32]]);
+  const a = parsePatchArgs(["--network", "dense", "--observation", "1x64x64", "--backend", "cpu"]);
+  assert.ok(a !== "help");
+  assert.deepEqual([a.config.network, a.backend, a.config.observationShape], ["dense", "cpu", [1, 64, 64]]);
+  assert.throws(() => parsePatchArgs(["--network", "cnn"]), /--network/);
+  assert.throws(() => parsePatchArgs(["--observation", "1x32"]), /--observation/);
+  // fewer observation cells than patches along y
+  assert.throws(() => parsePatchArgs(["--observation", "1x4x32"]), /--observation/);
+});
+
 Deno.test("train:patch rule flags: balanced defaults, --paper-rules, explicit flags override in any order", () => {
   const rules = (argv: string[]) => {
     const a = parsePatchArgs(argv);
