@@ -14,6 +14,7 @@ import { joinNegativeValues } from "../data/cli_args.ts";
 import { join } from "node:path";
 import { SparsGymError } from "../data/errors.ts";
 import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
+import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
 import { PixelSegEnv } from "../env/pixel/pixel_env.ts";
 import { renderPixelEnv } from "../env/pixel/pixel_render.ts";
 import { writePng } from "../env/png.ts";
@@ -37,13 +38,20 @@ const SUPERVISION = "voxel labels (fully supervised)";
 
 const HELP = `deno task train:pixel [options]
 
-Pixel-level actor-critic (PixelDRL-MG; synchronous batched PA3C) on 2D phantom slices through the
-tumour. Rewards read voxel labels: every result is "${SUPERVISION}".
+Pixel-level actor-critic (PixelDRL-MG; synchronous batched PA3C) on 2D slices through the target:
+seeded phantoms (default) or a dataset folder (--data). Rewards read voxel labels: every result is
+"${SUPERVISION}".
 
   --run DIR            run folder (default runs/pixel-<date>-<time>; must not exist)
+  --data DIR           dataset folder (e.g. ../shared/data/real/brats2018): axial slices through the
+                       target of every case, split 70/15/15 by case (default: phantoms)
+  --channel NAME       modality of per-case folders, <case>/<case>_NAME.nii.gz (default flair; --data)
+  --target LIST        label values of the target (default 2 for phantoms, 1,2,4 with --data: BraTS
+                       whole tumour)
+  --slice-every N      with --data: every N-th slice through the target, per case (default 1)
   --count N            phantoms, one slice each (default 40; split 70/15/15)
   --data-seed N        phantom and split seed (default 0)
-  --size N             slice size y = x (default 64; phantoms N/2 x N x N)
+  --size N             slice size y = x (default 64; phantoms N/2 x N x N; --data slices resampled)
   --network NAME       small | paper (default small; paper = half-channel dilated VGG16 + attention)
   --epochs N           passes over the training slices (default 200, the paper's; --max-seconds caps)
   --max-seconds S      actor-critic wall-clock budget (default 120; with the FCN ~3 min in all)
@@ -63,6 +71,10 @@ tumour. Rewards read voxel labels: every result is "${SUPERVISION}".
 
 const STRING_OPTIONS = [
   "run",
+  "data",
+  "channel",
+  "target",
+  "slice-every",
   "count",
   "data-seed",
   "size",
@@ -86,7 +98,18 @@ export class PixelCliError extends SparsGymError {}
 /** The validated configuration written to `config.json`. */
 export interface PixelRunConfig {
   /** Data. */
-  readonly data: { count: number; seed: number; shape: [number, number, number]; target: number[] };
+  readonly data: {
+    /** Dataset folder, or null for phantoms. */
+    dir: string | null;
+    /** Modality read from `dir`'s per-case folders. */
+    channel: string;
+    /** Every N-th slice through the target (`dir` only). */
+    sliceEvery: number;
+    count: number;
+    seed: number;
+    shape: [number, number, number];
+    target: number[];
+  };
   /** Network preset. */
   readonly network: "small" | "paper";
   /** Actor-critic options. */
@@ -113,6 +136,15 @@ function num(name: string, v: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new PixelCliError(`--${name}`, `is "${v}"`, "a finite number");
   return n;
+}
+
+function targetList(v: string | undefined, def: number[]): number[] {
+  if (v === undefined) return def;
+  const t = v.split(",").map(Number);
+  if (!t.every((x) => Number.isInteger(x) && x >= 1 && x <= 255)) {
+    throw new PixelCliError("--target", `is "${v}"`, "comma-separated label values 1..255");
+  }
+  return t;
 }
 
 /**
@@ -155,10 +187,13 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
   if (!(maxSeconds > 0)) throw new PixelCliError("--max-seconds", `is ${maxSeconds}`, "> 0");
   const config: PixelRunConfig = {
     data: {
+      dir: v.data ?? null,
+      channel: v.channel ?? "flair",
+      sliceEvery: int("slice-every", v["slice-every"], 1, 1),
       count: int("count", v.count, 40, 4),
       seed: int("data-seed", v["data-seed"], 0, 0),
       shape: [Math.max(8, size >> 1), size, size],
-      target: [2],
+      target: targetList(v.target, v.data === undefined ? [2] : [1, 2, 4]),
     },
     network,
     a2c,
@@ -176,10 +211,22 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
   if (!(config.fcn.learningRate > 0)) {
     throw new PixelCliError("--fcn-lr", `is ${config.fcn.learningRate}`, "> 0");
   }
+  for (const flag of ["channel", "slice-every"]) {
+    if (v[flag] !== undefined && v.data === undefined) {
+      throw new PixelCliError(`--${flag}`, "is given without --data", "--data DIR");
+    }
+  }
   if (config.fcn.warmStart && config.fcn.maxSeconds === 0) {
     throw new PixelCliError("--warm-start", "needs the FCN", "--fcn-seconds > 0");
   }
   return { config, run: v.run ?? defaultRunDir("runs", "pixel") };
+}
+
+function dataLabel(c: PixelRunConfig): string {
+  return c.data.dir === null
+    ? `phantoms through the tumour, data seed ${c.data.seed}`
+    : `${c.data.dir} ${c.data.channel} slices through labels ${c.data.target.join(",")}, ` +
+      `split by case with seed ${c.data.seed}, every ${c.data.sliceEvery}-th`;
 }
 
 function row(name: string, s: PixelScores): string {
@@ -213,11 +260,28 @@ export async function runPixelCli(args: string[]): Promise<number> {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
   const info = await initBackend(config.train.backend);
-  const data = phantomPixelSlices({ ...config.data });
+  let data;
+  try {
+    data = config.data.dir === null ? phantomPixelSlices({ ...config.data }) : await folderPixelSlices(
+      config.data.dir,
+      {
+        channel: config.data.channel,
+        target: config.data.target,
+        size: config.data.shape[2],
+        every: config.data.sliceEvery,
+        seed: config.data.seed,
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof SparsGymError)) throw e;
+    console.error(`error: --data ${config.data.dir}: ${e.message}`);
+    return 2;
+  }
   console.error(
     `pixel: ${data.train.length}/${data.val.length}/${data.test.length} slices ${config.data.shape[1]}x${
       config.data.shape[2]
-    } (train/val/test), network ${config.network}, backend ${info.name}; rewards read voxel labels`,
+    } (train/val/test), ${dataLabel(config)}, network ${config.network}, backend ${info.name}; ` +
+      `rewards read voxel labels`,
   );
   await Deno.mkdir(join(run, "overlays"), { recursive: true });
   await Deno.writeTextFile(join(run, "config.json"), JSON.stringify(config, null, 2) + "\n");
@@ -294,12 +358,10 @@ export async function runPixelCli(args: string[]): Promise<number> {
   const md = [
     `# Pixel actor-critic (PixelDRL-MG), test split`,
     ``,
-    `${data.test.length} test slices (${config.data.shape[1]}x${
-      config.data.shape[2]
-    }, phantoms through the tumour, ` +
-    `data seed ${config.data.seed}); ${result.updates} updates, ${result.epochs} epochs, ${
-      result.seconds.toFixed(0)
-    } s, ` +
+    `${data.test.length} test slices (${config.data.shape[1]}x${config.data.shape[2]}, ${
+      dataLabel(config)
+    }); ` +
+    `${result.updates} updates, ${result.epochs} epochs, ${result.seconds.toFixed(0)} s, ` +
     `network ${config.network} (${net.parameterCount} weights), seed ${config.train.seed}. The env's rewards read ` +
     `voxel labels: these rows are fully supervised.`,
     ``,

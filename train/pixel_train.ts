@@ -149,15 +149,54 @@ export async function trainPixel(
     }
     if (data.val.length) {
       const val = await evaluatePixelPolicy(learner, data.val);
+      const keep = await initialKeepProbability(learner, data.val);
       await options.onEpoch?.({
         epoch: epoch + 1,
         update: updates,
         seconds: elapsed(),
         valDice: val.diceByStep[o.tMax],
+        valDiceStep1: val.diceByStep[1],
+        valKeepTruth: keep.truth,
+        valKeepOther: keep.other,
       });
     }
   }
   return { updates, epochs: epoch, seconds: elapsed() };
+}
+
+/** Mean policy probabilities of "keep" (action 1) at the initial all-foreground state. */
+export interface KeepProbability {
+  /** Over truth pixels (G = 1): should rise towards 1. */
+  readonly truth: number;
+  /** Over the other pixels (G = 0): should fall towards 0. */
+  readonly other: number;
+}
+
+/**
+ * The learner's mean probability of "keep" at the all-foreground start, over truth pixels and over
+ * the rest, on `slices`: the diagnostic that separates "has not learned which pixels are
+ * foreground" (both equal) from "ranks them but greedy rounds all to background" (truth > other,
+ * both < 0.5). Slices without truth pixels contribute nothing to `truth` (NaN when none has any).
+ */
+export async function initialKeepProbability(
+  learner: PixelA2cLearner,
+  slices: readonly PixelSlice[],
+): Promise<KeepProbability> {
+  const a = learner.network.config.actions;
+  let sumTruth = 0, nTruth = 0, sumOther = 0, nOther = 0;
+  for (const s of slices) {
+    const [h, w] = s.shape, p = h * w, obs = new Float32Array(p * 2);
+    for (let i = 0; i < p; i++) [obs[2 * i], obs[2 * i + 1]] = [s.image[i], 1];
+    const probs = tf.tidy(() => tf.softmax(learner.network.forward(tf.tensor4d(obs, [1, h, w, 2])).logits));
+    const pr = (await probs.data()) as Float32Array;
+    probs.dispose();
+    for (let i = 0; i < p; i++) {
+      const keep = pr[i * a + 1];
+      if (s.truth[i]) [sumTruth, nTruth] = [sumTruth + keep, nTruth + 1];
+      else [sumOther, nOther] = [sumOther + keep, nOther + 1];
+    }
+  }
+  return { truth: sumTruth / nTruth, other: sumOther / nOther };
 }
 
 /** An intensity band `lo <= image <= hi` (image in [0, 1]). */

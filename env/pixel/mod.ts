@@ -7,3 +7,4 @@ export * from "./pixel_env.ts";
 export * from "./pixel_data.ts";
 export * from "./pixel_render.ts";
 export * from "./pixel_check.ts";
+export * from "./pixel_volume_slices.ts";
