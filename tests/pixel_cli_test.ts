@@ -18,10 +18,20 @@ Deno.test("train:pixel: defaults are the paper's; bad options are refused before
   nodeAssert.throws(() => parsePixelArgs(["--t-max", "0"]), PixelCliError);
   nodeAssert.throws(() => parsePixelArgs(["--warm-start", "--fcn-seconds", "0"]), PixelCliError);
   nodeAssert.equal(config.fcn.warmStart, false);
+  nodeAssert.deepEqual([config.data.dir, config.data.target], [null, [2]]);
+  const real = parsePixelArgs(["--data", "some/dir", "--slice-every", "4"]) as Exclude<typeof p, "help">;
+  nodeAssert.deepEqual(
+    [real.config.data.dir, real.config.data.channel, real.config.data.target, real.config.data.sliceEvery],
+    ["some/dir", "flair", [1, 2, 4], 4],
+  );
+  nodeAssert.throws(() => parsePixelArgs(["--channel", "t1"]), PixelCliError); // needs --data
+  nodeAssert.throws(() => parsePixelArgs(["--data", "d", "--target", "1,x"]), PixelCliError);
   await Deno.mkdir(".tmp", { recursive: true });
   const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "pixel_cli_" });
   const run = `${dir}/run`;
   nodeAssert.equal(await runPixelCli(["--run", run, "--lr", "x"]), 2);
+  await nodeAssert.rejects(Deno.stat(run));
+  nodeAssert.equal(await runPixelCli(["--run", run, "--data", `${dir}/missing`]), 2);
   await nodeAssert.rejects(Deno.stat(run));
   await Deno.remove(dir, { recursive: true });
 });

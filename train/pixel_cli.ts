@@ -18,10 +18,10 @@ import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
 import { PixelSegEnv } from "../env/pixel/pixel_env.ts";
 import { renderPixelEnv } from "../env/pixel/pixel_render.ts";
 import { writePng } from "../env/png.ts";
-import { lineChartSpec, renderChart } from "../eval/chart.ts";
 import { BACKEND_NAMES, type BackendName, initBackend } from "../models/backend.ts";
 import { PIXEL_NETWORK_PRESETS, PixelNetwork } from "../models/pixel_network.ts";
 import { DEFAULT_PIXEL_A2C_OPTIONS, PixelA2cLearner, resolvePixelA2cOptions } from "../agents/pixel_a2c.ts";
+import { writePixelFigures } from "./pixel_figures.ts";
 import { ProgressBar } from "./progress.ts";
 import { defaultRunDir } from "./run_folder.ts";
 import {
@@ -274,7 +274,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
     );
   } catch (e) {
     if (!(e instanceof SparsGymError)) throw e;
-    console.error(`error: --data ${config.data.dir}: ${e.message}`);
+    console.error(`error: --data: ${e.message}`);
     return 2;
   }
   console.error(
@@ -385,44 +385,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
     ``,
   ].join("\n");
   await Deno.writeTextFile(join(run, "eval.md"), md);
-  // Reward and Dice have different units: one panel each (Vega-Lite charts, eval/chart.ts).
-  await writePng(
-    join(run, "learning_curve.png"),
-    await renderChart({
-      hconcat: [
-        lineChartSpec([{
-          name: "mean reward",
-          x: updates.map((r) => r.update),
-          y: updates.map((r) => r.meanReward),
-        }], {
-          title: "pixel a2c: reward per step (training)",
-          xLabel: "update",
-          yLabel: "mean reward per pixel step",
-        }),
-        lineChartSpec(
-          [{ name: "val Dice", x: epochs.map((r) => r.update), y: epochs.map((r) => r.valDice) }],
-          {
-            title: "pixel a2c: validation Dice",
-            xLabel: "update",
-            yLabel: "Dice",
-            yRange: [0, 1],
-          },
-        ),
-      ],
-      resolve: { scale: { color: "independent", strokeDash: "independent", shape: "independent" } },
-    }),
-  );
-  await writePng(
-    join(run, "dice_by_step.png"),
-    await renderChart(
-      lineChartSpec([{ name: "test Dice", x: learned.diceByStep.map((_, t) => t), y: learned.diceByStep }], {
-        title: "Dice against step (test)",
-        xLabel: "step (0 = initial mask)",
-        yLabel: "mean Dice",
-        yRange: [0, 1],
-      }),
-    ),
-  );
+  await writePixelFigures(run, updates, epochs, learned.diceByStep);
   for (const s of data.test.slice(0, 3)) {
     const env = new PixelSegEnv({ slices: [s], tMax: config.a2c.tMax });
     let obs = env.reset().observation;
