@@ -288,6 +288,15 @@ export {
   shippedClassifierPath,
 } from "./tasks/phantom_task.ts";
 export {
+  BRATS_FLAIR_TASK_ID,
+  BRATS_FLAIR_TASK_OPTIONS,
+  realTaskCases,
+  realTaskFactory,
+  type RealTaskOptions,
+  STS_CT_TASK_ID,
+  STS_CT_TASK_OPTIONS,
+} from "./tasks/real_tasks.ts";
+export {
   type GamePhantoms,
   makePatchTask,
   makePixelTask,

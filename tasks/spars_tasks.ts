@@ -7,6 +7,8 @@
  * | `SparsGym/Spars-Oracle-Paper-v0` | 32 phantoms 180x256x256, window 24x48x48 (the paper's, 0.47% of the volume), ties to `a` | oracle |
  * | `SparsGym/Spars-Classifier-v0` | as `Spars-Oracle-v0` | the classifier checkpoint at `checkpoint` (required) |
  * | `SparsGym/Spars-Phantom-v0` | as `Spars-Oracle-v0` | the classifier shipped in `tasks/checkpoints/` (phantom_task.ts) |
+ * | `SparsGym/Spars-BraTS2018-Flair-v0` | BraTS per-case folders given as `data` (required), FLAIR z-scored, whole tumour 1,2,4, fold 1/6 (real_tasks.ts) | oracle (voxel labels), or `checkpoint` |
+ * | `SparsGym/Spars-STS-CT-v0` | case folders `<case>/CT_image.nii.gz` given as `data` (required), CT in HU, fold 1/3 (real_tasks.ts) | oracle (voxel labels), or `checkpoint` |
  *
  * Every task builds a {@link SelfPlayEnv} (the Gymnasium single-agent view; the two-agent
  * PettingZoo view is its `.env`) whose opponent is by default a seeded random agent. The oracle
