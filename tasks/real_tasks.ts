@@ -23,7 +23,7 @@
 import { openDataSource } from "../data/data_source.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { IntensityOptions } from "../data/intensity_options.ts";
-import type { FoldSpec, SplitName } from "../data/split.ts";
+import type { FoldSpec } from "../data/split.ts";
 import type { Case } from "../data/types.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
 import { register } from "../env/registry.ts";
