@@ -1,8 +1,10 @@
 import nodeAssert from "node:assert/strict";
+import { openDataset } from "../data/dataset.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { diagonalAffine } from "../data/types.ts";
 import type { Case } from "../data/types.ts";
 import { caseTargetSlices, nonZeroPercentile } from "../env/pixel/pixel_volume_slices.ts";
+import { HAS_REAL_DATA, REAL_DATA } from "./_helpers.ts";
 
 Deno.test("nonZeroPercentile: nearest rank over the non-zero values, by hand", () => {
   const v = Float32Array.from([0, 0, 3, 1, 2, 4]);
@@ -53,4 +55,24 @@ Deno.test("caseTargetSlices: target slices only, 2x nearest labels, percentile s
     () => caseTargetSlices({ ...tinyCase(), labels: undefined }, { target: [1] }),
     InvalidArgumentError,
   );
+});
+
+Deno.test({
+  name: "caseTargetSlices on a real BraTS case: slice count, z range, truth and image sums (numpy decode)",
+  ignore: !HAS_REAL_DATA,
+  fn: async () => {
+    // Expected values from a separate numpy decode of the gzipped NIfTI (header dims, int16 voxels):
+    // whole tumour (1, 2, 4) on 76 axial slices z = 43..118; z = 81 holds 2,960 tumour voxels; the
+    // 99.5th percentile of the non-zero FLAIR voxels is 321, and sum(clip(flair[81] / 321, 0, 1)) = 10675.02.
+    const ds = await openDataset(`${REAL_DATA}brats2018`, { channels: ["flair"], target: [1, 2, 4] });
+    const ref = ds.refs.find((r) => r.id === "Brats18_2013_11_1");
+    nodeAssert.ok(ref);
+    const slices = caseTargetSlices(await ds.load(ref), { target: [1, 2, 4], size: 240 });
+    nodeAssert.equal(slices.length, 76);
+    nodeAssert.deepEqual([slices[0].id, slices[75].id], ["Brats18_2013_11_1/z43", "Brats18_2013_11_1/z118"]);
+    const mid = slices.find((s) => s.id.endsWith("/z81"))!;
+    nodeAssert.equal(mid.truth.reduce((a, b) => a + b, 0), 2960);
+    const sum = mid.image.reduce((a, b) => a + b, 0);
+    nodeAssert.ok(Math.abs(sum - 10675.02) < 0.05, `${sum}`);
+  },
 });
