@@ -39,3 +39,6 @@ export class DatasetError extends SparsGymError {}
 
 /** A function or option received an invalid value. */
 export class InvalidArgumentError extends SparsGymError {}
+
+/** A file is not a valid JPEG file, is truncated, or uses an unsupported mode. */
+export class JpegError extends SparsGymError {}
