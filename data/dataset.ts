@@ -12,6 +12,9 @@
  */
 import { CaseCache } from "./case_cache.ts";
 import { listCaseFolderCases } from "./case_folders.ts";
+import { listImageMaskCases } from "./image_mask_folders.ts";
+import { splitUnit, splitUnits } from "./split_units.ts";
+import { readImageFile, readLabelFile } from "./image_files.ts";
 import {
   detectLayout,
   type LayoutListing,
@@ -19,11 +22,10 @@ import {
   listLitsCases,
   listMsdCases,
 } from "./dataset_layouts.ts";
-import { InvalidArgumentError } from "./errors.ts";
+import { DatasetError, InvalidArgumentError } from "./errors.ts";
 import { registerChannels } from "./channels.ts";
 import { checkIntensityOptions, type IntensityOptions, normaliseIntensity } from "./intensity_options.ts";
 import { applyNonFinitePolicy, type NonFinitePolicy } from "./finite.ts";
-import { readNifti, readNiftiLabels } from "./nifti_read.ts";
 import {
   generatePhantom,
   type PhantomDatasetOptions,
@@ -55,6 +57,11 @@ export interface CaseRef {
   readonly presence?: 0 | 1;
   /** Every channel's image file, in channel order (the first is `imagePath`), for multi-channel cases. */
   readonly channelPaths?: readonly string[];
+  /**
+   * Cases of one group (e.g. the slices of one patient) always fall in the same split; when any ref
+   * has a group, splits are drawn over groups (a ref without one is its own group).
+   */
+  readonly group?: string;
 }
 
 /** A dataset: references plus a loader. Cases are loaded lazily, one at a time. */
@@ -196,13 +203,11 @@ class RefDataset implements Dataset {
     if (!(name === "train" || name === "val" || name === "test")) {
       throw new InvalidArgumentError("split", `is ${JSON.stringify(name)}`, '"train", "val" or "test"');
     }
-    const known = this.refs.filter((r) => r.presence !== undefined);
-    const strata = known.length > 0 ? new Map(known.map((r) => [r.id, r.presence as 0 | 1])) : undefined;
     const { seed, fractions, folds } = this.#parts;
-    const ids = this.refs.map((r) => r.id);
+    const { ids, strata } = splitUnits(this.refs);
     const split = folds ? foldSplit(ids, seed, folds, strata) : splitIds(ids, seed, fractions, strata);
     const chosen = new Set(split[name]);
-    const refs = this.refs.filter((r) => chosen.has(r.id));
+    const refs = this.refs.filter((r) => chosen.has(splitUnit(r)));
     return new RefDataset({ ...this.#parts, name: `${this.name}/${name}`, refs });
   }
 
@@ -228,11 +233,12 @@ function fileDataset(listing: LayoutListing, options: DatasetOptions): Dataset {
   const folds = options.folds;
   if (folds) {
     checkFoldSpec(folds);
-    if (folds.k > refs.length) {
+    const units = splitUnits(refs).ids.length;
+    if (folds.k > units) {
       throw new InvalidArgumentError(
         "folds",
-        `are ${folds.k} for ${refs.length} cases`,
-        `at most ${refs.length}`,
+        `are ${folds.k} for ${units} ${units === refs.length ? "cases" : "case groups"}`,
+        `at most ${units}`,
       );
     }
   }
@@ -279,10 +285,10 @@ function fileLoader(options: DatasetOptions, target: readonly number[]): Loader 
       throw new InvalidArgumentError("preprocess", "is set for a multi-channel dataset", "no preprocess");
     }
     const readOptions = nonFinite ? { id: ref.id, nonFinite } : { id: ref.id };
-    const image = await readNifti(ref.imagePath, readOptions);
+    const image = await readImageFile(ref.imagePath, readOptions);
     let c: Case = { id: ref.id, image };
     if (ref.labelsPath) {
-      const labels = await readNiftiLabels(ref.labelsPath, { id: ref.id });
+      const labels = await readLabelFile(ref.labelsPath, { id: ref.id });
       checkSameGrid(image, labels, `${ref.labelsPath} (labels of ${ref.imagePath})`);
       // Presence from the original labels: preprocessing (nearest resampling, crops) may lose small targets.
       c = { id: ref.id, image, labels, presence: holdsTarget(labels, target) };
@@ -291,7 +297,7 @@ function fileLoader(options: DatasetOptions, target: readonly number[]): Loader 
     if (ref.channelPaths && ref.channelPaths.length > 1) {
       const channels = [c.image];
       for (const path of ref.channelPaths.slice(1)) {
-        const channel = await readNifti(path, readOptions);
+        const channel = await readImageFile(path, readOptions);
         checkSameGrid(image, channel, `${path} (a channel of ${ref.imagePath})`);
         channels.push(channel);
       }
@@ -351,7 +357,8 @@ export async function openFolderDataset(dir: string, options: FolderDatasetOptio
  * Opens a dataset, detecting its layout: a `dataset.json` (or a path to one) is MSD, a folder holding
  * `volume-N.nii[.gz]` files (searched as {@link openLitsDataset} does) is LiTS, per-case folders of
  * `<modality>_image.nii[.gz]` / `<modality>_mask.nii[.gz]` files are case folders (case_folders.ts:
- * `channels` picks the modalities, the first one's mask is the target), anything else a folder
+ * `channels` picks the modalities, the first one's mask is the target), `images/` + `masks/` of 2D
+ * JPEG slices are image-mask folders (image_mask_folders.ts; no `channels`), anything else a folder
  * dataset ({@link openFolderDataset}, whose extra options apply only then).
  *
  * @throws {DatasetError} as the chosen opener does, or when `spec` does not exist
@@ -362,6 +369,16 @@ export async function openDataset(spec: string, options: FolderDatasetOptions = 
   if (layout === "lits") return await openLitsDataset(dir, options);
   if (layout === "case-folders") {
     return fileDataset(await listCaseFolderCases(dir, options.channels), options);
+  }
+  if (layout === "image-mask") {
+    if (options.channels !== undefined) {
+      throw new DatasetError(
+        "channels",
+        `are ${JSON.stringify(options.channels)} for ${dir}, a folder of 2D JPEG slices (images/, masks/)`,
+        "no channels: one grey image per slice",
+      );
+    }
+    return fileDataset(await listImageMaskCases(dir), options);
   }
   return await openFolderDataset(dir, options);
 }

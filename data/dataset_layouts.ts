@@ -12,6 +12,7 @@ import { DatasetError } from "./errors.ts";
 import { exists, readRequiredText, requireDir, walkFiles } from "./dataset_files.ts";
 import { readPresenceCsv } from "./presence_csv.ts";
 import { isCaseFolderLayout } from "./case_folders.ts";
+import { isImageMaskLayout } from "./image_mask_folders.ts";
 
 /** The cases found in a dataset folder, with the layout's name and default target. */
 export interface LayoutListing {
@@ -29,9 +30,10 @@ export interface LayoutListing {
 export interface DetectedLayout {
   /**
    * `msd` (a dataset.json), `lits` (volume-N files), `case-folders` (`<case>/<modality>_image.nii[.gz]`,
-   * see case_folders.ts) or `folder` (anything else).
+   * see case_folders.ts), `image-mask` (2D JPEG slices in `images/` with `masks/`, see
+   * image_mask_folders.ts) or `folder` (anything else).
    */
-  layout: "msd" | "lits" | "case-folders" | "folder";
+  layout: "msd" | "lits" | "case-folders" | "image-mask" | "folder";
   /** The dataset folder (the folder of a given dataset.json). */
   dir: string;
 }
@@ -336,7 +338,8 @@ async function siblingModalities(labelPath: string, labelSuffix: string): Promis
  * The layout of a dataset path: a `dataset.json` (or a path to one) is MSD, a folder holding
  * `volume-N.nii[.gz]` files (searched as {@link listLitsCases} does) is LiTS, a folder whose
  * subfolders hold `<modality>_image.nii[.gz]` files not named after the subfolder is case folders
- * (`isCaseFolderLayout`), anything else a folder.
+ * (`isCaseFolderLayout`), `images/` and `masks/` subfolders of JPEG slices are image-mask
+ * (`isImageMaskLayout`), anything else a folder.
  *
  * @throws {DatasetError} when `spec` does not exist or is a file other than a dataset.json
  */
@@ -348,5 +351,6 @@ export async function detectLayout(spec: string): Promise<DetectedLayout> {
     return { layout: "lits", dir: spec };
   }
   if (await isCaseFolderLayout(spec)) return { layout: "case-folders", dir: spec };
+  if (await isImageMaskLayout(spec)) return { layout: "image-mask", dir: spec };
   return { layout: "folder", dir: spec };
 }

@@ -169,6 +169,13 @@ export function dataNotes(data: string): string[] {
   if (/sts_ct_mr_pet|sarcoma|(^|[\\/])sts([\\/_-]|$)/i.test(data)) {
     return ["Data: TCIA Soft-tissue-Sarcoma (Vallières et al. 2015), CC BY 3.0."];
   }
+  // The 2D liver-tumour JPEG slices as shared (liver_tumour_2d), resampled MSD Task03 cases.
+  if (/liver_tumou?r_2d|image-segmentation-liver-tumou?r/i.test(data)) {
+    return [
+      "Data: Medical Segmentation Decathlon Task03 Liver (LiTS) 2D slices, CC BY-SA 4.0 (Antonelli et al. " +
+      "2022, Simpson et al. 2019); JPEG slices from sarah-antillia/Image-Segmentation-Liver-Tumor.",
+    ];
+  }
   if (/lits|task03|msd|decathlon/i.test(data)) {
     return ["Data: Medical Segmentation Decathlon / LiTS, CC BY-SA 4.0."];
   }
