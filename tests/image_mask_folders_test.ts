@@ -12,6 +12,7 @@ import { openDataset } from "../data/dataset.ts";
 import { detectLayout } from "../data/dataset_layouts.ts";
 import { DatasetError } from "../data/errors.ts";
 import { sliceGroup } from "../data/image_mask_folders.ts";
+import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
 import { dataNotes } from "../eval/run_config.ts";
 import { HAS_REAL_DATA, REAL_DATA, scratchDir } from "./_helpers.ts";
 
@@ -149,4 +150,26 @@ Deno.test({
     const all = groupsBySplit.reduce((n, g) => n + g.size, 0);
     assert.equal(all, 61, "every patient in exactly one split");
   },
+});
+
+Deno.test("folderPixelSlices on an image-mask folder: the slices with tumour, truth = the mask, split by patient; a channel is refused", async () => {
+  const dir = await scratchDir("imask");
+  const names: string[] = [];
+  for (let p = 0; p < 8; p++) for (const s of [1, 2]) names.push(`m_${5000 + p}_${s}.jpg`);
+  await writeFolder(dir, names); // slice k has the square when k is odd: the second slice of each patient
+  const slices = await folderPixelSlices(dir, { target: [1], size: 8, seed: 0 });
+  const all = [...slices.train, ...slices.val, ...slices.test];
+  assert.deepEqual(
+    all.map((s) => s.id).sort(),
+    names.filter((_, k) => k % 2 === 1).map((n) => `${n.slice(0, -4)}/z0`).sort(),
+  );
+  // 24x16 to 8x8, nearest at pixel centres: column x reads source floor(3x + 1.5) (1, 4, 7, 10, 13, 16, ..),
+  // row y reads 2y + 1: the square x 8..15, y 4..11 is columns 3..4 (10, 13) and rows 2..5 (5, 7, 9, 11).
+  const want = Array.from(
+    { length: 64 },
+    (_, i) => (i % 8 >= 3 && i % 8 <= 4 && Math.floor(i / 8) >= 2 && Math.floor(i / 8) <= 5 ? 1 : 0),
+  );
+  for (const s of all) assert.deepEqual([...s.truth], want, s.id);
+  await assert.rejects(() => folderPixelSlices(dir, { target: [1], channel: "flair" }), DatasetError);
+  await Deno.remove(dir, { recursive: true });
 });

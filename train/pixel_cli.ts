@@ -11,6 +11,8 @@
  */
 import { parseArgs } from "node:util";
 import { joinNegativeValues } from "../data/cli_args.ts";
+import { detectLayout } from "../data/dataset_layouts.ts";
+import { dataNotes } from "../eval/run_config.ts";
 import { join } from "node:path";
 import { SparsGymError } from "../data/errors.ts";
 import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
@@ -44,10 +46,13 @@ seeded phantoms (default) or a dataset folder (--data). Rewards read voxel label
 
   --run DIR            run folder (default runs/pixel-<date>-<time>; must not exist)
   --data DIR           dataset folder (e.g. ../shared/data/real/brats2018): axial slices through the
-                       target of every case, split 70/15/15 by case (default: phantoms)
-  --channel NAME       modality of per-case folders, <case>/<case>_NAME.nii.gz (default flair; --data)
+                       target of every case, split 70/15/15 by case (default: phantoms); a folder of
+                       2D JPEG slices images/N.jpg + masks/N.jpg (../shared/data/real/liver_tumour_2d:
+                       every slice holds tumour) is read as it is, split by patient
+  --channel NAME       modality of per-case folders, <case>/<case>_NAME.nii.gz (default flair; --data;
+                       refused for JPEG slices)
   --target LIST        label values of the target (default 2 for phantoms, 1,2,4 with --data: BraTS
-                       whole tumour)
+                       whole tumour; 1 for JPEG slices: mask >= 128)
   --slice-every N      with --data: every N-th slice through the target, per case (default 1)
   --count N            phantoms, one slice each (default 40; split 70/15/15)
   --data-seed N        phantom and split seed (default 0)
@@ -251,7 +256,8 @@ export async function runPixelCli(args: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const { config, run } = parsed;
+  let { config } = parsed;
+  const { run } = parsed;
   try {
     await Deno.stat(run);
     console.error(`error: run folder ${run} exists; choose another --run`);
@@ -259,13 +265,33 @@ export async function runPixelCli(args: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
+  let jpegSlices = false;
+  try {
+    jpegSlices = config.data.dir !== null && (await detectLayout(config.data.dir)).layout === "image-mask";
+    if (jpegSlices && args.includes("--channel")) {
+      throw new PixelCliError(
+        "--channel",
+        `is given for ${config.data.dir}`,
+        "no channel: JPEG slices are grey",
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof SparsGymError)) throw e;
+    console.error(`error: --data: ${e.message}`);
+    return 2;
+  }
+  if (jpegSlices) {
+    // One grey image per slice; masks are 0/1 (>= 128), so the default target is 1.
+    const target = args.includes("--target") ? config.data.target : [1];
+    config = { ...config, data: { ...config.data, channel: "grey (JPEG)", target } };
+  }
   const info = await initBackend(config.train.backend);
   let data;
   try {
     data = config.data.dir === null ? phantomPixelSlices({ ...config.data }) : await folderPixelSlices(
       config.data.dir,
       {
-        channel: config.data.channel,
+        ...(jpegSlices ? {} : { channel: config.data.channel }),
         target: config.data.target,
         size: config.data.shape[2],
         every: config.data.sliceEvery,
@@ -365,6 +391,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
     `network ${config.network} (${net.parameterCount} weights), seed ${config.train.seed}. The env's rewards read ` +
     `voxel labels: these rows are fully supervised.`,
     ``,
+    ...(config.data.dir === null ? [] : [...dataNotes(config.data.dir), ``]),
     `| method | supervision | Dice | IoU | sensitivity | PPV | HD95 mm |`,
     `| --- | --- | --- | --- | --- | --- | --- |`,
     row(

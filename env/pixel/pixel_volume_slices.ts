@@ -87,15 +87,20 @@ export function nonZeroPercentile(values: Float32Array, p: number): number {
 
 /** Options of {@link folderPixelSlices}. */
 export interface FolderSliceOptions extends CaseSliceOptions {
-  /** Modality file suffix of per-case folders, e.g. "flair" for `<case>/<case>_flair.nii.gz`. */
-  readonly channel: string;
+  /**
+   * Modality file suffix of per-case folders, e.g. "flair" for `<case>/<case>_flair.nii.gz`; leave it
+   * out for layouts of one image per case (2D JPEG image/mask folders refuse a channel).
+   */
+  readonly channel?: string;
   /** Case split seed (default 0). */
   readonly seed?: number;
 }
 
 /**
  * Slices through the target of every case of a dataset folder (any layout `openDataset` reads;
- * BraTS per-case folders with `channel`), split train/val/test by case (70/15/15, seeded).
+ * BraTS per-case folders with `channel`; a 2D JPEG image/mask folder, such as the liver-tumour
+ * slices, without), split train/val/test by case (70/15/15, seeded; by patient where the layout
+ * groups slices, see `CaseRef.group`).
  * @throws {InvalidArgumentError} or a data error naming the folder or file when it cannot be read,
  * or when a split ends up without slices
  */
@@ -104,7 +109,7 @@ export async function folderPixelSlices(
   options: FolderSliceOptions,
 ): Promise<Record<SplitName, PixelSlice[]>> {
   const ds = await openDataset(dir, {
-    channels: [options.channel],
+    ...(options.channel === undefined ? {} : { channels: [options.channel] }),
     target: options.target,
     seed: options.seed ?? 0,
   });
