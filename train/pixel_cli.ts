@@ -231,7 +231,9 @@ function dataLabel(c: PixelRunConfig): string {
   return c.data.dir === null
     ? `phantoms through the tumour, data seed ${c.data.seed}`
     : `${c.data.dir} ${c.data.channel} slices through labels ${c.data.target.join(",")}, ` +
-      `split by case with seed ${c.data.seed}, every ${c.data.sliceEvery}-th`;
+      `split by ${
+        c.data.channel === "grey (JPEG)" ? "patient" : "case"
+      } with seed ${c.data.seed}, every ${c.data.sliceEvery}-th`;
 }
 
 function row(name: string, s: PixelScores): string {
