@@ -306,8 +306,17 @@ export {
   type PatchTaskOptions,
   PIXEL_TASK_ID,
   PIXEL_TASK_OPTIONS,
+  pixelTaskEnv,
   type PixelTaskOptions,
 } from "./tasks/game_tasks.ts";
+export {
+  PIXEL_BRATS_TASK_ID,
+  PIXEL_BRATS_TASK_OPTIONS,
+  PIXEL_LIVER_TASK_ID,
+  PIXEL_LIVER_TASK_OPTIONS,
+  pixelRealTaskFactory,
+  type PixelRealTaskOptions,
+} from "./tasks/pixel_real_tasks.ts";
 
 // Evaluation: metrics, segmentation by agents, baselines, sweeps, reports
 export type { GateChoice } from "./eval/presence_gate.ts";

@@ -30,6 +30,7 @@ import {
   KEEP,
   PAPER_ACTIONS,
   PixelSegEnv,
+  type PixelSlice,
   SET_BACKGROUND,
   SET_FOREGROUND,
 } from "../env/pixel/pixel_env.ts";
@@ -142,11 +143,14 @@ export const PIXEL_TASK_OPTIONS: Readonly<PixelTaskOptions> = Object.freeze<Pixe
 });
 
 /**
- * Factory of `SparsGym/Pixel-Phantom-v0`.
- * @throws {InvalidArgumentError} for unknown `actions` or `initialMask`, an empty split, plus the
- *   pixel env's option errors
+ * The pixel env of a task's slices with its game options (shared by the phantom and real-data pixel
+ * tasks).
+ * @throws {InvalidArgumentError} for unknown `actions` or `initialMask`, plus the pixel env's option errors
  */
-export function makePixelTask(o: PixelTaskOptions): Promise<PixelSegEnv> {
+export function pixelTaskEnv(
+  slices: readonly PixelSlice[],
+  o: Pick<PixelTaskOptions, "tMax" | "initialMask" | "actions">,
+): PixelSegEnv {
   const actions = o.actions === "paper"
     ? PAPER_ACTIONS
     : o.actions === "paper+foreground"
@@ -166,6 +170,15 @@ export function makePixelTask(o: PixelTaskOptions): Promise<PixelSegEnv> {
       "'foreground' or 'background'",
     );
   }
+  return new PixelSegEnv({ slices, tMax: o.tMax, actions, initialMask: o.initialMask as InitialMask });
+}
+
+/**
+ * Factory of `SparsGym/Pixel-Phantom-v0`.
+ * @throws {InvalidArgumentError} for unknown `actions` or `initialMask`, an empty split, plus the
+ *   pixel env's option errors
+ */
+export function makePixelTask(o: PixelTaskOptions): Promise<PixelSegEnv> {
   const slices = phantomPixelSlices({ count: o.data.count, seed: o.data.seed, shape: o.data.shape })[o.split];
   if (!slices?.length) {
     throw new InvalidArgumentError(
@@ -174,9 +187,7 @@ export function makePixelTask(o: PixelTaskOptions): Promise<PixelSegEnv> {
       "more phantoms",
     );
   }
-  return Promise.resolve(
-    new PixelSegEnv({ slices, tMax: o.tMax, actions, initialMask: o.initialMask as InitialMask }),
-  );
+  return Promise.resolve(pixelTaskEnv(slices, o));
 }
 
 register<PatchSelfPlayEnv, PatchTaskOptions>(PATCH_TASK_ID, makePatchTask, PATCH_TASK_OPTIONS, {

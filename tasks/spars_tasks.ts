@@ -72,9 +72,9 @@ export interface SparsTaskOptions extends Omit<SparsEnvOptions, "scorer" | "case
 
 /**
  * Game options of the v0 tasks: `train/train_config.ts` PRESETS.default as it was when v0 was published
- * (duplicated: tasks may not import train/). The preset has since moved to the `novelty` reward and the
- * `distinct` map; v0 keeps `absolute` and `sum`, because a task id never changes meaning (a v1 would
- * take the new game).
+ * (duplicated: tasks may not import train/). The preset has since moved to the `novelty` reward, the
+ * `distinct` map and `window+context` observations; v0 keeps `absolute`, `sum` and `window+position`,
+ * because a task id never changes meaning (a v1 would take the new game).
  */
 export const DEFAULT_TASK_OPTIONS: Readonly<SparsTaskOptions> = Object.freeze<SparsTaskOptions>({
   data: {

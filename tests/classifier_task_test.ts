@@ -46,12 +46,17 @@ Deno.test("tasks: the duplicated game numbers equal train/train_config.ts PRESET
     "maxSteps",
     "ties",
     "terminationBonus",
-    "observation",
     "observationShape",
     "start",
   ] as const;
-  // The v0 tasks keep the game they were published with; the default preset moved on (see the doc).
+  // The v0 tasks keep the game they were published with; the default preset moved on (see the doc):
+  // reward, map and (since window+context) the observation mode.
   assert.deepEqual([DEFAULT_TASK_OPTIONS.reward, DEFAULT_TASK_OPTIONS.mapMode], ["absolute", "sum"]);
+  assert.deepEqual([DEFAULT_TASK_OPTIONS.observation, PRESETS.default.env.observation], [
+    "window+position",
+    "window+context",
+  ]);
+  assert.equal(PAPER_TASK_OPTIONS.observation, PRESETS.paper.env.observation);
   assert.deepEqual([PRESETS.paper.env.reward, PRESETS.paper.env.mapMode], [
     PAPER_TASK_OPTIONS.reward,
     PAPER_TASK_OPTIONS.mapMode,
