@@ -2,9 +2,11 @@
  * Runs `deno test` with the project's scoped permissions, streams its output, and ends with the
  * plain line `N passed, N failed` (plus `, N skipped`) that CI counts. Extra arguments are passed
  * to `deno test` (for example a file or `--filter name`). With no arguments it then runs the Python
- * client's tests (`scripts/python_tests.ts`, skipped visibly without python3) and adds their counts;
- * `deno task test python/` runs only those.
+ * client's tests (`scripts/python_tests.ts`, skipped visibly without python3) and the package checks
+ * (`scripts/package_checks.ts`: doc lint of every entry point, `deno publish --dry-run`), and adds
+ * their counts; `deno task test python/` runs only the Python tests.
  */
+import { runPackageChecks } from "./package_checks.ts";
 import { type PythonCounts, runPythonTests } from "./python_tests.ts";
 
 const pythonOnly = Deno.args.length > 0 && Deno.args.every((a) => a.replace(/\/$/, "").startsWith("python"));
@@ -36,10 +38,13 @@ const count = (word: string): number => {
   return all.length ? Number(all[all.length - 1][1]) : 0;
 };
 const py: PythonCounts = withPython ? await runPythonTests() : { passed: 0, failed: 0, skipped: 0 };
-const passed = count("passed") + py.passed, skipped = count("ignored") + py.skipped;
-const failed = (code !== 0 && count("failed") === 0 ? 1 : count("failed")) + py.failed;
+const checks = Deno.args.length === 0 ? await runPackageChecks() : [];
+const checksFailed = checks.filter((c) => !c.passed).length;
+const passed = count("passed") + py.passed + checks.length - checksFailed;
+const skipped = count("ignored") + py.skipped;
+const failed = (code !== 0 && count("failed") === 0 ? 1 : count("failed")) + py.failed + checksFailed;
 const note = withPython
   ? ` (python: ${py.absent ? "skipped, no python3" : `${py.passed} passed, ${py.failed} failed`})`
   : "";
 console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ""}${note}`);
-Deno.exit(code !== 0 ? code : py.failed ? 1 : 0);
+Deno.exit(code !== 0 ? code : py.failed || checksFailed ? 1 : 0);
