@@ -34,6 +34,7 @@ import type { Vec3 } from "../data/types.ts";
 import { orthogonalMatrix } from "./orthogonal_init.ts";
 import { addChannelBias, type PolicyOutputs } from "./policy_network.ts";
 import { type NamedWeight, shapeSize } from "./snapshot.ts";
+import { assignVariables, readVariables } from "./variable_weights.ts";
 
 /** Everything that defines a {@link PatchPolicyNetwork}. */
 export interface PatchNetworkArchitecture {
@@ -263,12 +264,7 @@ export class PatchPolicyNetwork {
   /** A copy of the current weights. */
   async getWeights(): Promise<NamedWeight[]> {
     this.#checkAlive();
-    const values = await Promise.all(this.#variables.map((v) => v.data() as Promise<Float32Array>));
-    return this.#variables.map((v, i) => ({
-      name: this.#names[i],
-      shape: [...v.shape],
-      values: new Float32Array(values[i]),
-    }));
+    return await readVariables(this.#variables, this.#names);
   }
 
   /**
@@ -277,20 +273,7 @@ export class PatchPolicyNetwork {
    */
   setWeights(weights: readonly NamedWeight[]): void {
     this.#checkAlive();
-    if (weights.length !== this.#variables.length) {
-      throw new InvalidArgumentError("weights", `has ${weights.length} tensors`, `${this.#variables.length}`);
-    }
-    weights.forEach((w, i) => {
-      const v = this.#variables[i];
-      if (w.name !== this.#names[i] || w.shape.join(",") !== v.shape.join(",")) {
-        throw new InvalidArgumentError(
-          `weights[${i}]`,
-          `is ${w.name} [${w.shape.join(", ")}]`,
-          `${this.#names[i]} [${v.shape.join(", ")}]`,
-        );
-      }
-    });
-    tf.tidy(() => weights.forEach((w, i) => this.#variables[i].assign(tf.tensor(w.values, [...w.shape]))));
+    assignVariables(this.#variables, this.#names, weights);
   }
 
   /** Frees the variables (idempotent). */

@@ -25,6 +25,7 @@ import type { Vec3 } from "../data/types.ts";
 import { MOVE_COUNT } from "../env/geometry.ts";
 import { orthogonalMatrix } from "./orthogonal_init.ts";
 import { type NamedWeight, shapeSize } from "./snapshot.ts";
+import { assignVariables, readVariables } from "./variable_weights.ts";
 
 /** Everything that defines the network's shape and input transform (stored in checkpoints). */
 export interface PolicyArchitecture {
@@ -283,12 +284,7 @@ export class PolicyNetwork {
   /** A copy of the current weights (plain arrays, independent of the variables). */
   async getWeights(): Promise<NamedWeight[]> {
     this.#checkAlive();
-    const values = await Promise.all(this.#variables.map((v) => v.data() as Promise<Float32Array>));
-    return this.#variables.map((v, i) => ({
-      name: this.#names[i],
-      shape: [...v.shape],
-      values: new Float32Array(values[i]),
-    }));
+    return await readVariables(this.#variables, this.#names);
   }
 
   /**
@@ -297,20 +293,7 @@ export class PolicyNetwork {
    */
   setWeights(weights: readonly NamedWeight[]): void {
     this.#checkAlive();
-    if (weights.length !== this.#variables.length) {
-      throw new InvalidArgumentError("weights", `has ${weights.length} tensors`, `${this.#variables.length}`);
-    }
-    weights.forEach((w, i) => {
-      const v = this.#variables[i];
-      if (w.name !== this.#names[i] || w.shape.join(",") !== v.shape.join(",")) {
-        throw new InvalidArgumentError(
-          `weights[${i}]`,
-          `is ${w.name} [${w.shape.join(", ")}]`,
-          `${this.#names[i]} [${v.shape.join(", ")}]`,
-        );
-      }
-    });
-    tf.tidy(() => weights.forEach((w, i) => this.#variables[i].assign(tf.tensor(w.values, [...w.shape]))));
+    assignVariables(this.#variables, this.#names, weights);
   }
 
   /** Frees the variables. */

@@ -7,7 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import jpeg from "jpeg-js";
 import { openDataset } from "../data/dataset.ts";
 import { detectLayout } from "../data/dataset_layouts.ts";
 import { DatasetError } from "../data/errors.ts";
@@ -15,20 +14,11 @@ import { sliceGroup } from "../data/image_mask_folders.ts";
 import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
 import { dataNotes } from "../eval/run_config.ts";
 import { HAS_REAL_DATA, REAL_DATA, scratchDir } from "./_helpers.ts";
+import { encodeGreyJpeg } from "./_jpeg.ts";
 
 const W = 24, H = 16;
 
-/** JPEG bytes of a grey image given per pixel (quality 90). */
-function encodeGrey(grey: (x: number, y: number) => number): Uint8Array {
-  const data = new Uint8Array(W * H * 4);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const g = grey(x, y);
-      data.set([g, g, g, 255], (y * W + x) * 4);
-    }
-  }
-  return new Uint8Array(jpeg.encode({ width: W, height: H, data }, 90).data);
-}
+const encodeGrey = (grey: (x: number, y: number) => number): Uint8Array => encodeGreyJpeg(W, H, grey);
 
 /** Image of slice k: a flat grey 40 + 10k (flat images survive JPEG almost exactly). */
 const imageValue = (k: number): number => 40 + 10 * k;

@@ -6,26 +6,17 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import jpeg from "jpeg-js";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { make } from "../env/registry.ts";
 import { PAPER_ACTIONS, PixelSegEnv } from "../env/pixel/pixel_env.ts";
 import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
 import { PIXEL_BRATS_TASK_ID, PIXEL_LIVER_TASK_ID } from "../tasks/pixel_real_tasks.ts";
 import { HAS_REAL_DATA, REAL_DATA, scratchDir } from "./_helpers.ts";
+import { encodeGreyJpeg } from "./_jpeg.ts";
 
 const W = 32, H = 32;
 
-function encodeGrey(grey: (x: number, y: number) => number): Uint8Array {
-  const data = new Uint8Array(W * H * 4);
-  for (let y = 0; y < H; y++) {
-    for (let x = 0; x < W; x++) {
-      const g = grey(x, y);
-      data.set([g, g, g, 255], (y * W + x) * 4);
-    }
-  }
-  return new Uint8Array(jpeg.encode({ width: W, height: H, data }, 90).data);
-}
+const encodeGrey = (grey: (x: number, y: number) => number): Uint8Array => encodeGreyJpeg(W, H, grey);
 
 /** 12 slices of 6 patients: a bright square (the tumour) on a dimmer background, shifted per slice. */
 async function liverFolder(): Promise<string> {
