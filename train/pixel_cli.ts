@@ -9,8 +9,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
-import { joinNegativeValues } from "../data/cli_args.ts";
 import { detectLayout } from "../data/dataset_layouts.ts";
 import { dataNotes } from "../eval/run_config.ts";
 import { join } from "node:path";
@@ -20,12 +18,18 @@ import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
 import { PixelSegEnv } from "../env/pixel/pixel_env.ts";
 import { renderPixelEnv } from "../env/pixel/pixel_render.ts";
 import { writePng } from "../env/png.ts";
-import { BACKEND_NAMES, type BackendName, initBackend } from "../models/backend.ts";
+import { initBackend } from "../models/backend.ts";
 import { PIXEL_NETWORK_PRESETS, PixelNetwork } from "../models/pixel_network.ts";
-import { DEFAULT_PIXEL_A2C_OPTIONS, PixelA2cLearner, resolvePixelA2cOptions } from "../agents/pixel_a2c.ts";
+import { PixelA2cLearner } from "../agents/pixel_a2c.ts";
 import { writePixelFigures } from "./pixel_figures.ts";
 import { ProgressBar } from "./progress.ts";
-import { defaultRunDir } from "./run_folder.ts";
+import {
+  HELP,
+  parsePixelArgs,
+  PixelCliError,
+  type PixelRunConfig,
+  SUPERVISION,
+} from "./pixel_cli_options.ts";
 import {
   evaluatePixelPolicy,
   fitThresholdBaseline,
@@ -36,196 +40,7 @@ import {
   trainPixel,
 } from "./pixel_train.ts";
 
-const SUPERVISION = "voxel labels (fully supervised)";
-
-const HELP = `deno task train:pixel [options]
-
-Pixel-level actor-critic (PixelDRL-MG; synchronous batched PA3C) on 2D slices through the target:
-seeded phantoms (default) or a dataset folder (--data). Rewards read voxel labels: every result is
-"${SUPERVISION}".
-
-  --run DIR            run folder (default runs/pixel-<date>-<time>; must not exist)
-  --data DIR           dataset folder (e.g. ../shared/data/real/brats2018): axial slices through the
-                       target of every case, split 70/15/15 by case (default: phantoms); a folder of
-                       2D JPEG slices images/N.jpg + masks/N.jpg (../shared/data/real/liver_tumour_2d:
-                       every slice holds tumour) is read as it is, split by patient
-  --channel NAME       modality of per-case folders, <case>/<case>_NAME.nii.gz (default flair; --data;
-                       refused for JPEG slices)
-  --target LIST        label values of the target (default 2 for phantoms, 1,2,4 with --data: BraTS
-                       whole tumour; 1 for JPEG slices: mask >= 128)
-  --slice-every N      with --data: every N-th slice through the target, per case (default 1)
-  --count N            phantoms, one slice each (default 40; split 70/15/15)
-  --data-seed N        phantom and split seed (default 0)
-  --size N             slice size y = x (default 64; phantoms N/2 x N x N; --data slices resampled)
-  --network NAME       small | paper (default small; paper = half-channel dilated VGG16 + attention)
-  --epochs N           passes over the training slices (default 200, the paper's; --max-seconds caps)
-  --max-seconds S      actor-critic wall-clock budget (default 120; with the FCN ~3 min in all)
-  --seed N             network, sampling and batch-order seed (default 0)
-  --backend NAME       ${BACKEND_NAMES.join(" | ")} (default wasm)
-  --lr X               Adam learning rate (default ${DEFAULT_PIXEL_A2C_OPTIONS.learningRate})
-  --gamma X            discount (default ${DEFAULT_PIXEL_A2C_OPTIONS.gamma})
-  --t-max N            steps per episode (default ${DEFAULT_PIXEL_A2C_OPTIONS.tMax})
-  --batch N            episodes per update (default ${DEFAULT_PIXEL_A2C_OPTIONS.batchSize})
-  --ent-coef X         entropy bonus (default ${DEFAULT_PIXEL_A2C_OPTIONS.entCoef})
-  --fcn-seconds S      budget of the cross-entropy FCN baseline, same network (default 60; 0 = none)
-  --fcn-lr X           its Adam learning rate (default 0.001)
-  --warm-start         start the actor-critic from the FCN baseline's weights (default: random init);
-                       the FCN then also trains on random mask channels (see trainCrossEntropyFcn)
-  --help               this text
-`;
-
-const STRING_OPTIONS = [
-  "run",
-  "data",
-  "channel",
-  "target",
-  "slice-every",
-  "count",
-  "data-seed",
-  "size",
-  "network",
-  "epochs",
-  "max-seconds",
-  "seed",
-  "backend",
-  "lr",
-  "gamma",
-  "t-max",
-  "batch",
-  "ent-coef",
-  "fcn-seconds",
-  "fcn-lr",
-];
-
-/** Thrown for a bad command line (exit code 2). */
-export class PixelCliError extends SparsGymError {}
-
-/** The validated configuration written to `config.json`. */
-export interface PixelRunConfig {
-  /** Data. */
-  readonly data: {
-    /** Dataset folder, or null for phantoms. */
-    dir: string | null;
-    /** Modality read from `dir`'s per-case folders. */
-    channel: string;
-    /** Every N-th slice through the target (`dir` only). */
-    sliceEvery: number;
-    count: number;
-    seed: number;
-    shape: [number, number, number];
-    target: number[];
-  };
-  /** Network preset. */
-  readonly network: "small" | "paper";
-  /** Actor-critic options. */
-  readonly a2c: ReturnType<typeof resolvePixelA2cOptions>;
-  /** Training. */
-  readonly train: { epochs: number; maxSeconds: number; seed: number; backend: BackendName };
-  /** Cross-entropy FCN baseline (same network) and whether it warm-starts the actor-critic. */
-  readonly fcn: { maxSeconds: number; learningRate: number; warmStart: boolean };
-  /** Supervision of every result. */
-  readonly supervision: string;
-}
-
-function int(name: string, v: string | undefined, def: number, min: number): number {
-  if (v === undefined) return def;
-  const n = Number(v);
-  if (!(Number.isInteger(n) && n >= min)) {
-    throw new PixelCliError(`--${name}`, `is "${v}"`, `an integer >= ${min}`);
-  }
-  return n;
-}
-
-function num(name: string, v: string | undefined): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new PixelCliError(`--${name}`, `is "${v}"`, "a finite number");
-  return n;
-}
-
-function targetList(v: string | undefined, def: number[]): number[] {
-  if (v === undefined) return def;
-  const t = v.split(",").map(Number);
-  if (!t.every((x) => Number.isInteger(x) && x >= 1 && x <= 255)) {
-    throw new PixelCliError("--target", `is "${v}"`, "comma-separated label values 1..255");
-  }
-  return t;
-}
-
-/**
- * Parses and validates the command line (nothing is written).
- * @throws {PixelCliError} or {@link InvalidArgumentError} for a bad option
- */
-export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: string } | "help" {
-  const { values: v } = parseArgs({
-    args: joinNegativeValues(args, STRING_OPTIONS),
-    strict: true,
-    options: {
-      ...Object.fromEntries(STRING_OPTIONS.map((k) => [k, { type: "string" as const }])),
-      help: { type: "boolean" as const },
-      "warm-start": { type: "boolean" as const },
-    },
-  }) as unknown as {
-    values: Record<string, string | undefined> & { help?: boolean; "warm-start"?: boolean };
-  };
-  if (v.help) return "help";
-  const size = int("size", v.size, 64, 16);
-  const network = (v.network ?? "small") as "small" | "paper";
-  if (!(network in PIXEL_NETWORK_PRESETS)) {
-    throw new PixelCliError("--network", `is "${network}"`, "small or paper");
-  }
-  const backend = (v.backend ?? "wasm") as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) {
-    throw new PixelCliError("--backend", `is "${backend}"`, BACKEND_NAMES.join(" | "));
-  }
-  const partial = {
-    learningRate: num("lr", v.lr),
-    gamma: num("gamma", v.gamma),
-    tMax: v["t-max"] === undefined ? undefined : int("t-max", v["t-max"], 10, 1),
-    batchSize: v.batch === undefined ? undefined : int("batch", v.batch, 2, 1),
-    entCoef: num("ent-coef", v["ent-coef"]),
-  };
-  const a2c = resolvePixelA2cOptions(
-    Object.fromEntries(Object.entries(partial).filter(([, x]) => x !== undefined)),
-  );
-  const maxSeconds = num("max-seconds", v["max-seconds"]) ?? 120;
-  if (!(maxSeconds > 0)) throw new PixelCliError("--max-seconds", `is ${maxSeconds}`, "> 0");
-  const config: PixelRunConfig = {
-    data: {
-      dir: v.data ?? null,
-      channel: v.channel ?? "flair",
-      sliceEvery: int("slice-every", v["slice-every"], 1, 1),
-      count: int("count", v.count, 40, 4),
-      seed: int("data-seed", v["data-seed"], 0, 0),
-      shape: [Math.max(8, size >> 1), size, size],
-      target: targetList(v.target, v.data === undefined ? [2] : [1, 2, 4]),
-    },
-    network,
-    a2c,
-    train: { epochs: int("epochs", v.epochs, 200, 1), maxSeconds, seed: int("seed", v.seed, 0, 0), backend },
-    fcn: {
-      maxSeconds: num("fcn-seconds", v["fcn-seconds"]) ?? 60,
-      learningRate: num("fcn-lr", v["fcn-lr"]) ?? 1e-3,
-      warmStart: v["warm-start"] ?? false,
-    },
-    supervision: SUPERVISION,
-  };
-  if (!(config.fcn.maxSeconds >= 0)) {
-    throw new PixelCliError("--fcn-seconds", `is ${config.fcn.maxSeconds}`, ">= 0");
-  }
-  if (!(config.fcn.learningRate > 0)) {
-    throw new PixelCliError("--fcn-lr", `is ${config.fcn.learningRate}`, "> 0");
-  }
-  for (const flag of ["channel", "slice-every"]) {
-    if (v[flag] !== undefined && v.data === undefined) {
-      throw new PixelCliError(`--${flag}`, "is given without --data", "--data DIR");
-    }
-  }
-  if (config.fcn.warmStart && config.fcn.maxSeconds === 0) {
-    throw new PixelCliError("--warm-start", "needs the FCN", "--fcn-seconds > 0");
-  }
-  return { config, run: v.run ?? defaultRunDir("runs", "pixel") };
-}
+export { parsePixelArgs, PixelCliError, type PixelRunConfig } from "./pixel_cli_options.ts";
 
 function dataLabel(c: PixelRunConfig): string {
   return c.data.dir === null
