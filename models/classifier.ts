@@ -16,6 +16,11 @@
  *   each input voxel averages 2x2x2 voxels and the noise drops ~2.8x). On the 2-core wasm backend a
  *   train step costs ~18 ms per sample against ~125 ms at 24x48x48, and a window scores in ~4 ms
  *   against ~33 ms; tumours of the default phantoms (radius >= 5 mm) stay >= 2 voxels across;
+ * - a 2D image is a volume of depth 1 and takes the same path with kernels of depth 1: when the
+ *   input depth is 1, convolutions are 1x3x3 and pools 1x2x2 (a 3x3x3 kernel would spend two thirds
+ *   of its taps on the zero padding above and below the slice; a 2-deep pool has nothing to pool).
+ *   The model is then exactly a 2D CNN (conv2d 3x3 'same', max-pool 2 'same'), proven equal to a
+ *   direct conv2d implementation in `tests/classifier_depth1_test.ts`;
  * - the head is a global max over the last feature map ("is there a tumour anywhere in view"), so a
  *   window scores the same wherever the tumour sits in it;
  * - hidden widths default to 256, 128, 64, 32 (the reference's 1600, 800, 400, 128 are an option:
@@ -125,12 +130,14 @@ export function buildClassifier(options: Partial<ClassifierArchitecture> = {}, s
   const a = resolveArchitecture(options);
   const [d, h, w] = a.inputShape;
   const init = (k: number) => tfl.initializers.glorotUniform({ seed: seed * 1000 + k });
+  // Depth 1 (a 2D image): kernels and pools of depth 1, so no tap reads the padding along z.
+  const kz = d === 1 ? 1 : 3, pz = d === 1 ? 1 : 2;
   const model = tfl.sequential({ name: "spars_presence_classifier" });
   model.add(tfl.layers.inputLayer({ inputShape: [d, h, w, a.inputChannels ?? 1], name: "volume" }));
   a.channels.forEach((filters, i) => {
     model.add(tfl.layers.conv3d({
       filters,
-      kernelSize: 3,
+      kernelSize: [kz, 3, 3],
       padding: "same",
       useBias: false,
       kernelInitializer: init(i),
@@ -139,14 +146,19 @@ export function buildClassifier(options: Partial<ClassifierArchitecture> = {}, s
     model.add(new BatchNorm3d({ name: `block${i + 1}_bn`, momentum: a.batchNormMomentum }));
     model.add(tfl.layers.reLU({ name: `block${i + 1}_relu` }));
     model.add(
-      tfl.layers.maxPooling3d({ poolSize: 2, strides: 2, padding: "same", name: `block${i + 1}_pool` }),
+      tfl.layers.maxPooling3d({
+        poolSize: [pz, 2, 2],
+        strides: [pz, 2, 2],
+        padding: "same",
+        name: `block${i + 1}_pool`,
+      }),
     );
   });
   if (a.head === "globalMax") {
     // A max pool over the whole remaining map ('same' pooling halves each axis, rounding up).
     let [rd, rh, rw] = a.inputShape;
     for (let i = 0; i < a.channels.length; i++) {
-      [rd, rh, rw] = [Math.ceil(rd / 2), Math.ceil(rh / 2), Math.ceil(rw / 2)];
+      [rd, rh, rw] = [Math.ceil(rd / pz), Math.ceil(rh / 2), Math.ceil(rw / 2)];
     }
     model.add(tfl.layers.maxPooling3d({ poolSize: [rd, rh, rw], strides: [rd, rh, rw], name: "global_max" }));
   }
