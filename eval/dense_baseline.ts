@@ -12,6 +12,7 @@ import { DEFAULT_SPARS_CONFIG } from "../env/config.ts";
 import { latticeCorners } from "../env/geometry.ts";
 import { isSumMode, type MapMode, ProbabilityMap } from "../env/probability_map.ts";
 import { type Scorer, scoreRequests } from "../env/scorer.ts";
+import { deconvolvedMap } from "./deconvolved_map.ts";
 import { applyMaskRule, checkMaskRule, type MaskRule } from "./mask_rule.ts";
 import { checkGate, isGated } from "./presence_gate.ts";
 import type { DenseScoreStore } from "./dense_cache.ts";
@@ -40,6 +41,8 @@ export interface DenseBaselineOptions {
   readonly gate?: number;
   /** Also return `meanMap` (the mean-per-visit map) even when the rule does not need it. Default false. */
   readonly keepMeanMap?: boolean;
+  /** Also return `deconvMap` (the deconvolved map, built on call) even when the rule does not need it. Default false. */
+  readonly keepDeconvMap?: boolean;
   /** Used only for the default threshold (default 0.3, the game's tau). */
   readonly tau?: number;
   /** Windows per scorer call (default 512). */
@@ -65,6 +68,11 @@ export interface DenseBaselineResult {
   readonly rule: MaskRule;
   /** The mean score of the lattice windows covering each voxel (z,y,x), when a `visit` rule or `keepMeanMap` asked for it. */
   readonly meanMap?: Float32Array;
+  /**
+   * The deconvolved map of the lattice windows (z,y,x; deconvolved_map.ts), built on first call, when
+   * a `deconv` rule or `keepDeconvMap` asked for it.
+   */
+  readonly deconvMap?: () => Float32Array;
   /** The best lattice window score (presence gate rule). */
   readonly bestScore: number;
   /** True when the presence gate emptied the mask. */
@@ -123,6 +131,7 @@ export async function denseBaseline(
   const rule = checkMaskRule(options.rule ?? { kind: "absolute", value: threshold }, "rule");
   const gate = checkGate(options.gate ?? 0, "gate");
   const wantMean = rule.kind === "visit" || options.keepMeanMap === true;
+  const wantDeconv = rule.kind === "deconv" || options.keepDeconvMap === true;
   const { corners, latticeShape } = latticeCorners(volume.shape, window, stride);
   const map = new ProbabilityMap(volume.shape, window, mode);
   const means = wantMean ? new ProbabilityMap(volume.shape, window, "mean") : undefined;
@@ -130,7 +139,7 @@ export async function denseBaseline(
   const total = corners.length / 3;
   let scorerMs = 0;
   const cached = await options.cache?.load(volume, window, stride, total);
-  const computed = options.cache && !cached ? new Float32Array(total) : undefined;
+  const computed = (options.cache || wantDeconv) && !cached ? new Float32Array(total) : undefined;
   for (let start = 0; start < total; start += batchSize) {
     const end = Math.min(total, start + batchSize);
     const batch = corners.subarray(3 * start, 3 * end);
@@ -148,12 +157,24 @@ export async function denseBaseline(
     }
     options.onProgress?.(start + scores.length, total);
   }
-  if (computed) await options.cache!.save(volume, window, stride, computed);
+  if (computed && options.cache) await options.cache.save(volume, window, stride, computed);
   const m0 = performance.now();
   const values = map.toArray();
   const meanMap = means ? (mode === "mean" ? values : means.toArray()) : undefined;
+  const allScores = wantDeconv ? (cached ?? computed) : undefined;
+  let deconvolved: Float32Array | undefined;
+  const deconvMap = allScores
+    ? (): Float32Array => deconvolved ??= deconvolvedMap({ corners, scores: allScores }, volume.shape, window)
+    : undefined;
   const gated = isGated(bestScore, gate);
-  const mask = gated ? new Uint8Array(values.length) : applyMaskRule(rule, values, meanMap);
+  const mask = gated ? new Uint8Array(values.length) : applyMaskRule(
+    rule,
+    values,
+    meanMap,
+    undefined,
+    undefined,
+    rule.kind === "deconv" ? deconvMap!() : undefined,
+  );
   const end = performance.now();
   return {
     map: values,
@@ -161,6 +182,7 @@ export async function denseBaseline(
     threshold: rule.value,
     rule,
     meanMap,
+    deconvMap,
     bestScore,
     gated,
     windowsScored: total,

@@ -1,7 +1,8 @@
 /**
  * What follows the episodes of one case, shared by `segment` and the sweeps: the optional local dense
  * refinement (refine.ts), the probability map of the trajectories (cut at tau) plus the refinement
- * windows, the mean-per-visit map that `visit` mask rules read (built on first use), the best window
+ * windows, the mean-per-visit map that `visit` mask rules read and the deconvolved map that `deconv`
+ * rules read (deconvolved_map.ts; each built on first use), the best window
  * score that the presence gate reads (presence_gate.ts), and the mask of a rule and gate.
  *
  * @module
@@ -10,10 +11,17 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import type { Vec3, Volume } from "../data/types.ts";
 import type { MapMode } from "../env/probability_map.ts";
 import type { Scorer } from "../env/scorer.ts";
+import { deconvolvedMap } from "./deconvolved_map.ts";
 import { applyMaskRule, type MaskRule } from "./mask_rule.ts";
 import { bestWindowScore, isGated } from "./presence_gate.ts";
 import { checkRefine, refineWindows } from "./refine.ts";
-import { type Trajectory, trajectoryMapArray, visitedBox, type WindowScores } from "./trajectory_map.ts";
+import {
+  mapWindows,
+  type Trajectory,
+  trajectoryMapArray,
+  visitedBox,
+  type WindowScores,
+} from "./trajectory_map.ts";
 
 /** Options of {@link episodeMap}. */
 export interface EpisodeMapOptions {
@@ -45,6 +53,8 @@ export interface EpisodeMap {
   readonly bestScore: number;
   /** The mean-per-visit map of the same windows (z,y,x), built on first call. */
   meanMap(): Float32Array;
+  /** The deconvolved map of the same distinct windows (z,y,x; deconvolved_map.ts), built on first call. */
+  deconvMap(): Float32Array;
   /** The mask of `rule`, emptied when the gate closes (`bestScore < gate`). */
   mask(rule: MaskRule, gate?: number): { readonly mask: Uint8Array; readonly gated: boolean };
 }
@@ -83,16 +93,21 @@ export async function episodeMap(
   let mean: Float32Array | undefined;
   const meanMap = (): Float32Array =>
     mean ??= mapMode === "mean" ? map : trajectoryMapArray(trajectories, shape, window, "mean", tau, refined);
+  let deconvolved: Float32Array | undefined;
+  const deconvMap = (): Float32Array =>
+    deconvolved ??= deconvolvedMap(mapWindows(trajectories, tau, refined), shape, window);
   return {
     map,
     box,
     refined,
     bestScore,
     meanMap,
+    deconvMap,
     mask(rule: MaskRule, gate = 0) {
       if (isGated(bestScore, gate)) return { mask: new Uint8Array(map.length), gated: true };
-      const source = rule.kind === "visit" ? meanMap() : undefined;
-      return { mask: applyMaskRule(rule, map, source, shape, box), gated: false };
+      const mean = rule.kind === "visit" ? meanMap() : undefined;
+      const deconv = rule.kind === "deconv" ? deconvMap() : undefined;
+      return { mask: applyMaskRule(rule, map, mean, shape, box, deconv), gated: false };
     },
   };
 }

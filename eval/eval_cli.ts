@@ -78,8 +78,9 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --map-mode MODE      sum | distinct | mean | max [sum]; distinct counts each window once
   --threshold X        mask threshold (absolute rule) when not swept [0.5]
   --mask-rule R        mask rule when not swept: absolute:T (map > T), peak:A (map > A x peak,
-                       0 < A < 1), visit:T (mean score per covering window > T) [absolute:--threshold]
-  --rule-kinds LIST    rule kinds the val sweep chooses among [absolute,peak,visit]
+                       0 < A < 1), visit:T (mean score per covering window > T), deconv:A
+                       (deconvolved map > A x its peak, 0 < A < 1) [absolute:--threshold]
+  --rule-kinds LIST    rule kinds the val sweep chooses among [absolute,peak,visit,deconv]
   --gate G             presence gate: empty mask when the method's best window score on the case
                        is below G (0..1, 0 = off), or auto: chosen on the val split [auto]
   --refine-radius N    local dense refinement: lattice windows within +-N strides of the best

@@ -39,7 +39,7 @@ export interface ValidationOptions {
   readonly taus?: readonly number[];
   /** `absolute` values per method (default: the map mode's grid; the dense `sum` map scaled by its coverage). */
   readonly thresholds?: Partial<Record<MethodId, readonly number[]>>;
-  /** Values of the `peak` and `visit` kinds (default `defaultRuleValues`). */
+  /** Values of the `peak`, `visit` and `deconv` kinds (default `defaultRuleValues`). */
   readonly values?: Partial<Record<Exclude<MaskRuleKind, "absolute">, readonly number[]>>;
   /**
    * Window sizes (z,y,x) of a window-size ablation (the paper's Fig. 3) on the same cases: the

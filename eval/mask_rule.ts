@@ -6,9 +6,12 @@
  *   all-zero map gives an empty mask;
  * - `visit` t: `mean > t`, where `mean` is the per-voxel mean score over the window additions that
  *   covered the voxel (the `mean` map of the same windows, whatever the map mode; revisits count once
- *   per addition); voxels never covered are 0, so for t >= 0 they are never in the mask.
+ *   per addition); voxels never covered are 0, so for t >= 0 they are never in the mask;
+ * - `deconv` a: `deconvolved > a * max(deconvolved)`, a in (0, 1), where `deconvolved` is the voxel
+ *   map whose window means match the scores of the same distinct windows (deconvolved_map.ts); an
+ *   all-zero map gives an empty mask.
  *
- * Text form (CLI): `kind:value`, e.g. `peak:0.5`, `visit:0.3`, `absolute:2`; a bare number is `absolute`.
+ * Text form (CLI): `kind:value`, e.g. `peak:0.5`, `visit:0.3`, `deconv:0.4`, `absolute:2`; a bare number is `absolute`.
  *
  * @module
  */
@@ -17,16 +20,21 @@ import type { Vec3 } from "../data/types.ts";
 import { isSumMode, type MapMode } from "../env/probability_map.ts";
 
 /** The kinds of mask rule (see the module doc). */
-export type MaskRuleKind = "absolute" | "peak" | "visit";
+export type MaskRuleKind = "absolute" | "peak" | "visit" | "deconv";
 
 /** Every mask rule kind, in report order. */
-export const MASK_RULE_KINDS: readonly MaskRuleKind[] = ["absolute", "peak", "visit"];
+export const MASK_RULE_KINDS: readonly MaskRuleKind[] = ["absolute", "peak", "visit", "deconv"];
+
+/** True for the kinds whose value is a fraction in (0, 1) of their map's peak (`peak`, `deconv`). */
+export function isPeakRelative(kind: MaskRuleKind): boolean {
+  return kind === "peak" || kind === "deconv";
+}
 
 /** A mask rule: a kind and its value (threshold t, or peak fraction a). */
 export interface MaskRule {
   /** The kind. */
   readonly kind: MaskRuleKind;
-  /** `absolute`/`visit`: the threshold t (finite); `peak`: the fraction a of the peak, in (0, 1). */
+  /** `absolute`/`visit`: the threshold t (finite); `peak`/`deconv`: the fraction a of the peak, in (0, 1). */
   readonly value: number;
 }
 
@@ -44,8 +52,8 @@ export function checkMaskRule(rule: MaskRule, source = "rule"): MaskRule {
   if (!Number.isFinite(rule.value)) {
     throw new InvalidArgumentError(source, `has value ${rule.value}`, "a finite number");
   }
-  if (rule.kind === "peak" && !(rule.value > 0 && rule.value < 1)) {
-    throw new InvalidArgumentError(source, `is peak:${rule.value}`, "a peak fraction in (0, 1)");
+  if (isPeakRelative(rule.kind) && !(rule.value > 0 && rule.value < 1)) {
+    throw new InvalidArgumentError(source, `is ${rule.kind}:${rule.value}`, "a peak fraction in (0, 1)");
   }
   return rule;
 }
@@ -65,7 +73,7 @@ export function parseMaskRule(text: string, source = "--mask-rule"): MaskRule {
     throw new InvalidArgumentError(
       source,
       `is '${text}'`,
-      "kind:value, e.g. peak:0.5, visit:0.3, absolute:2",
+      "kind:value, e.g. peak:0.5, visit:0.3, deconv:0.4, absolute:2",
     );
   }
   return checkMaskRule({ kind: kind as MaskRuleKind, value }, source);
@@ -76,19 +84,24 @@ export function formatMaskRule(rule: MaskRule): string {
   return `${rule.kind}:${Number(rule.value.toPrecision(6))}`;
 }
 
-/** A short human form for reports: `map > 2`, `map > 0.5 x peak`, `mean per visit > 0.3`. */
+/**
+ * A short human form for reports: `map > 2`, `map > 0.5 x peak`, `mean per visit > 0.3`,
+ * `deconvolved map > 0.4 x peak`.
+ */
 export function describeMaskRule(rule: MaskRule): string {
   const v = Number(rule.value.toPrecision(4));
   return rule.kind === "absolute"
     ? `map > ${v}`
     : rule.kind === "peak"
     ? `map > ${v} x peak`
+    : rule.kind === "deconv"
+    ? `deconvolved map > ${v} x peak`
     : `mean per visit > ${v}`;
 }
 
 /**
  * Default values swept per rule kind. `absolute`: the grid of the map mode (`sum`/`distinct` maps: 2^(k/2),
- * k = -6..14 (0.125 .. 128), times `scale`; `mean`/`max`: {@link SCORE_THRESHOLDS}); `peak`: 0.1 .. 0.9, 0.95; `visit`:
+ * k = -6..14 (0.125 .. 128), times `scale`; `mean`/`max`: {@link SCORE_THRESHOLDS}); `peak`, `deconv`: 0.1 .. 0.9, 0.95; `visit`:
  * {@link SCORE_THRESHOLDS} (scores are in [0, 1]).
  * @param kind the rule kind
  * @param mode the map mode (for `absolute` only)
@@ -96,7 +109,7 @@ export function describeMaskRule(rule: MaskRule): string {
  */
 export function defaultRuleValues(kind: MaskRuleKind, mode: MapMode, scale = 1): number[] {
   const scoreGrid = [...SCORE_THRESHOLDS];
-  if (kind === "peak") return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
+  if (isPeakRelative(kind)) return [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95];
   if (kind === "visit") return scoreGrid;
   const base = isSumMode(mode) && scale === 1
     ? Array.from({ length: 21 }, (_, k) => 2 ** ((k - 6) / 2))
@@ -133,18 +146,26 @@ export function mapPeak(map: Float32Array): number {
 
 /**
  * The map a rule thresholds and its cut-offs for `values`: `absolute` -> (map, values); `peak` ->
- * (map, a * peak); `visit` -> (meanMap, values).
- * @throws {InvalidArgumentError} for `visit` without `meanMap`
+ * (map, a * peak); `visit` -> (meanMap, values); `deconv` -> (deconvMap, a * its peak).
+ * @throws {InvalidArgumentError} for `visit` without `meanMap`, `deconv` without `deconvMap`
  */
 export function ruleCutoffs(
   kind: MaskRuleKind,
   values: readonly number[],
   map: Float32Array,
   meanMap?: Float32Array,
+  deconvMap?: Float32Array,
 ): { source: Float32Array; cutoffs: number[] } {
   if (kind === "visit") {
     if (!meanMap) throw new InvalidArgumentError("meanMap", "is missing", "the mean map for a visit rule");
     return { source: meanMap, cutoffs: [...values] };
+  }
+  if (kind === "deconv") {
+    if (!deconvMap) {
+      throw new InvalidArgumentError("deconvMap", "is missing", "the deconvolved map for a deconv rule");
+    }
+    const peak = mapPeak(deconvMap);
+    return { source: deconvMap, cutoffs: values.map((a) => a * peak) };
   }
   if (kind === "peak") {
     const peak = mapPeak(map);
@@ -162,7 +183,8 @@ export function ruleCutoffs(
  * @param meanMap the mean-per-visit map of the same windows (required by `visit`)
  * @param shape volume shape z,y,x (needed with `box`)
  * @param box the region where the maps may be non-zero
- * @throws {InvalidArgumentError} for a bad rule, or `visit` without `meanMap`
+ * @param deconvMap the deconvolved map of the same windows (required by `deconv`)
+ * @throws {InvalidArgumentError} for a bad rule, `visit` without `meanMap`, `deconv` without `deconvMap`
  */
 export function applyMaskRule(
   rule: MaskRule,
@@ -170,9 +192,10 @@ export function applyMaskRule(
   meanMap?: Float32Array,
   shape?: Vec3,
   box?: { readonly lo: Vec3; readonly size: Vec3 },
+  deconvMap?: Float32Array,
 ): Uint8Array {
   checkMaskRule(rule);
-  const { source, cutoffs } = ruleCutoffs(rule.kind, [rule.value], map, meanMap);
+  const { source, cutoffs } = ruleCutoffs(rule.kind, [rule.value], map, meanMap, deconvMap);
   const cut = cutoffs[0];
   const out = new Uint8Array(source.length);
   if (!(shape && box && cut >= 0)) {

@@ -79,7 +79,8 @@ function headerLines(result: EvaluationResult, options: Partial<ReportOptions>):
         `${refine.top} best occupied window(s) is scored and added to the map (counted in windows scored).`
       : "- Refinement: off.",
     "- Mask rules: absolute (`map > t`), peak (`map > a × max(map)`), visit (mean score per covering window " +
-    "addition > t); the rule kind and value are chosen per method on validation (mean Dice) unless given.",
+    "addition > t), deconv (`d > a × max(d)`, d the voxel map whose window means match the scores of the " +
+    "distinct windows, by Richardson-Lucy iterations); the rule kind and value are chosen per method on validation (mean Dice) unless given.",
     "- Presence gate: the mask is empty when the method's best window score on the case (start, visited and " +
     "refinement windows of all starts; dense: every lattice window) is below the gate g; g is chosen on " +
     "validation cases, with and without a target (Dice on positives, 1 for an empty mask on tumour-free " +

@@ -21,6 +21,7 @@ import { episodeMap } from "./episode_map.ts";
 import { type MaskRule, type MaskRuleKind, ruleCutoffs } from "./mask_rule.ts";
 import { checkGate, chooseGate, type GateChoice, type GateSample } from "./presence_gate.ts";
 import { segment, type SegmentOptions } from "./segment.ts";
+import { stepsUnderTau } from "./trajectory_map.ts";
 import { diceByThreshold, isUninformative, summarizeSweep, type SweepResult } from "./sweep.ts";
 
 /** One rule kind and the values swept for it. */
@@ -67,6 +68,7 @@ function checkGrid(grid: RuleSweepGrid): void {
 function tables(
   map: Float32Array,
   meanMap: () => Float32Array,
+  deconvMap: () => Float32Array,
   truth: Uint8Array,
   positive: boolean,
   rules: readonly RuleGrid[],
@@ -78,6 +80,7 @@ function tables(
       r.values,
       map,
       r.kind === "visit" ? meanMap() : undefined,
+      r.kind === "deconv" ? deconvMap() : undefined,
     );
     let max = -Infinity;
     for (let i = 0; i < source.length; i++) if (source[i] > max) max = source[i];
@@ -121,7 +124,17 @@ export async function sweepSegmentRules(
     const best: number[] = [],
       d: number[][][] = grid.rules.map(() => []),
       e: boolean[][][] = grid.rules.map(() => []);
+    // Taus that cut every trajectory at the same step give the same map: computed once.
+    const byCuts = new Map<string, { best: number; t: ReturnType<typeof tables> }>();
     for (const tau of grid.taus) {
+      const cuts = played.trajectories.slice(0, k).map((t) => stepsUnderTau(t, tau)).join(",");
+      const known = byCuts.get(cuts);
+      if (known) {
+        best.push(known.best);
+        known.t.dice.forEach((row, r) => d[r].push(row));
+        known.t.empty.forEach((row, r) => e[r].push(row));
+        continue;
+      }
       const episode = await episodeMap(c.image, played.trajectories.slice(0, k), {
         window: config.window,
         stride: config.stride,
@@ -132,7 +145,8 @@ export async function sweepSegmentRules(
         scorer,
       });
       best.push(episode.bestScore);
-      const t = tables(episode.map, episode.meanMap, truth, positive, grid.rules);
+      const t = tables(episode.map, episode.meanMap, episode.deconvMap, truth, positive, grid.rules);
+      byCuts.set(cuts, { best: episode.bestScore, t });
       t.dice.forEach((row, r) => d[r].push(row));
       t.empty.forEach((row, r) => e[r].push(row));
     }
@@ -151,9 +165,9 @@ export async function sweepDenseRules(
   grid: RuleSweepGrid,
 ): Promise<RuleSweepCase> {
   checkGrid(grid);
-  const r = await denseBaseline(c.image, { ...options, keepMeanMap: true, gate: 0 });
+  const r = await denseBaseline(c.image, { ...options, keepMeanMap: true, keepDeconvMap: true, gate: 0 });
   const positive = truth.some((v) => v !== 0);
-  const t = tables(r.map, () => r.meanMap!, truth, positive, grid.rules);
+  const t = tables(r.map, () => r.meanMap!, () => r.deconvMap!(), truth, positive, grid.rules);
   return {
     id: c.id,
     positive,

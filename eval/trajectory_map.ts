@@ -82,6 +82,30 @@ export function mapFromTrajectories(
 }
 
 /**
+ * The windows the trajectories add to the map (rows 1..cut of each, a then b, cut at tau when given),
+ * then the `extra` windows; repeats kept (see `distinctWindows` in deconvolved_map.ts).
+ */
+export function mapWindows(
+  trajectories: readonly Trajectory[],
+  tau?: number,
+  extra?: WindowScores,
+): WindowScores {
+  const cuts = trajectories.map((t) => (tau === undefined ? t.steps : stepsUnderTau(t, tau)));
+  const e = extra ?? { corners: new Int32Array(0), scores: new Float32Array(0) };
+  const n = cuts.reduce((sum, cut) => sum + 2 * cut, 0) + e.scores.length;
+  const corners = new Int32Array(3 * n), scores = new Float32Array(n);
+  let k = 0;
+  trajectories.forEach((t, i) => {
+    corners.set(t.corners.subarray(6, 6 * (cuts[i] + 1)), 3 * k);
+    scores.set(t.scores.subarray(2, 2 * (cuts[i] + 1)), k);
+    k += 2 * cuts[i];
+  });
+  corners.set(e.corners, 3 * k);
+  scores.set(e.scores, k);
+  return { corners, scores };
+}
+
+/**
  * The voxel map of trajectories (as {@link mapFromTrajectories}) as a z,y,x array, integrated only
  * over the bounding box of the windows added (the rest is 0, as in the full map): an episode touches
  * a small part of a large volume, so this is much cheaper than `toArray()`.
