@@ -407,8 +407,10 @@ export {
   type ReportOptions,
   ReportWriter,
 } from "./eval/report.ts";
+export { deconvolvedMap, DEFAULT_DECONV_ITERATIONS } from "./eval/deconvolved_map.ts";
 export {
   applyMaskRule,
+  DEFAULT_SWEPT_RULE_KINDS,
   formatMaskRule,
   MASK_RULE_KINDS,
   type MaskRule,

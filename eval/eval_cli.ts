@@ -80,7 +80,8 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --mask-rule R        mask rule when not swept: absolute:T (map > T), peak:A (map > A x peak,
                        0 < A < 1), visit:T (mean score per covering window > T), deconv:A
                        (deconvolved map > A x its peak, 0 < A < 1) [absolute:--threshold]
-  --rule-kinds LIST    rule kinds the val sweep chooses among [absolute,peak,visit,deconv]
+  --rule-kinds LIST    rule kinds the val sweep chooses among (absolute, peak, visit, deconv)
+                       [absolute,peak,visit]; deconv is opt-in (see eval/mask_rule.ts)
   --gate G             presence gate: empty mask when the method's best window score on the case
                        is below G (0..1, 0 = off), or auto: chosen on the val split [auto]
   --refine-radius N    local dense refinement: lattice windows within +-N strides of the best

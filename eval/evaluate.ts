@@ -43,7 +43,7 @@ import {
   methodsToRun,
 } from "./evaluation_options.ts";
 import { sweepMethods } from "./evaluate_sweep.ts";
-import { MASK_RULE_KINDS, type MaskRule } from "./mask_rule.ts";
+import { DEFAULT_SWEPT_RULE_KINDS, type MaskRule } from "./mask_rule.ts";
 import {
   type CaseMethodResult,
   type CaseResult,
@@ -125,7 +125,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       validation: options.validation,
       methods,
       target,
-      ruleKinds: options.ruleKinds ?? MASK_RULE_KINDS,
+      ruleKinds: options.ruleKinds ?? DEFAULT_SWEPT_RULE_KINDS,
       startCounts,
       gate: gateOption,
       game,

@@ -105,7 +105,7 @@ export interface EvaluationOptions {
   readonly threshold?: number;
   /** Default mask rule of the agent methods when not swept (wins over `threshold`; dense keeps its own). */
   readonly rule?: MaskRule;
-  /** Rule kinds the validation sweep chooses among (default all: absolute, peak, visit). */
+  /** Rule kinds the validation sweep chooses among (default `DEFAULT_SWEPT_RULE_KINDS`: absolute, peak, visit). */
   readonly ruleKinds?: readonly MaskRuleKind[];
   /**
    * Presence gate (presence_gate.ts): `"auto"` (default) chooses it per method on the validation

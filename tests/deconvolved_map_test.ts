@@ -8,6 +8,7 @@ import { applyMaskRule, describeMaskRule, parseMaskRule } from "../eval/mask_rul
 import { dice } from "../eval/metrics.ts";
 import type { WindowScores } from "../eval/trajectory_map.ts";
 import { mapWindows, type Trajectory } from "../eval/trajectory_map.ts";
+import { sweepDenseRules } from "../eval/rule_sweep.ts";
 import { boxCase } from "./_cases.ts";
 
 const windowsOf = (corners: number[], scores: number[]): WindowScores => ({
@@ -135,4 +136,16 @@ Deno.test("dense baseline, deconv rule, oracle scorer: a lattice-aligned target 
   const options = { scorer: new OracleScorer([c], { target: 1 }), window: [4, 8, 8] as Vec3, stride: 2 };
   const deconv = await denseBaseline(c.image, { ...options, rule: { kind: "deconv", value: 0.5 } });
   assert.equal(dice(deconv.mask, truth), 1);
+});
+
+Deno.test("sweepDenseRules with a deconv kind: the lattice-aligned target scores Dice 1 at every fraction", async () => {
+  const c = boxCase("deconv-sweep", [12, 20, 20], [4, 8, 8], [2, 4, 4]);
+  const truth = Uint8Array.from(c.labels!.data, (v) => (v === 1 ? 1 : 0));
+  const scorer = new OracleScorer([c], { target: 1 });
+  const swept = await sweepDenseRules(c, truth, { scorer, window: [4, 8, 8], stride: 2 }, {
+    taus: [NaN],
+    rules: [{ kind: "deconv", values: [0.3, 0.5, 0.9] }],
+    starts: [1],
+  });
+  assert.deepEqual(swept.dice[0][0][0], [1, 1, 1]);
 });

@@ -126,8 +126,8 @@ Deno.test("eval CLI: writes the report into the run folder, never over an existi
   assert.ok(json.methods.every((m) => m.usesVoxelLabels));
   assert.deepEqual(json.methods.map((m) => m.id), ["dense", "random", "greedy", "oracle"]);
   assert.ok(json.notes.some((n) => /ORACLE/.test(n)));
-  // 4 methods x 4 numbers of starts (1..4, the default 4) x 4 rule kinds; one choice per (method, starts).
-  assert.equal(json.sweeps.length, 64);
+  // 4 methods x 4 numbers of starts (1..4, the default 4) x 3 rule kinds; one choice per (method, starts).
+  assert.equal(json.sweeps.length, 48);
   assert.equal(json.choices!.length, 16);
   assert.deepEqual(json.startCounts, [1, 2, 3, 4]);
   assert.ok(json.methods.every((m) => m.supervision === "voxel labels"));
