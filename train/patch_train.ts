@@ -28,8 +28,11 @@
  * (hit rate 0.02 -> 0.6 in 40 updates) and to stop when none is left. The early penalty (1) would
  * cancel the whole +1 of stopping at once on an object-free image, so it is 0.
  *
- * The scorer is the ORACLE (voxel labels): every figure of this trainer is an upper-bound setting,
- * labelled `supervision: voxel labels (oracle)`. The classifier path for 2D patches is not wired.
+ * Scorer (`scorer`): the ORACLE (default; the share of target voxels, read from the voxel labels:
+ * an upper-bound setting) or the CLASSIFIER (`train/patch_classifier.ts`: the presence classifier
+ * trained on the training split's patches labelled from the voxel masks, early stopping on the
+ * validation split's; supervision "crops labelled from voxel masks"). The learner's rewards come
+ * from the scorer only. Every evaluation row names its supervision level ({@link PatchResultRow}).
  *
  * @module
  */
@@ -38,7 +41,6 @@ import { withMirrors } from "./patch_augment.ts";
 import { Rng } from "../data/random.ts";
 import { splitIds } from "../data/split.ts";
 import type { Case, Vec3 } from "../data/types.ts";
-import { OracleScorer } from "../env/oracle_scorer.ts";
 import { GreedyPatchAgent, RandomPatchAgent } from "../env/patch/agents.ts";
 import { fitSpatialPrior, SpatialPriorPatchAgent } from "../env/patch/spatial_prior.ts";
 import type { PatchConfig } from "../env/patch/config.ts";
@@ -52,6 +54,12 @@ import { maskedPpoUpdate, PatchPolicyAgent, type PatchPolicyModel } from "../age
 import { PolicyNetwork } from "../agents/policy_network.ts";
 import { type PpoOptions, resolvePpoOptions } from "../agents/ppo.ts";
 import { evaluatePatchPlayers, type PatchEvalRow } from "../eval/patch_eval.ts";
+import {
+  DEFAULT_PATCH_CLASSIFIER_CONFIG,
+  type PatchClassifierConfig,
+  type TrainedPatchClassifier,
+} from "./patch_classifier.ts";
+import { patchScorer, type PatchScorerKind, TUMOUR } from "./patch_scorer.ts";
 
 /** The learned agent's networks: `fcn` ({@link PatchPolicyNetwork}) or `dense` ({@link PolicyNetwork}). */
 export type PatchNetworkKind = "fcn" | "dense";
@@ -75,6 +83,10 @@ export interface PatchTrainConfig {
   readonly mirror: boolean;
   /** Patch grid z,y,x. */
   readonly grid: Vec3;
+  /** The scorer of the game. Default `oracle`. */
+  readonly scorer: PatchScorerKind;
+  /** Hyper-parameters of the classifier scorer (used with `scorer: "classifier"`). */
+  readonly classifier: PatchClassifierConfig;
   /** The learned agent's network. Default `fcn`. */
   readonly network: PatchNetworkKind;
   /** Observation shape z,y,x. */
@@ -84,7 +96,10 @@ export interface PatchTrainConfig {
    * min..max (air -1000 .. bone 420) a 40 HU tumour contrast would be 0.03 of the range.
    */
   readonly intensityRange: readonly [number, number];
-  /** Presence threshold of the game (and of the greedy baseline). */
+  /**
+   * Presence threshold of the game (and of the greedy baseline): 0.3 of a patch's voxels with the
+   * oracle (default), 0.5 probability with the classifier (`train:patch --scorer classifier`).
+   */
   readonly presenceThreshold: number;
   /** The game's termination weight w (the terminating player gets +-w). Default 1 (paper: 100). */
   readonly terminationWeight: number;
@@ -115,6 +130,8 @@ export const DEFAULT_PATCH_TRAIN_CONFIG: PatchTrainConfig = {
   cases: 106,
   shape: [1, 64, 64],
   mirror: true,
+  scorer: "oracle",
+  classifier: DEFAULT_PATCH_CLASSIFIER_CONFIG,
   grid: [1, 8, 8],
   network: "fcn",
   observationShape: [1, 32, 32],
@@ -156,10 +173,20 @@ export interface PatchUpdateLog {
   readonly [key: string]: number;
 }
 
+/** An evaluation row with the supervision level of what the player read. */
+export interface PatchResultRow extends PatchEvalRow {
+  /**
+   * What labels the player used: the scorer's level for the learned and greedy players ("voxel
+   * labels" for the oracle, "crops labelled from voxel masks" for the classifier), "voxel labels
+   * (training masks)" for the spatial prior, "none" for random.
+   */
+  readonly supervision: string;
+}
+
 /** Result of one run. */
 export interface PatchTrainResult {
   /** Evaluation rows on the test split. */
-  readonly rows: PatchEvalRow[];
+  readonly rows: PatchResultRow[];
   /** Update logs. */
   readonly logs: PatchUpdateLog[];
   /** Learned weights (the caller disposes them). */
@@ -168,17 +195,20 @@ export interface PatchTrainResult {
   readonly seconds: number;
   /** Test case ids. */
   readonly testIds: readonly string[];
+  /** The classifier scorer when `scorer` is "classifier" (the caller disposes its model). */
+  readonly classifier?: TrainedPatchClassifier;
 }
 
 /**
  * The dataset and split of a config (the same for every seed's data when `dataSeed` is fixed):
  * split by phantom, then (with `mirror`) each split's cases in their 4 mirror variants; `all`
- * holds every case played (register them with the scorer).
+ * holds every case played (register them with the scorer). The validation split serves only the
+ * classifier scorer's early stopping.
  */
 export function patchData(
   config: PatchTrainConfig,
   dataSeed = 0,
-): { train: Case[]; test: Case[]; all: Case[] } {
+): { train: Case[]; validation: Case[]; test: Case[]; all: Case[] } {
   const all = generatePhantomDataset({ count: config.cases, seed: dataSeed, shape: config.shape });
   const strata = new Map(all.map((c) => [c.id, c.presence ?? 0] as [string, 0 | 1]));
   const split = splitIds(all.map((c) => c.id), dataSeed, undefined, strata);
@@ -186,7 +216,12 @@ export function patchData(
   const variants = new Map<string, Case[]>(all.map((c) => [c.id, []]));
   played.forEach((c, i) => variants.get(all[Math.floor(i * all.length / played.length)].id)!.push(c));
   const pick = (ids: readonly string[]) => ids.flatMap((id) => variants.get(id)!);
-  return { train: pick(split.train), test: pick(split.test), all: played };
+  return {
+    train: pick(split.train),
+    validation: pick(split.val),
+    test: pick(split.test),
+    all: played,
+  };
 }
 
 /** The game options (grid, observation, rules) that training and evaluation envs of `config` use. */
@@ -227,10 +262,11 @@ export function createPatchNetwork(config: PatchTrainConfig, seed: number): Patc
 export async function trainPatch(
   config: PatchTrainConfig,
   log: (line: PatchUpdateLog) => void | Promise<void> = () => {},
+  progress: (line: string) => void = () => {},
 ): Promise<PatchTrainResult> {
   const started = performance.now();
-  const { train, test, all } = patchData(config);
-  const scorer = new OracleScorer(all, { target: 2 });
+  const data = patchData(config), { train, test } = data;
+  const { scorer, supervision, classifier } = await patchScorer(config, data, progress);
   const ppo = resolvePpoOptions(config.ppo);
   const n = config.grid[0] * config.grid[1] * config.grid[2];
   const net = createPatchNetwork(config, config.seed);
@@ -241,7 +277,8 @@ export async function trainPatch(
   pool.add(0, await net.getWeights());
   const optimizer = new Adam(net.variables, { learningRate: ppo.learningRate, epsilon: ppo.adamEpsilon });
   const shuffle = new Rng(config.seed + 5);
-  const game = { scorer, cases: train, ...patchGameOptions(config), first: "random" as const };
+  // One score cache for every env (cache: false below): each image's patches are scored once.
+  const game = { scorer, cache: false, cases: train, ...patchGameOptions(config), first: "random" as const };
   const envs = Array.from({ length: config.envs }, () => new PatchSelfPlayEnv({ ...game, opponent }));
   const C = config.envs, T = ppo.numSteps, k = n + 1, len = net.observationLength;
   let current: PatchSingleReset[] = [];
@@ -340,17 +377,25 @@ export async function trainPatch(
     logs.push(line);
     await log(line);
   }
-  const evalEnv = new PatchEnv({ scorer, ...patchGameOptions(config) });
-  const rows = await evaluatePatchPlayers(evalEnv, [
-    new PatchPolicyAgent(net, { mode: "greedy", name: "learned (argmax)" }),
-    new PatchPolicyAgent(net, { mode: "sample", seed: 7, name: "learned (sampled)" }),
-    new RandomPatchAgent(config.seed + 11),
-    new GreedyPatchAgent(),
-    new SpatialPriorPatchAgent(fitSpatialPrior(train, config.grid)),
-  ], test);
+  const evalEnv = new PatchEnv({ scorer, cache: false, ...patchGameOptions(config) });
+  const evaluated = await evaluatePatchPlayers(
+    evalEnv,
+    [
+      new PatchPolicyAgent(net, { mode: "greedy", name: "learned (argmax)" }),
+      new PatchPolicyAgent(net, { mode: "sample", seed: 7, name: "learned (sampled)" }),
+      new RandomPatchAgent(config.seed + 11),
+      new GreedyPatchAgent(),
+      new SpatialPriorPatchAgent(fitSpatialPrior(train, config.grid)),
+    ],
+    test,
+    [TUMOUR],
+  );
+  const read = [supervision, supervision, "none", supervision, "voxel labels (training masks)"];
+  const rows = evaluated.map((r, i) => ({ ...r, supervision: read[i] }));
   frozen.dispose();
   return {
     rows,
+    ...(classifier ? { classifier } : {}),
     logs,
     network: net,
     seconds: (performance.now() - started) / 1000,
