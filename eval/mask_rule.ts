@@ -30,7 +30,7 @@ export const MASK_RULE_KINDS: readonly MaskRuleKind[] = ["absolute", "peak", "vi
  * (`--rule-kinds absolute,peak,visit,deconv`). Measured on the default phantoms (issue 10): it lifts
  * the DENSE oracle map from 72-78% Dice (`peak`) to 80-84%, but with the windows agents visit (a walk
  * and a +/-2-stride refinement) the oracle reached 65.7% on validation against 69.7% for `peak`, and
- * with the classifier (a presence score, not a share) 30-35% against 53-60%; it also costs about
+ * with the classifier (a presence score, not a share) 29-35% against 40-60%; it also costs about
  * 0.2 s per map.
  */
 export const DEFAULT_SWEPT_RULE_KINDS: readonly MaskRuleKind[] = ["absolute", "peak", "visit"];
