@@ -20,6 +20,7 @@ import { initBackend } from "../models/backend.ts";
 import { saveClassifier } from "../models/checkpoint.ts";
 import { HELP, parsePatchArgs } from "./patch_cli_options.ts";
 import { trainPatch } from "./patch_train.ts";
+import { dataNotes } from "../eval/run_config.ts";
 import { createRunFolder, defaultRunDir, writeJsonAtomic } from "./run_folder.ts";
 
 export { parsePatchArgs, type PatchCliArgs } from "./patch_cli_options.ts";
@@ -156,6 +157,14 @@ async function main(): Promise<void> {
   const md = [
     `# Patch game: test split, ${args.seeds.length} seed(s), scorer: ${cfg.scorer}`,
     "",
+    `Data: ${
+      cfg.data === null
+        ? `${cfg.cases} seeded 2D phantoms of ${cfg.shape.join("x")}, split 70/15/15 by phantom`
+        : `${cfg.data}, 2D slices resampled to ${cfg.shape.join("x")}, split 70/15/15 by patient`
+    }; intensities ${cfg.intensityRange.join("..")} mapped to [0, 1].${
+      cfg.data === null ? "" : ` ${dataNotes(cfg.data).join(" ")}`
+    }`,
+    "",
     `Scorer: ${scorer}; presence threshold ${cfg.presenceThreshold}. Network ${cfg.network}, observation ${
       cfg.observationShape.join("x")
     }, grid ${cfg.grid.join("x")}, ${cfg.updates} PPO updates x ${cfg.envs} games x ${
@@ -163,7 +172,7 @@ async function main(): Promise<void> {
     } steps, PFSP pool. Rules: termination weight ${cfg.terminationWeight}, early termination ` +
     `penalty ${cfg.earlyTerminationPenalty}, learner reward scale ${cfg.rewardScale}. ` +
     `Dice over the ${first.positives + first.negatives} test cases (${first.positives} with tumour${
-      cfg.mirror ? "; each test phantom in its 4 mirror variants" : ""
+      cfg.mirror ? "; each test image in its 4 mirror variants" : ""
     }; mean over seeds, sd across seeds).`,
     "",
     "| player | supervision | Dice mean | Dice sd (seeds) | tumour-free cases left empty | moves per game |",

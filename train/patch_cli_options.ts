@@ -24,6 +24,9 @@ import { PATCH_SCORER_KINDS, type PatchScorerKind } from "./patch_scorer.ts";
 
 const D = DEFAULT_PATCH_TRAIN_CONFIG, K = DEFAULT_PATCH_CLASSIFIER_CONFIG;
 
+/** The default intensity range with `--data` (8-bit JPEG grey values). */
+export const DATA_INTENSITY_RANGE: readonly [number, number] = [0, 255];
+
 /** The `--help` text. */
 export const HELP: string = `deno task train:patch [options]
 
@@ -35,6 +38,14 @@ supervision level of what it read).
   --updates N                  PPO updates (default ${D.updates})
   --envs N                     parallel games (default ${D.envs})
   --cases N                    phantoms (default ${D.cases}; split 70/15/15)
+  --data DIR                   a folder of 2D slices instead of the phantoms, e.g. the liver-tumour
+                               JPEG slices (images/N.jpg + masks/N.jpg), split 70/15/15 by patient
+  --shape ZxYxX                phantom shape, or the shape --data slices are resampled to (default
+                               ${D.shape.join("x")})
+  --intensity-range LO,HI      intensities mapped to [0, 1] for the observation and the classifier
+                               (default ${D.intensityRange.join(",")} HU for phantoms, ${
+  DATA_INTENSITY_RANGE.join(",")
+} with --data: JPEG grey)
   --grid ZxYxX                 patch grid (default ${D.grid.join("x")})
   --observation ZxYxX          observation shape (default ${D.observationShape.join("x")})
   --network fcn|dense          fcn (default; one logit per patch from a convolutional trunk over the
@@ -130,6 +141,14 @@ const share = (flag: string, v: string | undefined, lowOpen: boolean): number =>
   return n;
 };
 
+const interval = (flag: string, v: string | undefined): [number, number] => {
+  const g = (v ?? "").split(",").map((x) => x.trim() === "" ? NaN : Number(x));
+  if (!(g.length === 2 && g.every(Number.isFinite) && g[0] < g[1])) {
+    throw new InvalidArgumentError(flag, `is ${v}`, "LO,HI finite numbers with LO < HI, e.g. 0,255");
+  }
+  return [g[0], g[1]];
+};
+
 /** Parses one `--classifier-*` flag's value into `k`; false when `flag` is not one. */
 function classifierFlag(k: Mutable<PatchClassifierConfig>, flag: string, v: string | undefined): boolean {
   if (flag === "--classifier-input") k.inputShape = shape(flag, v, "1x8x8");
@@ -153,7 +172,7 @@ function classifierFlag(k: Mutable<PatchClassifierConfig>, flag: string, v: stri
  */
 export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
   let seeds = [0, 1, 2], backend: BackendName = "wasm", run: string | undefined;
-  let threshold: number | undefined;
+  let threshold: number | undefined, range: readonly [number, number] | undefined;
   const classifierFlags: string[] = [];
   const k: Mutable<PatchClassifierConfig> = { ...K };
   const c: Mutable<PatchTrainConfig> = {
@@ -187,7 +206,12 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
     else if (flag === "--reward-scale") c.rewardScale = real(flag, v, true);
     else if (flag === "--presence-threshold") threshold = share(flag, v, false);
     else if (flag === "--grid") c.grid = shape(flag, v, "1x8x8");
-    else if (flag === "--observation") c.observationShape = shape(flag, v, "1x32x32");
+    else if (flag === "--shape") c.shape = shape(flag, v, "1x64x64");
+    else if (flag === "--intensity-range") range = interval(flag, v);
+    else if (flag === "--data") {
+      if (!v || v.startsWith("--")) throw new InvalidArgumentError("--data", `is ${v}`, "a dataset folder");
+      c.data = v;
+    } else if (flag === "--observation") c.observationShape = shape(flag, v, "1x32x32");
     else if (flag === "--network") {
       if (!PATCH_NETWORK_KINDS.includes(v as PatchNetworkKind)) {
         throw new InvalidArgumentError("--network", `is ${v}`, PATCH_NETWORK_KINDS.join(" or "));
@@ -214,6 +238,20 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
       "--scorer classifier",
     );
   }
+  if (c.data !== null && argv.includes("--cases")) {
+    throw new InvalidArgumentError(
+      "--cases",
+      "is given with --data",
+      "phantoms (no --data): a folder has its own cases",
+    );
+  }
+  if (!c.grid.every((g, a) => g <= c.shape[a])) {
+    throw new InvalidArgumentError(
+      "--grid",
+      `is ${c.grid.join("x")} for the shape ${c.shape.join("x")}`,
+      "at most one patch per voxel along each axis",
+    );
+  }
   if (!c.observationShape.every((s, a) => s >= c.grid[a])) {
     throw new InvalidArgumentError(
       "--observation",
@@ -222,6 +260,7 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
     );
   }
   c.classifier = k;
+  c.intensityRange = range ?? (c.data === null ? D.intensityRange : DATA_INTENSITY_RANGE);
   c.presenceThreshold = threshold ??
     (c.scorer === "classifier" ? CLASSIFIER_PRESENCE_THRESHOLD : D.presenceThreshold);
   return { seeds, config: c, backend, run };

@@ -43,17 +43,23 @@ export interface PatchScorerSettings {
  * The scorer of a run over its data.
  *
  * @param config scorer kind, classifier hyper-parameters, grid, intensity range, seed
- * @param data the split (cases with voxel labels); `all` = every case played (the oracle's)
+ * @param data the split (cases with voxel labels); `all` = every case played (the oracle's);
+ *   `target` = label values of the object
  * @param progress receives the classifier's per-epoch lines and its summary
  * @returns the scorer, the supervision level of what it read, and the classifier when trained
  */
 export async function patchScorer(
   config: PatchScorerSettings,
-  data: { readonly train: Case[]; readonly validation: Case[]; readonly all: Case[] },
+  data: {
+    readonly train: Case[];
+    readonly validation: Case[];
+    readonly all: Case[];
+    readonly target: readonly number[];
+  },
   progress: (line: string) => void = () => {},
 ): Promise<{ scorer: Scorer; supervision: string; classifier?: TrainedPatchClassifier }> {
   if (config.scorer === "oracle") {
-    return { scorer: new OracleScorer(data.all, { target: TUMOUR }), supervision: "voxel labels" };
+    return { scorer: new OracleScorer(data.all, { target: data.target }), supervision: "voxel labels" };
   }
   const classifier = await trainPatchClassifier(
     config.classifier,
@@ -61,7 +67,7 @@ export async function patchScorer(
       train: data.train,
       validation: data.validation,
       grid: config.grid,
-      target: [TUMOUR],
+      target: data.target,
       intensityWindow: config.intensityRange,
     },
     config.seed,

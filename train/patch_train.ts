@@ -60,6 +60,7 @@ import {
   type TrainedPatchClassifier,
 } from "./patch_classifier.ts";
 import { patchScorer, type PatchScorerKind, TUMOUR } from "./patch_scorer.ts";
+import { folderPatchData, type PatchRunData } from "./patch_data.ts";
 
 /** The learned agent's networks: `fcn` ({@link PatchPolicyNetwork}) or `dense` ({@link PolicyNetwork}). */
 export type PatchNetworkKind = "fcn" | "dense";
@@ -73,7 +74,12 @@ export interface PatchTrainConfig {
   readonly seed: number;
   /** Phantom cases in the dataset. */
   readonly cases: number;
-  /** Phantom shape z,y,x (depth 1 = 2D). */
+  /**
+   * Dataset folder of 2D slices (`train/patch_data.ts`, e.g. the liver-tumour JPEG slices), or null
+   * for the embedded phantoms (default).
+   */
+  readonly data: string | null;
+  /** Phantom shape z,y,x (depth 1 = 2D); with `data`, the shape every slice is resampled to. */
   readonly shape: Vec3;
   /**
    * Play every train and test case in its 4 mirror variants (y, x flips; `patch_augment.ts`), so
@@ -127,6 +133,7 @@ export interface PatchTrainConfig {
  */
 export const DEFAULT_PATCH_TRAIN_CONFIG: PatchTrainConfig = {
   seed: 0,
+  data: null,
   cases: 106,
   shape: [1, 64, 64],
   mirror: true,
@@ -265,7 +272,10 @@ export async function trainPatch(
   progress: (line: string) => void = () => {},
 ): Promise<PatchTrainResult> {
   const started = performance.now();
-  const data = patchData(config), { train, test } = data;
+  const data: PatchRunData = config.data === null
+    ? { ...patchData(config), target: [TUMOUR] }
+    : await folderPatchData(config.data, { shape: config.shape, mirror: config.mirror, seed: 0 });
+  const { train, test } = data;
   const { scorer, supervision, classifier } = await patchScorer(config, data, progress);
   const ppo = resolvePpoOptions(config.ppo);
   const n = config.grid[0] * config.grid[1] * config.grid[2];
@@ -385,10 +395,10 @@ export async function trainPatch(
       new PatchPolicyAgent(net, { mode: "sample", seed: 7, name: "learned (sampled)" }),
       new RandomPatchAgent(config.seed + 11),
       new GreedyPatchAgent(),
-      new SpatialPriorPatchAgent(fitSpatialPrior(train, config.grid)),
+      new SpatialPriorPatchAgent(fitSpatialPrior(train, config.grid, data.target)),
     ],
     test,
-    [TUMOUR],
+    data.target,
   );
   const read = [supervision, supervision, "none", supervision, "voxel labels (training masks)"];
   const rows = evaluated.map((r, i) => ({ ...r, supervision: read[i] }));
