@@ -10,7 +10,7 @@
 import type { Vec3 } from "../data/types.ts";
 import { BACKEND_NAMES, BackendError, type BackendName, initBackend } from "../models/backend.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
-import { timeClassifier, timePolicy, type Timing } from "./network_timing.ts";
+import { PRESET_POLICIES, timeClassifier, timePolicy, type Timing } from "./network_timing.ts";
 
 /** The command line (`--help` prints it). */
 export const CLI: BenchCli = {
@@ -35,8 +35,10 @@ const NETWORKS: { name: string; time: (batch: number, reps: number) => Promise<T
       return timeClassifier([s[0], s[1], s[2]] as Vec3, b, r);
     },
   },
-  { name: "policy default 8x16x16x4", time: (b, r) => timePolicy([8, 16, 16], 4, b, r) },
-  { name: "policy paper 12x24x24x1", time: (b, r) => timePolicy([12, 24, 24], 1, b, r) },
+  ...PRESET_POLICIES.map((p) => ({
+    name: p.name,
+    time: (b: number, r: number) => timePolicy(p.shape, p.channels, b, r),
+  })),
 ];
 
 if (import.meta.main) {

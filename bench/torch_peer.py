@@ -67,8 +67,16 @@ class Policy(nn.Module):
         return self.pi(h), self.v(h).squeeze(1)
 
 
+WARMUP_CALLS = 10
+WARMUP_SECONDS = 1.0
+
+
 def timed(f, reps):
-    f()
+    """Median seconds of `reps` calls after a warm-up of >= 10 calls and >= 1 s (as the Deno side)."""
+    start, calls = time.perf_counter(), 0
+    while calls < WARMUP_CALLS or time.perf_counter() - start < WARMUP_SECONDS:
+        f()
+        calls += 1
     times = []
     for _ in range(reps):
         t = time.perf_counter()

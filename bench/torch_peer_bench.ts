@@ -18,7 +18,7 @@ import { buildClassifier } from "../models/classifier.ts";
 import { exportClassifierToOnnx, ONNX_INPUT_NAME } from "../models/onnx_export.ts";
 import { probeOnnxRuntime } from "../models/onnx_runtime.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
-import { timeClassifier, timeIt, timePolicy, type Timing } from "./network_timing.ts";
+import { PRESET_POLICIES, timeClassifier, timeIt, timePolicy, type Timing } from "./network_timing.ts";
 
 /** The command line (`--help` prints it). */
 export const CLI: BenchCli = {
@@ -35,12 +35,6 @@ PyTorch CPU with the same shapes, forward and train step, in one run, with the r
 };
 // Imported (by tests) the module reads no arguments and measures nothing.
 const args = benchArgs(CLI, import.meta.main ? Deno.args : []);
-
-/** The policies measured: the default train preset's and the paper preset's. */
-const POLICIES: { name: string; shape: Vec3; channels: number }[] = [
-  { name: "policy default 8x16x16x4", shape: [8, 16, 16], channels: 4 },
-  { name: "policy paper 12x24x24x1", shape: [12, 24, 24], channels: 1 },
-];
 
 async function classifierOnnx(shape: Vec3, batch: number, reps: number, threads: number) {
   const probe = await probeOnnxRuntime();
@@ -73,7 +67,7 @@ async function runTorch(shape: Vec3, batch: number, reps: number, threads: numbe
     batch,
     reps,
     classifier: shape,
-    policies: POLICIES.map((p) => ({ shape: p.shape, channels: p.channels })),
+    policies: PRESET_POLICIES.map((p) => ({ shape: p.shape, channels: p.channels })),
   };
   const script = new URL("./torch_peer.py", import.meta.url).pathname;
   try {
@@ -105,7 +99,7 @@ if (import.meta.main) {
   const onnx = await classifierOnnx(shape, batch, reps, threads);
   if ("skipped" in onnx) console.log(`SKIP onnx: ${onnx.skipped}`);
   else rows[0].onnxForward = onnx.forward;
-  for (const p of POLICIES) {
+  for (const p of PRESET_POLICIES) {
     rows.push({ name: p.name, wasm: await timePolicy(p.shape, p.channels, batch, reps) });
   }
   const torch = await runTorch(shape, batch, reps, threads);
