@@ -42,6 +42,13 @@ export {
   type SampleSource,
 } from "./classifier_data.ts";
 export {
+  type PatchLabel,
+  patchPresenceLabels,
+  type PatchSampleOptions,
+  type PatchSampleReport,
+  patchSamples,
+} from "./patch_samples.ts";
+export {
   CHECKPOINT_VERSION,
   CheckpointError,
   type ClassifierMeta,
