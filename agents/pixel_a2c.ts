@@ -56,6 +56,12 @@ export interface PixelA2cOptions {
   readonly maxGradNorm: number;
   /** Adam epsilon (PyTorch/Chainer default 1e-8). */
   readonly adamEpsilon: number;
+  /**
+   * Train only the heads (and `w`), keeping the shared trunk (and attention block) fixed: after a
+   * warm start, the untrained value head's large gradients then cannot rewrite the policy's
+   * features. Default false (the paper trains everything).
+   */
+  readonly freezeTrunk: boolean;
 }
 
 /** The paper's settings (see each field). */
@@ -72,6 +78,7 @@ export const DEFAULT_PIXEL_A2C_OPTIONS: PixelA2cOptions = {
   bootstrapTruncation: false,
   maxGradNorm: Infinity,
   adamEpsilon: 1e-8,
+  freezeTrunk: false,
 };
 
 /**
@@ -93,11 +100,20 @@ export function resolvePixelA2cOptions(options: Partial<PixelA2cOptions> = {}): 
     ["bootstrapTruncation", typeof o.bootstrapTruncation === "boolean", "true or false"],
     ["maxGradNorm", o.maxGradNorm > 0, "a number > 0 (Infinity disables)"],
     ["adamEpsilon", o.adamEpsilon > 0, "a number > 0"],
+    ["freezeTrunk", typeof o.freezeTrunk === "boolean", "true or false"],
   ];
   for (const [name, ok, expected] of checks) {
     if (!ok) throw new InvalidArgumentError(name, `is ${o[name]}`, expected);
   }
   return o;
+}
+
+/**
+ * How many of `network.variables` (in order) belong to the shared trunk and attention block: two per
+ * trunk layer (weights, bias) and four for the attention block; the heads' variables follow.
+ */
+export function pixelTrunkVariableCount(config: PixelNetwork["config"]): number {
+  return config.trunk.length * 2 + (config.attention ? 4 : 0);
 }
 
 /** Identity in the forward pass, zero gradient (tfjs has no `stopGradient`). */
@@ -253,11 +269,12 @@ export class PixelA2cLearner {
     this.#rng = new Rng(seed);
   }
 
-  /** Variables updated by Adam. */
+  /** Variables updated by Adam: the network's (its heads only with `freezeTrunk`), then `w` if learned. */
   get trainable(): tf.Variable[] {
-    return this.options.learnRewardKernel
-      ? [...this.network.variables, this.rewardKernel]
+    const net = this.options.freezeTrunk
+      ? this.network.variables.slice(pixelTrunkVariableCount(this.network.config))
       : this.network.variables;
+    return this.options.learnRewardKernel ? [...net, this.rewardKernel] : net;
   }
 
   /** Learning rate in epoch `epoch` (0-based): `lr * lrDecay^floor(epoch / lrDecayEvery)`. */

@@ -18,6 +18,18 @@ Deno.test("train:pixel: defaults are the paper's; bad options are refused before
   nodeAssert.throws(() => parsePixelArgs(["--t-max", "0"]), PixelCliError);
   nodeAssert.throws(() => parsePixelArgs(["--warm-start", "--fcn-seconds", "0"]), PixelCliError);
   nodeAssert.equal(config.fcn.warmStart, false);
+  nodeAssert.equal(config.a2c.freezeTrunk, false);
+  nodeAssert.equal(config.fcn.maxSteps, null);
+  const frozen = parsePixelArgs(["--warm-start", "--freeze-trunk", "--fcn-steps", "600"]) as Exclude<
+    typeof p,
+    "help"
+  >;
+  nodeAssert.deepEqual(
+    [frozen.config.a2c.freezeTrunk, frozen.config.fcn.maxSteps, frozen.config.fcn.warmStart],
+    [true, 600, true],
+  );
+  nodeAssert.throws(() => parsePixelArgs(["--fcn-steps", "0"]), PixelCliError);
+  nodeAssert.throws(() => parsePixelArgs(["--fcn-steps", "2.5"]), PixelCliError);
   nodeAssert.deepEqual([config.data.dir, config.data.target], [null, [2]]);
   const real = parsePixelArgs(["--data", "some/dir", "--slice-every", "4"]) as Exclude<typeof p, "help">;
   nodeAssert.deepEqual(

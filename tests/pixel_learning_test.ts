@@ -5,7 +5,7 @@ import { Rng } from "../data/random.ts";
 import { PixelSegEnv, type PixelSlice } from "../env/pixel/pixel_env.ts";
 import { PixelNetwork, SMALL_PIXEL_NETWORK } from "../models/pixel_network.ts";
 import { initBackend } from "../models/backend.ts";
-import { initialKeepProbability } from "../train/pixel_train.ts";
+import { initialKeepProbability, trainCrossEntropyFcn } from "../train/pixel_train.ts";
 
 await initBackend("wasm"); // the cpu backend takes ~10x longer on the learning test
 
@@ -70,4 +70,20 @@ Deno.test("pixel a2c: from scratch on a balanced separable toy, the policy learn
   net.dispose();
   nodeAssert.ok(Math.abs(before.truth - before.other) < 0.02, JSON.stringify(before));
   nodeAssert.ok(after.truth > after.other + 0.1, JSON.stringify(after));
+});
+
+Deno.test("trainCrossEntropyFcn: --fcn-steps stops after exactly that many Adam steps", async () => {
+  const net = new PixelNetwork({ ...SMALL_PIXEL_NETWORK, trunk: [{ channels: 4, dilation: 1 }] }, 0);
+  const before = net.getWeights();
+  const r = await trainCrossEntropyFcn(net, separableSlices(4, 3, 0.5), {
+    maxSeconds: 60, // not the limit: 3 steps take well under a second
+    maxSteps: 3,
+    learningRate: 1e-2,
+    batchSize: 2,
+    seed: 0,
+    augmentMasks: true,
+  });
+  nodeAssert.equal(r.steps, 3);
+  nodeAssert.notDeepEqual(net.getWeights(), before);
+  net.dispose();
 });

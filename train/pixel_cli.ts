@@ -139,6 +139,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
   if (config.fcn.maxSeconds > 0) {
     const r = await trainCrossEntropyFcn(fcnNet, data.train, {
       maxSeconds: config.fcn.maxSeconds,
+      maxSteps: config.fcn.maxSteps ?? Infinity,
       learningRate: config.fcn.learningRate,
       batchSize: config.a2c.batchSize,
       seed: config.train.seed,
@@ -214,7 +215,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
     row(
       `learned policy after tMax = ${config.a2c.tMax} steps (greedy${
         config.fcn.warmStart ? ", warm start from the FCN" : ""
-      })`,
+      }${config.a2c.freezeTrunk ? ", trunk frozen" : ""})`,
       scores.policy,
     ),
     ...(scores.fcn

@@ -47,8 +47,13 @@ seeded phantoms (default) or a dataset folder (--data). Rewards read voxel label
   --ent-coef X         entropy bonus (default ${DEFAULT_PIXEL_A2C_OPTIONS.entCoef})
   --fcn-seconds S      budget of the cross-entropy FCN baseline, same network (default 60; 0 = none)
   --fcn-lr X           its Adam learning rate (default 0.001)
+  --fcn-steps N        also stop the FCN after N Adam steps (default: none, --fcn-seconds only); a
+                       step count makes runs comparable across machine loads
   --warm-start         start the actor-critic from the FCN baseline's weights (default: random init);
                        the FCN then also trains on random mask channels (see trainCrossEntropyFcn)
+  --freeze-trunk       train only the policy and value heads (and the reward kernel), keeping the
+                       shared trunk fixed (default off: the paper trains all); with --warm-start this
+                       keeps the FCN's features from being rewritten by the untrained value head
   --help               this text
 `;
 
@@ -73,6 +78,7 @@ const STRING_OPTIONS = [
   "ent-coef",
   "fcn-seconds",
   "fcn-lr",
+  "fcn-steps",
 ];
 
 /** Thrown for a bad command line (exit code 2). */
@@ -100,7 +106,7 @@ export interface PixelRunConfig {
   /** Training. */
   readonly train: { epochs: number; maxSeconds: number; seed: number; backend: BackendName };
   /** Cross-entropy FCN baseline (same network) and whether it warm-starts the actor-critic. */
-  readonly fcn: { maxSeconds: number; learningRate: number; warmStart: boolean };
+  readonly fcn: { maxSeconds: number; maxSteps: number | null; learningRate: number; warmStart: boolean };
   /** Supervision of every result. */
   readonly supervision: string;
 }
@@ -142,9 +148,14 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
       ...Object.fromEntries(STRING_OPTIONS.map((k) => [k, { type: "string" as const }])),
       help: { type: "boolean" as const },
       "warm-start": { type: "boolean" as const },
+      "freeze-trunk": { type: "boolean" as const },
     },
   }) as unknown as {
-    values: Record<string, string | undefined> & { help?: boolean; "warm-start"?: boolean };
+    values: Record<string, string | undefined> & {
+      help?: boolean;
+      "warm-start"?: boolean;
+      "freeze-trunk"?: boolean;
+    };
   };
   if (v.help) return "help";
   const size = int("size", v.size, 64, 16);
@@ -162,6 +173,7 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
     tMax: v["t-max"] === undefined ? undefined : int("t-max", v["t-max"], 10, 1),
     batchSize: v.batch === undefined ? undefined : int("batch", v.batch, 2, 1),
     entCoef: num("ent-coef", v["ent-coef"]),
+    freezeTrunk: v["freeze-trunk"],
   };
   const a2c = resolvePixelA2cOptions(
     Object.fromEntries(Object.entries(partial).filter(([, x]) => x !== undefined)),
@@ -183,6 +195,7 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
     train: { epochs: int("epochs", v.epochs, 200, 1), maxSeconds, seed: int("seed", v.seed, 0, 0), backend },
     fcn: {
       maxSeconds: num("fcn-seconds", v["fcn-seconds"]) ?? 60,
+      maxSteps: v["fcn-steps"] === undefined ? null : int("fcn-steps", v["fcn-steps"], 0, 1),
       learningRate: num("fcn-lr", v["fcn-lr"]) ?? 1e-3,
       warmStart: v["warm-start"] ?? false,
     },

@@ -231,6 +231,8 @@ export function fitThresholdBaseline(slices: readonly PixelSlice[], steps = 50):
 export interface FcnTrainOptions {
   /** Wall-clock budget in seconds. */
   readonly maxSeconds: number;
+  /** Step budget (default Infinity: only `maxSeconds` stops); a fixed count makes runs load-independent. */
+  readonly maxSteps?: number;
   /** Adam step size. */
   readonly learningRate: number;
   /** Slices per step. */
@@ -261,7 +263,8 @@ export async function trainCrossEntropyFcn(
   const adam = new Adam(network.variables, { learningRate: options.learningRate, epsilon: 1e-8 });
   const order = slices.map((_, i) => i), t0 = performance.now();
   let steps = 0, loss = NaN;
-  while ((performance.now() - t0) / 1000 < options.maxSeconds) {
+  const maxSteps = options.maxSteps ?? Infinity;
+  while ((performance.now() - t0) / 1000 < options.maxSeconds && steps < maxSteps) {
     rng.shuffle(order);
     const pick = order.slice(0, Math.min(options.batchSize, order.length)), b = pick.length;
     const obs = new Float32Array(b * p * 2), labels = new Int32Array(b * p);
