@@ -61,7 +61,7 @@ supervision level of what it read).
   --reward-scale S             learner reward multiplier (default ${D.rewardScale})
   --paper-rules                termination weight 100, early penalty 1, reward scale 0.1 (the paper's
                                rules; explicit flags override them)
-  --no-mirror                  play the phantoms as generated (default: each case also mirrored in y, x)
+  --no-mirror                  play the images as given (default: each case also mirrored in y, x)
   --backend wasm|cpu           (default wasm)
   --run DIR                    run folder (default runs/patch-<date>-<time>)
 

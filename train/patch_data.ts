@@ -1,5 +1,6 @@
 /**
- * The cases of `train:patch --data <dir>`: the 2D slices of a dataset folder (any layout that
+ * The cases of `train:patch`: the embedded 2D phantoms ({@link patchData}), or with `--data <dir>`
+ * ({@link folderPatchData}) the 2D slices of a dataset folder (any layout that
  * `openDataset` reads whose images have depth 1, e.g. the JPEG image/mask folder of the
  * liver-tumour slices), split 70/15/15 by the dataset's seeded split (by patient where the layout
  * groups slices, `CaseRef.group`), each slice resampled to the run's shape (image bilinear, labels
@@ -12,6 +13,8 @@
  * @module
  */
 import { openDataset } from "../data/dataset.ts";
+import { generatePhantomDataset } from "../data/phantom.ts";
+import { splitIds } from "../data/split.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { resampleBoxLinear, resampleBoxNearest } from "../data/resample.ts";
 import type { SplitName } from "../data/split.ts";
@@ -30,6 +33,31 @@ export interface PatchRunData {
   readonly all: Case[];
   /** Label values of the target. */
   readonly target: readonly number[];
+}
+
+/**
+ * The embedded phantoms' split of a config (the same for every seed's data when `dataSeed` is fixed):
+ * split by phantom, then (with `mirror`) each split's cases in their 4 mirror variants; `all`
+ * holds every case played (register them with the scorer). The validation split serves only the
+ * classifier scorer's early stopping.
+ */
+export function patchData(
+  config: { readonly cases: number; readonly shape: Vec3; readonly mirror: boolean },
+  dataSeed = 0,
+): { train: Case[]; validation: Case[]; test: Case[]; all: Case[] } {
+  const all = generatePhantomDataset({ count: config.cases, seed: dataSeed, shape: config.shape });
+  const strata = new Map(all.map((c) => [c.id, c.presence ?? 0] as [string, 0 | 1]));
+  const split = splitIds(all.map((c) => c.id), dataSeed, undefined, strata);
+  const played = config.mirror ? withMirrors(all) : all;
+  const variants = new Map<string, Case[]>(all.map((c) => [c.id, []]));
+  played.forEach((c, i) => variants.get(all[Math.floor(i * all.length / played.length)].id)!.push(c));
+  const pick = (ids: readonly string[]) => ids.flatMap((id) => variants.get(id)!);
+  return {
+    train: pick(split.train),
+    validation: pick(split.val),
+    test: pick(split.test),
+    all: played,
+  };
 }
 
 /**

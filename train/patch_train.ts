@@ -36,11 +36,8 @@
  *
  * @module
  */
-import { generatePhantomDataset } from "../data/phantom.ts";
-import { withMirrors } from "./patch_augment.ts";
 import { Rng } from "../data/random.ts";
-import { splitIds } from "../data/split.ts";
-import type { Case, Vec3 } from "../data/types.ts";
+import type { Vec3 } from "../data/types.ts";
 import { GreedyPatchAgent, RandomPatchAgent } from "../env/patch/agents.ts";
 import { fitSpatialPrior, SpatialPriorPatchAgent } from "../env/patch/spatial_prior.ts";
 import type { PatchConfig } from "../env/patch/config.ts";
@@ -60,7 +57,9 @@ import {
   type TrainedPatchClassifier,
 } from "./patch_classifier.ts";
 import { patchScorer, type PatchScorerKind, TUMOUR } from "./patch_scorer.ts";
-import { folderPatchData, type PatchRunData } from "./patch_data.ts";
+import { folderPatchData, patchData, type PatchRunData } from "./patch_data.ts";
+
+export { patchData } from "./patch_data.ts";
 
 /** The learned agent's networks: `fcn` ({@link PatchPolicyNetwork}) or `dense` ({@link PolicyNetwork}). */
 export type PatchNetworkKind = "fcn" | "dense";
@@ -204,31 +203,6 @@ export interface PatchTrainResult {
   readonly testIds: readonly string[];
   /** The classifier scorer when `scorer` is "classifier" (the caller disposes its model). */
   readonly classifier?: TrainedPatchClassifier;
-}
-
-/**
- * The dataset and split of a config (the same for every seed's data when `dataSeed` is fixed):
- * split by phantom, then (with `mirror`) each split's cases in their 4 mirror variants; `all`
- * holds every case played (register them with the scorer). The validation split serves only the
- * classifier scorer's early stopping.
- */
-export function patchData(
-  config: PatchTrainConfig,
-  dataSeed = 0,
-): { train: Case[]; validation: Case[]; test: Case[]; all: Case[] } {
-  const all = generatePhantomDataset({ count: config.cases, seed: dataSeed, shape: config.shape });
-  const strata = new Map(all.map((c) => [c.id, c.presence ?? 0] as [string, 0 | 1]));
-  const split = splitIds(all.map((c) => c.id), dataSeed, undefined, strata);
-  const played = config.mirror ? withMirrors(all) : all;
-  const variants = new Map<string, Case[]>(all.map((c) => [c.id, []]));
-  played.forEach((c, i) => variants.get(all[Math.floor(i * all.length / played.length)].id)!.push(c));
-  const pick = (ids: readonly string[]) => ids.flatMap((id) => variants.get(id)!);
-  return {
-    train: pick(split.train),
-    validation: pick(split.val),
-    test: pick(split.test),
-    all: played,
-  };
 }
 
 /** The game options (grid, observation, rules) that training and evaluation envs of `config` use. */
