@@ -1,6 +1,6 @@
 import nodeAssert from "node:assert/strict";
 import { parsePixelArgs, PixelCliError, runPixelCli } from "../train/pixel_cli.ts";
-import { fitThresholdBaseline, thresholdMasks } from "../train/pixel_train.ts";
+import { bestStepOnCurve, fitThresholdBaseline, thresholdMasks } from "../train/pixel_train.ts";
 import type { PixelSlice } from "../env/pixel/pixel_env.ts";
 
 Deno.test("train:pixel: defaults are the paper's; bad options are refused before anything is written", async () => {
@@ -56,4 +56,12 @@ Deno.test("threshold baseline: the band of best Dice on a hand-made pair of slic
   const band = fitThresholdBaseline([s], 10);
   nodeAssert.ok(band.lo > 0.1 && band.lo <= 0.5 && band.hi >= 0.5 && band.hi < 0.9, JSON.stringify(band));
   nodeAssert.deepEqual(thresholdMasks([s], band)[0], truth);
+});
+
+Deno.test("bestStepOnCurve: argmax after the initial mask, earliest on ties, never step 0", () => {
+  // Step 0 (the initial mask) is never chosen even when it is the best entry.
+  nodeAssert.equal(bestStepOnCurve([0.9, 0.5, 0.7, 0.7, 0.6]), 2);
+  nodeAssert.equal(bestStepOnCurve([0.1, 0.8, 0.7, 0.6]), 1);
+  nodeAssert.equal(bestStepOnCurve([0.1, 0.2, 0.3, 0.4]), 3);
+  nodeAssert.throws(() => bestStepOnCurve([0.5]), /diceByStep/);
 });

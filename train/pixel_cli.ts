@@ -4,7 +4,8 @@
  * (`runs/pixel-<date>-<time>/` unless `--run`): `config.json`, `metrics.jsonl` (one line per update,
  * `kind: "update"`, and per epoch, `kind: "epoch"`), `weights.json` (network + reward kernel),
  * `learning_curve.png`, `dice_by_step.png`, `eval.json` and `eval.md` (test Dice / IoU / sensitivity
- * / PPV / HD95 of the learned policy, the initial mask and an intensity-band threshold baseline;
+ * / PPV / HD95 of the learned policy after tMax steps and after the step count of best validation
+ * Dice, the cross-entropy FCN, the initial mask and an intensity-band threshold baseline;
  * every row "voxel labels (fully supervised)"), and `overlays/` (render of the first test slices).
  *
  * @module
@@ -31,6 +32,7 @@ import {
   SUPERVISION,
 } from "./pixel_cli_options.ts";
 import {
+  bestStepOnCurve,
   evaluatePixelPolicy,
   fitThresholdBaseline,
   type PixelScores,
@@ -184,9 +186,18 @@ export async function runPixelCli(args: string[]): Promise<number> {
   );
 
   const learned = await evaluatePixelPolicy(learner, data.test);
+  // The rollout length chosen on validation (never on test), reported beside the tMax row.
+  const valDiceByStep = data.val.length ? (await evaluatePixelPolicy(learner, data.val)).diceByStep : null;
+  const stepOnVal = valDiceByStep ? bestStepOnCurve(valDiceByStep) : config.a2c.tMax;
+  const shortLearner = new PixelA2cLearner(net, { ...config.a2c, tMax: stepOnVal }, config.train.seed);
+  const atStepOnVal = stepOnVal === config.a2c.tMax
+    ? learned
+    : await evaluatePixelPolicy(shortLearner, data.test);
+  shortLearner.dispose();
   const band = fitThresholdBaseline(data.train);
   const scores = {
     policy: scorePixelMasks(data.test, learned.masks),
+    policyAtStepOnVal: scorePixelMasks(data.test, atStepOnVal.masks),
     initial: scorePixelMasks(data.test, data.test.map((s) => new Uint8Array(s.truth.length).fill(1))),
     threshold: scorePixelMasks(data.test, thresholdMasks(data.test, band)),
     fcn: fcn ? scorePixelMasks(data.test, fcn.masks) : null,
@@ -194,7 +205,15 @@ export async function runPixelCli(args: string[]): Promise<number> {
   await Deno.writeTextFile(
     join(run, "eval.json"),
     JSON.stringify(
-      { supervision: SUPERVISION, band, diceByStep: learned.diceByStep, scores, ...result },
+      {
+        supervision: SUPERVISION,
+        band,
+        diceByStep: learned.diceByStep,
+        valDiceByStep,
+        stepOnVal,
+        scores,
+        ...result,
+      },
       null,
       2,
     ),
@@ -217,6 +236,12 @@ export async function runPixelCli(args: string[]): Promise<number> {
         config.fcn.warmStart ? ", warm start from the FCN" : ""
       }${config.a2c.freezeTrunk ? ", trunk frozen" : ""})`,
       scores.policy,
+    ),
+    row(
+      `learned policy after ${stepOnVal} step(s), the count of best validation Dice (${
+        valDiceByStep ? "chosen on validation" : "no validation slices: tMax"
+      })`,
+      scores.policyAtStepOnVal,
     ),
     ...(scores.fcn
       ? [row(`cross-entropy FCN, same network, one step (${fcn!.steps} steps)`, scores.fcn)]

@@ -97,6 +97,25 @@ export async function evaluatePixelPolicy(
   return { masks, diceByStep: Array.from(sums, (s) => s / slices.length) };
 }
 
+/**
+ * The step count of best mean Dice in a Dice-by-step curve (index 0 = the initial mask, 1..T after
+ * each step): argmax over t = 1..T, the earliest on ties. Meant for the validation curve, so the
+ * test split never picks the step it is scored at.
+ * @throws {InvalidArgumentError} when the curve has no step after the initial mask
+ */
+export function bestStepOnCurve(diceByStep: readonly number[]): number {
+  if (diceByStep.length < 2) {
+    throw new InvalidArgumentError(
+      "diceByStep",
+      `has ${diceByStep.length} entries`,
+      ">= 2 (initial mask, step 1)",
+    );
+  }
+  let best = 1;
+  for (let t = 2; t < diceByStep.length; t++) if (diceByStep[t] > diceByStep[best]) best = t;
+  return best;
+}
+
 function actionsOf(learner: PixelA2cLearner) {
   const a = learner.network.config.actions;
   if (a !== PAPER_ACTIONS.length) {
