@@ -13,7 +13,7 @@
 import { CaseCache } from "./case_cache.ts";
 import { listCaseFolderCases } from "./case_folders.ts";
 import { listImageMaskCases } from "./image_mask_folders.ts";
-import { splitUnit, splitUnits } from "./split_units.ts";
+import { splitUnits } from "./split_units.ts";
 import { readImageFile, readLabelFile } from "./image_files.ts";
 import {
   detectLayout,
@@ -38,12 +38,11 @@ import {
   checkSplitFractions,
   DEFAULT_SPLIT_FRACTIONS,
   type FoldSpec,
-  foldSplit,
   type SplitFractions,
-  splitIds,
   type SplitName,
 } from "./split.ts";
 import type { Case, Labels } from "./types.ts";
+import { type Loader, RefDataset } from "./ref_dataset.ts";
 
 /** A reference to one case on disk (or in memory): enough to list and split without loading. */
 export interface CaseRef {
@@ -75,7 +74,7 @@ export interface Dataset {
   /** Where `target` comes from, for the user (`given`, or the layout's default and why). */
   readonly targetSource?: string;
   /**
-   * The cases of one split of THIS dataset's refs, by {@link splitIds} with the dataset's seed and
+   * The cases of one split of THIS dataset's refs, by `splitIds` (split.ts) with the dataset's seed and
    * fractions, stratified by `presence` where the refs know it (refs without it form their own stratum).
    */
   split(name: SplitName): Dataset;
@@ -130,18 +129,6 @@ export interface FolderDatasetOptions extends DatasetOptions {
   channels?: readonly string[];
 }
 
-/** Natural order: digit runs compare as numbers ("case2" < "case10"), the rest by code units. */
-function naturalCompare(a: string, b: string): number {
-  const pa = a.match(/\d+|\D+/g) ?? [], pb = b.match(/\d+|\D+/g) ?? [];
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = pa[i], y = pb[i];
-    const nx = /^\d/.test(x) && /^\d/.test(y) ? Number(x) - Number(y) : 0;
-    if (nx !== 0) return nx;
-    if (x !== y) return x < y ? -1 : 1;
-  }
-  return pa.length - pb.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
 function normaliseTarget(target: number | readonly number[]): number[] {
   const values = typeof target === "number" ? [target] : [...target];
   if (!(values.length > 0 && values.every((v) => Number.isInteger(v) && v >= 1 && v <= 255))) {
@@ -167,57 +154,6 @@ function withPresence(c: Case, presence: 0 | 1 | undefined): Case {
 function finiteCase(c: Case, source: string, policy: NonFinitePolicy | undefined): Case {
   const { volume } = applyNonFinitePolicy(c.image, source, policy ?? "error");
   return volume === c.image ? c : { ...c, image: volume };
-}
-
-type Loader = (ref: CaseRef) => Promise<Case>;
-
-/** What a {@link RefDataset} is made of; splits copy it with fewer refs. */
-interface DatasetParts {
-  name: string;
-  refs: readonly CaseRef[];
-  target: readonly number[];
-  targetSource?: string;
-  seed: number;
-  fractions: SplitFractions;
-  folds?: FoldSpec;
-  loader: Loader;
-}
-
-/** A dataset over a fixed list of refs and a loader; splits share the loader. */
-class RefDataset implements Dataset {
-  readonly name: string;
-  readonly refs: readonly CaseRef[];
-  readonly target: readonly number[];
-  readonly targetSource?: string;
-  readonly #parts: DatasetParts;
-
-  constructor(p: DatasetParts) {
-    this.name = p.name;
-    this.refs = Object.freeze([...p.refs].sort((a, b) => naturalCompare(a.id, b.id)));
-    this.target = Object.freeze([...p.target]);
-    if (p.targetSource !== undefined) this.targetSource = p.targetSource;
-    this.#parts = p;
-  }
-
-  split(name: SplitName): Dataset {
-    if (!(name === "train" || name === "val" || name === "test")) {
-      throw new InvalidArgumentError("split", `is ${JSON.stringify(name)}`, '"train", "val" or "test"');
-    }
-    const { seed, fractions, folds } = this.#parts;
-    const { ids, strata } = splitUnits(this.refs);
-    const split = folds ? foldSplit(ids, seed, folds, strata) : splitIds(ids, seed, fractions, strata);
-    const chosen = new Set(split[name]);
-    const refs = this.refs.filter((r) => chosen.has(splitUnit(r)));
-    return new RefDataset({ ...this.#parts, name: `${this.name}/${name}`, refs });
-  }
-
-  load(ref: CaseRef): Promise<Case> {
-    return this.#parts.loader(ref);
-  }
-
-  async *cases(): AsyncGenerator<Case> {
-    for (const ref of this.refs) yield await this.#parts.loader(ref);
-  }
 }
 
 /** A dataset over the cases of a layout listing; validates the shared options. */
