@@ -165,7 +165,12 @@ export async function sweepDenseRules(
   grid: RuleSweepGrid,
 ): Promise<RuleSweepCase> {
   checkGrid(grid);
-  const r = await denseBaseline(c.image, { ...options, keepMeanMap: true, keepDeconvMap: true, gate: 0 });
+  const r = await denseBaseline(c.image, {
+    ...options,
+    keepMeanMap: grid.rules.some((g) => g.kind === "visit"),
+    keepDeconvMap: grid.rules.some((g) => g.kind === "deconv"),
+    gate: 0,
+  });
   const positive = truth.some((v) => v !== 0);
   const t = tables(r.map, () => r.meanMap!, () => r.deconvMap!(), truth, positive, grid.rules);
   return {

@@ -43,3 +43,12 @@ export function envOn(c: Case, options: Partial<PatchEnvOptions> = {}): PatchEnv
     ...options,
   });
 }
+
+/** The size of the tiny `trainPatch` runs of the tests: 14 phantoms of 1x32x32, a 4x4 grid, 2 games. */
+export const TINY_PATCH_RUN: {
+  readonly cases: number;
+  readonly shape: Vec3;
+  readonly grid: Vec3;
+  readonly observationShape: Vec3;
+  readonly envs: number;
+} = { cases: 14, shape: [1, 32, 32], grid: [1, 4, 4], observationShape: [1, 16, 16], envs: 2 };

@@ -13,6 +13,7 @@ import { patchPresenceLabels, patchSamples } from "../models/patch_samples.ts";
 import { parsePatchArgs } from "../train/patch_cli.ts";
 import { DEFAULT_PATCH_CLASSIFIER_CONFIG } from "../train/patch_classifier.ts";
 import { DEFAULT_PATCH_TRAIN_CONFIG, trainPatch } from "../train/patch_train.ts";
+import { TINY_PATCH_RUN } from "./_patch_cases.ts";
 
 await initBackend("wasm", { quiet: true });
 
@@ -171,11 +172,7 @@ Deno.test("trainPatch --scorer classifier: a tiny run trains the classifier and 
   const r = await trainPatch(
     {
       ...DEFAULT_PATCH_TRAIN_CONFIG,
-      cases: 14,
-      shape: [1, 32, 32],
-      grid: [1, 4, 4],
-      observationShape: [1, 16, 16],
-      envs: 2,
+      ...TINY_PATCH_RUN,
       updates: 1,
       scorer: "classifier",
       presenceThreshold: 0.5,

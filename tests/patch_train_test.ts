@@ -20,7 +20,7 @@ import {
   patchGameOptions,
   trainPatch,
 } from "../train/patch_train.ts";
-import { envOn, handCase, scored } from "./_patch_cases.ts";
+import { envOn, handCase, scored, TINY_PATCH_RUN } from "./_patch_cases.ts";
 
 await initBackend("cpu");
 const arch = { observationShape: [1, 8, 8] as const, channels: 2, actions: 5, intensityWindow: null };
@@ -188,11 +188,7 @@ Deno.test("trainPatch: a tiny run logs every update and evaluates 5 players on t
   const shares: [number, number][] = [];
   const r = await trainPatch({
     ...DEFAULT_PATCH_TRAIN_CONFIG,
-    cases: 14,
-    shape: [1, 32, 32],
-    grid: [1, 4, 4],
-    observationShape: [1, 16, 16],
-    envs: 2,
+    ...TINY_PATCH_RUN,
     updates: 2,
     snapshotEvery: 1,
     // no score exceeds 1: no pick can count as above the threshold
