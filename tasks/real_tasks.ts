@@ -57,24 +57,19 @@ export interface RealTaskOptions extends Omit<SparsTaskOptions, "data" | "target
   readonly splitSeed: number;
 }
 
-/** The game of the real-data v0 tasks: PRESETS.default at v0 (see the module doc), tau 0.3. */
+const { data: _v0Data, target: _v0Target, ...V0_GAME } = DEFAULT_TASK_OPTIONS;
+
+/**
+ * The game of the real-data v0 tasks: PRESETS.default when they were published (see the module doc),
+ * tau 0.3: the phantom v0 game with the preset's `novelty` reward, `window+context` observation and
+ * `distinct` map (tests/real_tasks_test.ts plays it against an env built by hand from these values).
+ */
 const REAL_GAME: Omit<RealTaskOptions, "channels" | "target" | "intensity" | "intensityWindow" | "folds"> = {
-  split: "train",
+  ...V0_GAME,
   splitSeed: 0,
-  opponent: "random",
-  opponentSeed: 0,
-  window: [12, 24, 24],
-  stride: 4,
-  tau: 0.3,
-  termination: "none",
-  maxSteps: 32,
   reward: "novelty",
-  ties: "zero",
   shapingWeight: 1,
-  terminationBonus: 0,
   observation: "window+context",
-  observationShape: [8, 16, 16],
-  start: "random",
   mapMode: "distinct",
 };
 
