@@ -87,6 +87,9 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --refine-radius N    local dense refinement: lattice windows within +-N strides of the best
                        occupied windows are scored and added to the map (0 = off) [2]
   --refine-top K       refine around the K best occupied windows (0 = off) [1]
+  --oracle-refine-radius N  the oracle row's refinement radius (the upper bound reaches the
+                       windows that miss the target, whose zero scores deconv needs) [3]
+  --oracle-rule-kinds LIST  rule kinds swept for the oracle row [absolute,peak,visit,deconv]
   --starts N           starts per case: the configured start + N-1 random starts seeded per case;
                        reports show every count 1..N (N <= 4; else 1 and N) [4]
   --start-counts LIST  the numbers of starts reported, e.g. 1,2,4 (must include N) [1..N]
@@ -161,6 +164,8 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     gate: s,
     "refine-radius": s,
     "refine-top": s,
+    "oracle-refine-radius": s,
+    "oracle-rule-kinds": s,
     pairing: s,
     "scorer-supervision": s,
     "no-sweep": b,
@@ -225,6 +230,10 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
       : checkGate(num("gate", v.gate)!, "--gate"),
     refineRadius: nonNegative("refine-radius", v["refine-radius"]),
     refineTop: nonNegative("refine-top", v["refine-top"]),
+    oracleRefineRadius: nonNegative("oracle-refine-radius", v["oracle-refine-radius"]),
+    oracleRuleKinds: v["oracle-rule-kinds"]?.split(",").map((k) =>
+      oneOf("oracle-rule-kinds", k.trim(), MASK_RULE_KINDS)!
+    ),
     scorerSupervision: v["scorer-supervision"] === undefined
       ? undefined
       : parseSupervisionLevel(v["scorer-supervision"], "--scorer-supervision"),

@@ -14,7 +14,8 @@
  * counts for the Dice-vs-compute comparison), scored (Dice,
  * IoU, sensitivity, specificity, precision, HD95, ASSD, volume difference, lesion detection) and
  * summarised as mean +- sd with NaN / Infinity counts. Agent methods are refined locally after their
- * episodes (refine.ts; default +/-2 strides around the best window). Random starts and players are
+ * episodes (refine.ts; default +/-2 strides around the best window, +/-3 for the oracle row, which
+ * also sweeps the `deconv` rule). Random starts and players are
  * seeded per case. With `report`, files are written as each case is done (see report.ts).
  *
  * @module
@@ -43,7 +44,12 @@ import {
   methodsToRun,
 } from "./evaluation_options.ts";
 import { sweepMethods } from "./evaluate_sweep.ts";
-import { DEFAULT_SWEPT_RULE_KINDS, type MaskRule } from "./mask_rule.ts";
+import {
+  DEFAULT_ORACLE_RULE_KINDS,
+  DEFAULT_SWEPT_RULE_KINDS,
+  type MaskRule,
+  type MaskRuleKind,
+} from "./mask_rule.ts";
 import {
   type CaseMethodResult,
   type CaseResult,
@@ -58,7 +64,7 @@ import {
 } from "./method_results.ts";
 import { dice } from "./metrics.ts";
 import { isPolicyPlayers, mixSeed, type PolicyPlayers, policyPlayers } from "./players.ts";
-import { DEFAULT_REFINE_RADIUS, DEFAULT_REFINE_TOP } from "./refine.ts";
+import { DEFAULT_ORACLE_REFINE_RADIUS, DEFAULT_REFINE_RADIUS, DEFAULT_REFINE_TOP } from "./refine.ts";
 import { ReportWriter } from "./report.ts";
 import { type AgentPair, segment, type SegmentOptions } from "./segment.ts";
 
@@ -81,6 +87,11 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const baseRule: MaskRule = options.rule ?? { kind: "absolute", value: options.threshold ?? 0.5 };
   const refineRadius = options.refineRadius ?? DEFAULT_REFINE_RADIUS;
   const refineTop = options.refineTop ?? DEFAULT_REFINE_TOP;
+  const oracleRefineRadius = options.oracleRefineRadius ?? DEFAULT_ORACLE_REFINE_RADIUS;
+  const ruleKindsOf = (m: MethodId): readonly MaskRuleKind[] =>
+    m === "oracle"
+      ? options.oracleRuleKinds ?? DEFAULT_ORACLE_RULE_KINDS
+      : options.ruleKinds ?? DEFAULT_SWEPT_RULE_KINDS;
   const gateOption = options.gate ?? "auto";
   const smallLesionMl = options.smallLesionMl ?? 1;
   const coverage = denseCoverage(game.window, game.stride);
@@ -105,7 +116,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
   const segmentOptions = (m: MethodId, c: Case): SegmentOptions => ({
     ...options.game,
     seed: mixSeed(seed, c.id, "starts"),
-    refineRadius,
+    refineRadius: m === "oracle" ? oracleRefineRadius : refineRadius,
     refineTop,
     agents: agentsFor(m, c),
     scorer: m === "oracle" ? new OracleScorer([c], { target }) : options.scorer!,
@@ -125,7 +136,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
       validation: options.validation,
       methods,
       target,
-      ruleKinds: options.ruleKinds ?? DEFAULT_SWEPT_RULE_KINDS,
+      ruleKinds: ruleKindsOf,
       startCounts,
       gate: gateOption,
       game,
@@ -262,7 +273,7 @@ export async function runEvaluation(options: EvaluationOptions): Promise<Evaluat
     seed,
     policy: policyRan ? policyName(options.policy!) : undefined,
     pairing: policyRan ? options.pairing ?? "sampled" : undefined,
-    refine: { radius: refineRadius, top: refineTop },
+    refine: { radius: refineRadius, top: refineTop, oracleRadius: oracleRefineRadius },
     files: [],
   };
   if (!writer) return result;

@@ -56,8 +56,8 @@ export interface ValidationContext {
   readonly methods: readonly MethodId[];
   /** Target label values. */
   readonly target: readonly number[];
-  /** Rule kinds swept. */
-  readonly ruleKinds: readonly MaskRuleKind[];
+  /** Rule kinds swept for a method. */
+  readonly ruleKinds: (m: MethodId) => readonly MaskRuleKind[];
   /** Numbers of starts reported (e.g. [1, 4]). */
   readonly startCounts: readonly number[];
   /** The gate: chosen on validation (`auto`) or given. */
@@ -94,7 +94,7 @@ export async function sweepMethods(ctx: ValidationContext): Promise<ValidationRe
   const gridOf = (m: MethodId): RuleSweepGrid => ({
     taus: m === "dense" ? [NaN] : taus,
     starts: ctx.startCounts,
-    rules: ctx.ruleKinds.map((kind) => ({
+    rules: ctx.ruleKinds(m).map((kind) => ({
       kind,
       values: kind === "absolute"
         ? v.thresholds?.[m] ??

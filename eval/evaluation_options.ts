@@ -23,7 +23,12 @@ import {
 } from "./method_results.ts";
 import { isPolicyPlayers, type Pairing, PAIRINGS, type PolicyPlayers } from "./players.ts";
 import { checkGate } from "./presence_gate.ts";
-import { checkRefine, DEFAULT_REFINE_RADIUS, DEFAULT_REFINE_TOP } from "./refine.ts";
+import {
+  checkRefine,
+  DEFAULT_ORACLE_REFINE_RADIUS,
+  DEFAULT_REFINE_RADIUS,
+  DEFAULT_REFINE_TOP,
+} from "./refine.ts";
 import type { ReportOptions } from "./report.ts";
 import type { RuleChoice } from "./rule_sweep.ts";
 import type { AgentPair } from "./segment.ts";
@@ -117,6 +122,19 @@ export interface EvaluationOptions {
   /** Local dense refinement: best occupied windows refined around (default 1; 0 = off). */
   readonly refineTop?: number;
   /**
+   * Refinement radius of the `oracle` row only (strides per axis; default
+   * {@link DEFAULT_ORACLE_REFINE_RADIUS} = 3; 0 = off). The oracle row is the upper bound, not a
+   * competitor: its refinement reaches the windows that miss the target, whose zero scores the
+   * `deconv` rule needs to clear voxels (see refine.ts). Its windows are counted as for every method.
+   */
+  readonly oracleRefineRadius?: number;
+  /**
+   * Rule kinds the validation sweep chooses among for the `oracle` row (default
+   * `DEFAULT_ORACLE_RULE_KINDS` of mask_rule.ts: all four, `deconv` included, whose model, a score equal to the
+   * target share of the window, is exact for the oracle).
+   */
+  readonly oracleRuleKinds?: readonly MaskRuleKind[];
+  /**
    * Starts per case N (start 0 the configured start rule, then seeded random starts, seeded per case).
    * Every method is also reported at 1 start. Default {@link DEFAULT_EVAL_STARTS}.
    */
@@ -195,8 +213,11 @@ export interface EvaluationResult {
   readonly policy?: string;
   /** Side b of the policy rows, when one ran. */
   readonly pairing?: Pairing;
-  /** Local refinement of the agent methods (radius in strides, top windows; 0 = off). */
-  readonly refine?: { readonly radius: number; readonly top: number };
+  /**
+   * Local refinement of the agent methods (radius in strides, top windows; 0 = off), and the oracle
+   * row's radius (absent in reports written before it had its own).
+   */
+  readonly refine?: { readonly radius: number; readonly top: number; readonly oracleRadius?: number };
   /** Files written (relative to the report folder), when `report` was given. */
   readonly files: readonly string[];
 }
@@ -263,15 +284,13 @@ export function checkEvaluationOptions(options: Partial<EvaluationOptions>): voi
   checkSeed(options.seed, "seed");
   if (options.gate !== undefined && options.gate !== "auto") checkGate(options.gate, "gate");
   checkRefine(options.refineRadius ?? DEFAULT_REFINE_RADIUS, options.refineTop ?? DEFAULT_REFINE_TOP);
+  const oracleRadius = options.oracleRefineRadius ?? DEFAULT_ORACLE_REFINE_RADIUS;
+  if (!(Number.isInteger(oracleRadius) && oracleRadius >= 0)) {
+    throw new InvalidArgumentError("oracleRefineRadius", `is ${oracleRadius}`, "an integer >= 0 (0 = off)");
+  }
   if (options.rule) checkMaskRule(options.rule, "rule");
-  for (const k of options.ruleKinds ?? []) {
-    if (!MASK_RULE_KINDS.includes(k)) {
-      throw new InvalidArgumentError("ruleKinds", `names '${k}'`, MASK_RULE_KINDS.join(", "));
-    }
-  }
-  if (options.ruleKinds && !options.ruleKinds.length) {
-    throw new InvalidArgumentError("ruleKinds", "is empty", "at least one rule kind");
-  }
+  checkRuleKinds(options.ruleKinds, "ruleKinds");
+  checkRuleKinds(options.oracleRuleKinds, "oracleRuleKinds");
   if (options.pairing !== undefined && !PAIRINGS.includes(options.pairing)) {
     throw new InvalidArgumentError("pairing", `is '${options.pairing}'`, PAIRINGS.join(" | "));
   }
@@ -285,4 +304,14 @@ export function checkEvaluationOptions(options: Partial<EvaluationOptions>): voi
     if (given?.rule) checkMaskRule(given.rule, `settings.${m}.rule`);
     if (given?.gate !== undefined) checkGate(given.gate, `settings.${m}.gate`);
   }
+}
+
+/** Checks a list of rule kinds (absent is fine). @throws {InvalidArgumentError} naming `name` */
+function checkRuleKinds(kinds: readonly MaskRuleKind[] | undefined, name: string): void {
+  for (const k of kinds ?? []) {
+    if (!MASK_RULE_KINDS.includes(k)) {
+      throw new InvalidArgumentError(name, `names '${k}'`, MASK_RULE_KINDS.join(", "));
+    }
+  }
+  if (kinds && !kinds.length) throw new InvalidArgumentError(name, "is empty", "at least one rule kind");
 }

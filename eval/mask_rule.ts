@@ -35,6 +35,13 @@ export const MASK_RULE_KINDS: readonly MaskRuleKind[] = ["absolute", "peak", "vi
  */
 export const DEFAULT_SWEPT_RULE_KINDS: readonly MaskRuleKind[] = ["absolute", "peak", "visit"];
 
+/**
+ * The kinds the sweep chooses among for the evaluation's `oracle` row: all four. The oracle's score IS
+ * the target share of the window, the model `deconv` inverts; with the oracle row's wider refinement
+ * (`DEFAULT_ORACLE_REFINE_RADIUS`) the sweep picks it on validation.
+ */
+export const DEFAULT_ORACLE_RULE_KINDS: readonly MaskRuleKind[] = MASK_RULE_KINDS;
+
 /** True for the kinds whose value is a fraction in (0, 1) of their map's peak (`peak`, `deconv`). */
 export function isPeakRelative(kind: MaskRuleKind): boolean {
   return kind === "peak" || kind === "deconv";

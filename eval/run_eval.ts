@@ -145,6 +145,10 @@ export interface EvaluateRunOptions {
   readonly refineRadius?: number;
   /** Local dense refinement: best occupied windows (default 1; 0 = off). */
   readonly refineTop?: number;
+  /** Refinement radius of the oracle row (default 3; see `EvaluationOptions.oracleRefineRadius`). */
+  readonly oracleRefineRadius?: number;
+  /** Rule kinds swept for the oracle row (default all four, `deconv` included). */
+  readonly oracleRuleKinds?: readonly MaskRuleKind[];
   /**
    * Supervision level of the classifier's training labels (default: what the checkpoint records,
    * else "crops labelled from voxel masks"); rows are "voxel labels" with the oracle scorer.
@@ -303,6 +307,8 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     gate: options.gate,
     refineRadius: options.refineRadius,
     refineTop: options.refineTop,
+    oracleRefineRadius: options.oracleRefineRadius,
+    oracleRuleKinds: options.oracleRuleKinds,
     starts: options.starts,
     startCounts: options.startCounts,
     seed: options.seed ?? cfg.seed,

@@ -54,7 +54,9 @@ Deno.test("eval CLI: --help, usage errors and argument parsing", async () => {
     ...["--run", "r", "--mask-rule", "peak:0.5", "--rule-kinds", "peak, visit", "--gate", "0.4"],
     ...["--refine-radius", "0", "--refine-top", "3", "--pairing", "argmax-twins", "--policy-mode", "greedy"],
     ...["--starts", "2", "--scorer-supervision", "image-level"],
+    ...["--oracle-refine-radius", "4", "--oracle-rule-kinds", "deconv,peak"],
   ])!;
+  assert.deepEqual([n.oracleRefineRadius, n.oracleRuleKinds], [4, ["deconv", "peak"]]);
   assert.deepEqual(n.rule, { kind: "peak", value: 0.5 });
   assert.deepEqual(n.ruleKinds, ["peak", "visit"]);
   assert.deepEqual([n.gate, n.refineRadius, n.refineTop, n.starts], [0.4, 0, 3, 2]);
@@ -126,8 +128,9 @@ Deno.test("eval CLI: writes the report into the run folder, never over an existi
   assert.ok(json.methods.every((m) => m.usesVoxelLabels));
   assert.deepEqual(json.methods.map((m) => m.id), ["dense", "random", "greedy", "oracle"]);
   assert.ok(json.notes.some((n) => /ORACLE/.test(n)));
-  // 4 methods x 4 numbers of starts (1..4, the default 4) x 3 rule kinds; one choice per (method, starts).
-  assert.equal(json.sweeps.length, 48);
+  // 4 numbers of starts (1..4, the default 4) x (3 methods x 3 rule kinds + the oracle's 4, deconv
+  // included); one choice per (method, starts).
+  assert.equal(json.sweeps.length, 4 * (3 * 3 + 4));
   assert.equal(json.choices!.length, 16);
   assert.deepEqual(json.startCounts, [1, 2, 3, 4]);
   assert.ok(json.methods.every((m) => m.supervision === "voxel labels"));

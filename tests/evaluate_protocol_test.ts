@@ -184,6 +184,43 @@ Deno.test("runEvaluation: the rule kind is chosen by mean validation Dice, ties 
   assert.deepEqual(visitFirst.sweeps.map((s) => (s as { rule?: string }).rule), ["visit", "peak"]);
 });
 
+Deno.test("runEvaluation: the oracle row sweeps its own rule kinds (deconv by default); bad oracle options are refused", async () => {
+  const run = (extra: Record<string, unknown>) =>
+    runEvaluation({
+      cases: [BOX],
+      target: 2,
+      scorer: WEAK,
+      methods: ["greedy", "oracle"],
+      game: GAME,
+      ...PLAIN,
+      gate: 0,
+      validation: { cases: [BOX], taus: [1] },
+      ...extra,
+    });
+  const kindsOf = (r: Awaited<ReturnType<typeof run>>, m: string) =>
+    r.sweeps.filter((s) => s.method === m).map((s) => (s as { rule?: string }).rule);
+  const byDefault = await run({});
+  assert.deepEqual(kindsOf(byDefault, "greedy"), ["absolute", "peak", "visit"]);
+  assert.deepEqual(kindsOf(byDefault, "oracle"), ["absolute", "peak", "visit", "deconv"]);
+  const given = await run({ ruleKinds: ["peak"], oracleRuleKinds: ["deconv", "visit"] });
+  assert.deepEqual(kindsOf(given, "greedy"), ["peak"]);
+  assert.deepEqual(kindsOf(given, "oracle"), ["deconv", "visit"]);
+  for (
+    const [extra, name] of [
+      [{ oracleRuleKinds: [] }, "oracleRuleKinds"],
+      [{ oracleRuleKinds: ["median"] }, "oracleRuleKinds"],
+      [{ oracleRefineRadius: -1 }, "oracleRefineRadius"],
+      [{ oracleRefineRadius: 1.5 }, "oracleRefineRadius"],
+    ] as const
+  ) {
+    await assert.rejects(
+      () => run(extra),
+      (e: unknown) => e instanceof InvalidArgumentError && e.message.startsWith(`${name}:`),
+      JSON.stringify(extra),
+    );
+  }
+});
+
 Deno.test("runEvaluation: each row names its supervision level", async () => {
   const r = await runEvaluation({
     cases: [BOX] as Case[],

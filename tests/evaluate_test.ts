@@ -122,6 +122,12 @@ Deno.test("runEvaluation: report files hold the numbers; NIfTI masks overlay the
   const { mask, map, windowsScored } = await direct(BOX, "greedy", DEFAULTS(BOX));
   assert.equal(json.cases[0].methods.greedy!.scores.dice, dice(mask, truthBox));
   assert.equal(json.cases[0].methods.greedy!.windowsScored, windowsScored);
+  // The oracle row is the same protocol refined +-3 strides (DEFAULT_ORACLE_REFINE_RADIUS, written by hand).
+  const oracle = await direct(BOX, "oracle", { ...DEFAULTS(BOX), refineRadius: 3 });
+  const oracleAt2 = await direct(BOX, "oracle", DEFAULTS(BOX));
+  assert.equal(json.cases[0].methods.oracle!.windowsScored, oracle.windowsScored);
+  assert.ok(oracle.windowsScored > oracleAt2.windowsScored); // the radius is not a no-op on this case
+  assert.equal(json.cases[0].methods.oracle!.scores.dice, dice(oracle.mask, truthBox));
   const one = await direct(BOX, "greedy", { ...DEFAULTS(BOX), starts: 1 });
   const fewer = [2, 3].map(async (k) => {
     const o = await segment(BOX, {
@@ -153,7 +159,7 @@ Deno.test("runEvaluation: report files hold the numbers; NIfTI masks overlay the
     },
   ]);
   assert.deepEqual(json.startCounts, [1, 2, 3, 4]);
-  assert.deepEqual(json.refine, { radius: 2, top: 1 });
+  assert.deepEqual(json.refine, { radius: 2, top: 1, oracleRadius: 3 });
   assert.ok(Number.isNaN(json.cases[2].methods.greedy!.scores.dice)); // written as "NaN", read back
   assert.equal(greedy.metrics.dice.mean, r.methods.find((m) => m.id === "greedy")!.metrics.dice.mean);
   assert.equal(greedy.metrics.dice.nanCount, 1);
