@@ -21,6 +21,7 @@ import { checkGate } from "./presence_gate.ts";
 import { parseSupervisionLevel } from "../data/supervision.ts";
 import type { Summary } from "./metrics.ts";
 import { evaluateRun, type EvaluateRunOptions } from "./run_eval.ts";
+import { TUNE_ON, type TuneOn } from "./run_data.ts";
 import { DENSE_CACHE_FOLDER } from "./dense_cache.ts";
 import { caseListFlags } from "../data/case_subset.ts";
 import { nonNegative, num, oneOf, positive, vec } from "./cli_values.ts";
@@ -99,6 +100,9 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
                        "crops labelled from voxel masks" [the checkpoint's, else crops labelled
                        from voxel masks]
   --no-sweep           skip the validation sweep (use --tau / --threshold / --mask-rule / --gate)
+  --tune-on WHERE      val | train+val: the cases the sweep tunes on; train+val = every case
+                       outside the test split (k-fold: thresholds tuned on the training folds;
+                       optimistic on the training cases, the report says so) [val]
   --ablate-windows L   window-size ablation on the val split, e.g. 12x24x24,24x48x48,32x64x64
   --overlays N         cases with PNG overlays [3]
   --nifti WHAT         all | masks | none [all]
@@ -169,6 +173,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     pairing: s,
     "scorer-supervision": s,
     "no-sweep": b,
+    "tune-on": s,
     "ablate-windows": s,
     policy: s,
     agent: s,
@@ -187,6 +192,13 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
   });
   if (v.help) return undefined;
   if (!v.run) throw new InvalidArgumentError("--run", "is missing", "the run folder (see --help)");
+  if (v["tune-on"] !== undefined && v["no-sweep"]) {
+    throw new InvalidArgumentError(
+      "--tune-on",
+      "is given with --no-sweep",
+      "one of them (no sweep tunes nothing)",
+    );
+  }
   const methods = v.methods?.split(",").map((m) => oneOf("methods", m.trim(), METHOD_IDS)!);
   const game = Object.fromEntries(
     Object.entries({
@@ -246,6 +258,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     startCounts: v["start-counts"]?.split(",").map((k) => positive("start-counts", k.trim())!),
     seed: num("seed", v.seed, true),
     sweep: v["no-sweep"] ? false : undefined,
+    tuneOn: oneOf<TuneOn>("tune-on", v["tune-on"], TUNE_ON),
     ablateWindows: v["ablate-windows"]?.split(",").map((w) => vec("ablate-windows", w.trim())),
     overlays: num("overlays", v.overlays, true),
     nifti: oneOf("nifti", v.nifti, ["all", "masks", "none"]),

@@ -119,3 +119,59 @@ export function evaluatedCases(
   if (!set.refs.length) throw new InvalidArgumentError("--split", `${split} of ${data} is empty`, "cases");
   return { set, split, notes: split === "all" ? [ALL_SPLIT_NOTE] : [] };
 }
+
+/** Where the validation sweep chooses each method's settings: the val split, or train and val. */
+export type TuneOn = "val" | "train+val";
+
+/** Every {@link TuneOn} value. */
+export const TUNE_ON: readonly TuneOn[] = ["val", "train+val"];
+
+/** The cases the validation sweep runs on (see {@link tuningSet}). */
+export interface TuningSet {
+  /** The splits, in order. */
+  readonly sets: readonly Dataset[];
+  /** Number of cases over all of them. */
+  readonly count: number;
+  /** Report note (for `train+val`). */
+  readonly note?: string;
+}
+
+/**
+ * The cases the validation sweep tunes tau, the mask rule and the gate on: the val split (default),
+ * or with `train+val` every case outside the test split, the k-fold protocol's "thresholds tuned on
+ * the training folds" (more cases than one validation fold, but optimistic on the training cases:
+ * the classifier and the policy learned from them; the report says so).
+ * @throws {InvalidArgumentError} naming `--tune-on` for an unknown value, or `train+val` when the
+ *   evaluated cases are not the test split (tuning would then see evaluated cases)
+ */
+export function tuningSet(dataset: Dataset, tuneOn: TuneOn, evaluated: EvaluatedCases["split"]): TuningSet {
+  if (!TUNE_ON.includes(tuneOn)) {
+    throw new InvalidArgumentError("--tune-on", `is ${JSON.stringify(tuneOn)}`, TUNE_ON.join(" | "));
+  }
+  if (tuneOn === "val") {
+    const val = dataset.split("val");
+    return { sets: [val], count: val.refs.length };
+  }
+  if (evaluated !== "test") {
+    throw new InvalidArgumentError(
+      "--tune-on",
+      `is train+val while the evaluated cases are ${
+        evaluated === "cases" ? "a list" : `the ${evaluated} split`
+      }`,
+      "the test split (the default), so that no evaluated case tunes the settings",
+    );
+  }
+  const sets = [dataset.split("train"), dataset.split("val")];
+  const [train, val] = sets.map((s) => s.refs.length);
+  return {
+    sets,
+    count: train + val,
+    note: `Settings tuned on the train and val splits (${train} + ${val} cases); the classifier and the ` +
+      "policy learned from the train cases, so the sweep's scores there are optimistic.",
+  };
+}
+
+/** The cases of several datasets in order, loaded one at a time (see {@link firstCases}). */
+export async function* casesOf(sets: readonly Dataset[], onCase?: (c: Case) => void): AsyncGenerator<Case> {
+  for (const set of sets) yield* firstCases(set, undefined, onCase);
+}

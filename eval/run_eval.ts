@@ -12,7 +12,7 @@
  */
 import { basename, join } from "node:path";
 import type { Dataset } from "../data/dataset.ts";
-import { evaluatedCases, firstCases, openRunData } from "./run_data.ts";
+import { casesOf, evaluatedCases, firstCases, openRunData, type TuneOn, tuningSet } from "./run_data.ts";
 
 export { ALL_SPLIT_NOTE, openRunData } from "./run_data.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
@@ -168,6 +168,8 @@ export interface EvaluateRunOptions {
   readonly seed?: number;
   /** Choose tau and thresholds on the `val` split first (default: true unless `split` is `val`). */
   readonly sweep?: boolean;
+  /** Cases the sweep tunes on: `val` (default) or `train+val` (see `tuningSet` in run_data.ts). */
+  readonly tuneOn?: TuneOn;
   /** Window sizes (z,y,x) of a window-size ablation on the val split (default none). */
   readonly ablateWindows?: readonly Vec3[];
   /** Overlay cases (3) and NIfTI outputs (`all`). */
@@ -297,8 +299,15 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
   const target = options.target ?? cfg.target ?? dataset.target;
   const { set: testSet, split, notes: caseNotes } = evaluatedCases(dataset, options, data);
   const sweep = options.sweep ?? split !== "val";
-  const valSet = sweep ? dataset.split("val") : undefined;
-  const notes = [...dataNotes(data), ...caseNotes];
+  if (options.tuneOn !== undefined && !sweep) {
+    throw new InvalidArgumentError(
+      "--tune-on",
+      "is given but no validation sweep runs",
+      "a sweep (no --no-sweep)",
+    );
+  }
+  const tuning = sweep ? tuningSet(dataset, options.tuneOn ?? "val", split) : undefined;
+  const notes = [...dataNotes(data), ...caseNotes, ...(tuning?.note ? [tuning.note] : [])];
   const evaluationOptions = {
     pairing: options.pairing,
     opponent: options.opponent,
@@ -314,7 +323,7 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
     seed: options.seed ?? cfg.seed,
   };
   checkEvaluationOptions({ ...evaluationOptions, scorerSupervision: options.scorerSupervision }); // before any write
-  if (sweep && !valSet!.refs.length) notes.push("The val split is empty: no sweep, default thresholds used.");
+  if (sweep && !tuning!.count) notes.push("The val split is empty: no sweep, default thresholds used.");
   // The agent module is imported and probed before any write (its players get the final shape later).
   const customAgent = typeof options.agent === "string"
     ? await loadAgentModule(options.agent, resolveConfig({ ...cfg.game, ...options.game }).observationShape)
@@ -350,11 +359,11 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
       scorerSupervision: options.scorerSupervision ?? recordedSupervision(scorer),
       scorerUsesVoxelLabels: options.scorer === "oracle",
       denseCache,
-      validation: valSet?.refs.length
-        ? { cases: firstCases(valSet, undefined, register), windows: options.ablateWindows }
+      validation: tuning?.count
+        ? { cases: casesOf(tuning.sets, register), windows: options.ablateWindows }
         : undefined,
       onProgress: (e) =>
-        options.onProgress?.(e, e.phase === "test" ? (e.caseCount ?? 0) : valSet?.refs.length ?? 0),
+        options.onProgress?.(e, e.phase === "test" ? (e.caseCount ?? 0) : tuning?.count ?? 0),
       report: {
         dir: temp,
         data,
