@@ -1,62 +1,12 @@
+/** Dataset layouts: LiTS, MSD (dataset.json) and plain folders with labels.csv, and their typed errors. */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { CaseCache } from "../data/case_cache.ts";
-import {
-  type CaseRef,
-  type Dataset,
-  openDataset,
-  openFolderDataset,
-  openLitsDataset,
-  openMsdDataset,
-  phantomDataset,
-} from "../data/dataset.ts";
-import { DatasetError, InvalidArgumentError, ShapeMismatchError } from "../data/errors.ts";
+import { openDataset, openFolderDataset, openLitsDataset, openMsdDataset } from "../data/dataset.ts";
+import { DatasetError, InvalidArgumentError } from "../data/errors.ts";
 import { writeNifti } from "../data/nifti_write.ts";
-import { generatePhantomDataset } from "../data/phantom.ts";
-import type { SplitName } from "../data/split.ts";
 import { targetMask } from "../data/tile.ts";
-import { type Case, diagonalAffine, type Labels, type Vec3, type Volume } from "../data/types.ts";
-import { HAS_REAL_DATA, REAL_DATA, scratchDir } from "./_helpers.ts";
-
-const SHAPE: Vec3 = [8, 8, 8];
-const N = 512;
-
-/** Image whose voxel i holds `base + i` (so files are told apart by their first voxel). */
-function image(base: number, shape: Vec3 = SHAPE, spacing: Vec3 = [2, 1, 1]): Volume {
-  const n = shape[0] * shape[1] * shape[2];
-  return {
-    id: "x",
-    shape,
-    spacing,
-    data: Float32Array.from({ length: n }, (_, i) => base + i),
-    affine: diagonalAffine(spacing, [-4, -4, -8]),
-  };
-}
-
-/** Labels: 1 on the first z slice; `value` (if any) on voxels 100..109. */
-function labels(value?: number, shape: Vec3 = SHAPE, spacing: Vec3 = [2, 1, 1]): Labels {
-  const n = shape[0] * shape[1] * shape[2];
-  const data = new Uint8Array(n);
-  data.fill(1, 0, shape[1] * shape[2]);
-  if (value !== undefined) data.fill(value, 100, 110);
-  return { id: "x", shape, spacing, data, affine: diagonalAffine(spacing, [-4, -4, -8]) };
-}
-
-async function toArray(d: Dataset): Promise<Case[]> {
-  const out: Case[] = [];
-  for await (const c of d.cases()) out.push(c);
-  return out;
-}
-
-const ids = (d: Dataset): string[] => d.refs.map((r) => r.id);
-const SPLITS: SplitName[] = ["train", "val", "test"];
-
-function assertSplitsPartition(d: Dataset): void {
-  const parts = SPLITS.map((s) => ids(d.split(s)));
-  const all = parts.flat();
-  assert.equal(all.length, d.refs.length);
-  assert.deepEqual(new Set(all), new Set(ids(d)));
-}
+import { assertSplitsPartition, ids, image, labels, makeFolder, SPLITS, toArray } from "./_datasets.ts";
+import { scratchDir } from "./_helpers.ts";
 
 /** LiTS folder: 12 cases (N = 0..11), even N hold tumour (label 2), a mix of .nii and .nii.gz. */
 async function makeLits(dir: string): Promise<void> {
@@ -204,23 +154,6 @@ Deno.test("MSD: missing or invalid dataset.json and missing files are typed erro
   await Deno.remove(dir, { recursive: true });
 });
 
-/**
- * Folder: a (no labels), b (labels in labels/, tumour), c (c_seg, tumour), d (d_seg, no tumour),
- * e (no labels); CSV gives a=1, b=no (overriding b's labels), e=0.
- */
-async function makeFolder(dir: string): Promise<void> {
-  await writeNifti(join(dir, "a.nii.gz"), image(1));
-  await writeNifti(join(dir, "b.nii"), image(2));
-  await Deno.mkdir(join(dir, "labels"));
-  await writeNifti(join(dir, "labels", "b.nii"), labels(1));
-  await writeNifti(join(dir, "c.nii.gz"), image(3));
-  await writeNifti(join(dir, "c_seg.nii.gz"), labels(1));
-  await writeNifti(join(dir, "d.nii.gz"), image(4));
-  await writeNifti(join(dir, "d_seg.nii"), { ...labels(), data: new Uint8Array(N) }); // all background
-  await writeNifti(join(dir, "e.nii.gz"), image(5));
-  await Deno.writeTextFile(join(dir, "labels.csv"), 'case,presence\na,1\r\nb.nii,no\n\n"e", 0\n');
-}
-
 Deno.test("folder: images, labels beside or in labels/, CSV presence overrides labels", async () => {
   const dir = await scratchDir("folder");
   await makeFolder(dir);
@@ -291,142 +224,4 @@ Deno.test("folder: CSV and layout errors name the file and line", async () => {
   await writeNifti(join(dir, "a.nii"), image(0));
   await assert.rejects(openFolderDataset(dir), /case id "a"/);
   await Deno.remove(dir, { recursive: true });
-});
-
-Deno.test("loading checks that image and labels share the grid (shape and affine)", async () => {
-  const dir = await scratchDir("grid");
-  await writeNifti(join(dir, "s.nii.gz"), image(0));
-  await writeNifti(join(dir, "s_seg.nii.gz"), labels(1, [8, 8, 7]));
-  await writeNifti(join(dir, "t.nii.gz"), image(0));
-  await writeNifti(join(dir, "t_seg.nii.gz"), labels(1, SHAPE, [2, 1, 1.5]));
-  const d = await openFolderDataset(dir);
-  for (const ref of d.refs) {
-    await assert.rejects(
-      d.load(ref),
-      (e) =>
-        e instanceof ShapeMismatchError && e.source.includes(ref.labelsPath!) &&
-        e.source.includes(ref.imagePath),
-    );
-  }
-  await Deno.remove(dir, { recursive: true });
-});
-
-Deno.test("preprocessing applies to image and labels; presence comes from the original labels", async () => {
-  const dir = await scratchDir("pre");
-  await writeNifti(join(dir, "p.nii.gz"), image(0));
-  const tiny = labels();
-  tiny.data[2 * 64 + 2 * 8 + 2] = 5; // target 5 at even z,y,x: 2x nearest downsampling keeps odd indices
-  await writeNifti(join(dir, "p_seg.nii.gz"), tiny);
-  const d = await openFolderDataset(dir, {
-    target: 5,
-    preprocess: { intensity: { kind: "window", lo: 0, hi: 1022 }, shape: [4, 4, 4] },
-  });
-  const c = await d.load(d.refs[0]);
-  assert.deepEqual([...c.image.shape], [4, 4, 4]);
-  assert.deepEqual([...c.labels!.shape], [4, 4, 4]);
-  assert.ok(c.image.data.every((v) => v >= 0 && v <= 1));
-  assert.equal(c.labels!.data.indexOf(5), -1, "the target voxel is gone after resampling");
-  assert.equal(c.presence, 1, "presence was derived before preprocessing");
-  await Deno.remove(dir, { recursive: true });
-});
-
-class CountingCache extends CaseCache {
-  hits = 0;
-  misses = 0;
-  override async get(key: string): Promise<Case | undefined> {
-    const c = await super.get(key);
-    if (c) this.hits++;
-    else this.misses++;
-    return c;
-  }
-}
-
-Deno.test("cache: the second load is a hit; new params or new bytes miss; CSV presence still applies", async () => {
-  const dir = await scratchDir("dscache");
-  await makeFolder(dir);
-  const cache = new CountingCache(join(dir, "cache"));
-  const preprocess = { shape: [4, 4, 4] as Vec3 };
-  const d = await openFolderDataset(dir, { cache, preprocess });
-  const first = await toArray(d);
-  assert.deepEqual([cache.hits, cache.misses], [0, 5]);
-  const second = await toArray(d);
-  assert.deepEqual([cache.hits, cache.misses], [5, 5]);
-  for (const [i, c] of second.entries()) {
-    assert.deepEqual(c.image.data, first[i].image.data);
-    assert.equal(c.presence, first[i].presence);
-    assert.deepEqual(c.labels?.data, first[i].labels?.data);
-  }
-  // The CSV changes: b becomes 1, without re-decoding (presence is applied after the cache).
-  await Deno.writeTextFile(join(dir, "labels.csv"), "case,presence\nb,1\n");
-  const d2 = await openFolderDataset(dir, { cache, preprocess });
-  assert.equal((await d2.load(d2.refs[1])).presence, 1);
-  assert.equal(cache.hits, 6);
-  // Other preprocessing parameters: a miss.
-  const d3 = await openFolderDataset(dir, { cache, preprocess: { shape: [2, 2, 2] } });
-  assert.deepEqual([...(await d3.load(d3.refs[0])).image.shape], [2, 2, 2]);
-  assert.equal(cache.misses, 6);
-  // Changed bytes of the image: a miss, and the new content is read.
-  await writeNifti(join(dir, "a.nii.gz"), image(77));
-  const a = await d.load(d.refs[0]);
-  assert.equal(cache.misses, 7);
-  // Output voxel 0 averages source voxels z,y,x in {0,1}: base + (0.5 * 64 + 0.5 * 8 + 0.5) = base + 36.5.
-  assert.equal(first[0].image.data[0], 1 + 36.5);
-  assert.equal(a.image.data[0], 77 + 36.5);
-  await Deno.remove(dir, { recursive: true });
-});
-
-Deno.test("phantomDataset: same cases as generatePhantomDataset, generated lazily, stratified splits", async () => {
-  const options = { count: 5, seed: 3, negativeShare: 0.4, shape: [12, 24, 24] as Vec3 };
-  const d = phantomDataset(options);
-  const eager = generatePhantomDataset(options);
-  assert.deepEqual(ids(d), eager.map((c) => c.id).sort((a, b) => Number(a.slice(8)) - Number(b.slice(8))));
-  const byId = new Map(eager.map((c) => [c.id, c]));
-  for (const c of await toArray(d)) {
-    const e = byId.get(c.id)!;
-    assert.equal(c.presence, e.presence);
-    assert.deepEqual(c.image.data, e.image.data);
-    assert.deepEqual(c.labels!.data, e.labels!.data);
-  }
-  assert.deepEqual(d.target, [2]);
-  assert.deepEqual(d.refs.map((r: CaseRef) => r.presence).filter((p) => p === 0).length, 2);
-  // 20 phantoms, 6 negatives: refs know presence, so every split keeps about 30% negatives.
-  const big = phantomDataset({ count: 20, seed: 9, negativeShare: 0.3 });
-  assertSplitsPartition(big);
-  const negatives = SPLITS.map((s) => big.split(s).refs.filter((r) => r.presence === 0).length);
-  assert.deepEqual(negatives, [4, 1, 1]); // 4.2 / 0.9 / 0.9
-  assert.throws(() => phantomDataset({ count: 0, seed: 1 }), InvalidArgumentError);
-  assert.throws(() => phantomDataset({ count: 2, seed: NaN }), InvalidArgumentError);
-  assert.throws(() => phantomDataset({ count: 2, seed: 1, tumours: 0 }), InvalidArgumentError);
-  await assert.rejects(d.load({ id: "x", imagePath: "phantom:12345" }), InvalidArgumentError);
-  assert.throws(
-    () => phantomDataset({ count: 3, seed: 1, fractions: { train: 1, val: 1, test: 0 } }),
-    InvalidArgumentError,
-  );
-});
-
-Deno.test({
-  name: "real data: BraTS 2018 as a folder dataset (flair images, seg labels, target 1,2,4)",
-  ignore: !HAS_REAL_DATA,
-  fn: async () => {
-    const d = await openFolderDataset(join(REAL_DATA, "brats2018"), {
-      imageSuffix: "_flair",
-      labelSuffix: "_seg",
-      target: [1, 2, 4],
-    });
-    assert.equal(d.refs.length, 6);
-    assert.ok(
-      d.refs.every((r) => r.imagePath.endsWith("_flair.nii.gz") && r.labelsPath?.endsWith("_seg.nii.gz")),
-    );
-    const ref = d.refs.find((r) => r.id === "Brats18_2013_11_1")!;
-    const c = await d.load(ref);
-    assert.deepEqual([...c.image.shape], [155, 240, 240]);
-    const counts = new Map<number, number>();
-    for (const v of c.labels!.data) counts.set(v, (counts.get(v) ?? 0) + 1);
-    assert.deepEqual([...counts].sort((a, b) => a[0] - b[0]), [[0, 8788743], [1, 45839], [2, 73741], [
-      4,
-      19677,
-    ]]);
-    assert.equal(c.presence, 1);
-    assert.equal(targetMask(c.labels!, d.target).reduce((a, b) => a + b, 0), 45839 + 73741 + 19677);
-  },
 });
