@@ -15,7 +15,7 @@
  *
  * Voxels covered by no window are 0. Each distinct corner counts once (the first score given for it
  * is used; revisits add no evidence). Cost per iteration: O(box voxels + windows), with the box the
- * bounding box of the windows.
+ * bounding box of the windows scoring > 0 (outside it the map is exactly 0).
  *
  * @module
  */
@@ -79,22 +79,33 @@ class BoxGrid {
     }
   }
 
-  /** Sum of the integrated values over the window at local corner (z, y, x) of size `w`. */
-  windowSum(z: number, y: number, x: number, w: Vec3): number {
-    const t = this.table, z1 = z + w[0], y1 = y + w[1], x1 = x + w[2];
+  /** Sum of the integrated values over the local box [start, end) of window `i` (3 values each). */
+  windowSum(starts: Int32Array, ends: Int32Array, i: number): number {
+    const t = this.table, j = 3 * i;
+    const z = starts[j],
+      y = starts[j + 1],
+      x = starts[j + 2],
+      z1 = ends[j],
+      y1 = ends[j + 1],
+      x1 = ends[j + 2];
     return t[this.index(z1, y1, x1)] - t[this.index(z, y1, x1)] - t[this.index(z1, y, x1)] -
       t[this.index(z1, y1, x)] + t[this.index(z, y, x1)] + t[this.index(z, y1, x)] +
       t[this.index(z1, y, x)] - t[this.index(z, y, x)];
   }
 
-  /** Writes into `out` (box voxels) the sum of `values[w]` over the windows covering each voxel. */
-  backProject(corners: Int32Array, values: Float64Array, w: Vec3, out: Float32Array): void {
+  /** Writes into `out` (box voxels) the sum of `values[i]` over the windows [start, end) covering each voxel. */
+  backProject(starts: Int32Array, ends: Int32Array, values: Float64Array, out: Float32Array): void {
     const t = this.table, py = this.#py, pz = this.#pz;
     const [nz, ny, nx] = this.size;
     t.fill(0);
     for (let i = 0; i < values.length; i++) {
-      const v = values[i], z = corners[3 * i], y = corners[3 * i + 1], x = corners[3 * i + 2];
-      const z1 = z + w[0], y1 = y + w[1], x1 = x + w[2];
+      const v = values[i], j = 3 * i;
+      const z = starts[j],
+        y = starts[j + 1],
+        x = starts[j + 2],
+        z1 = ends[j],
+        y1 = ends[j + 1],
+        x1 = ends[j + 2];
       t[this.index(z, y, x)] += v;
       t[this.index(z1, y, x)] -= v;
       t[this.index(z, y1, x)] -= v;
@@ -134,7 +145,7 @@ class BoxGrid {
 
 /**
  * The deconvolved map of `windows` (see the module doc) over the whole volume, z,y,x (x fastest);
- * 0 outside the windows' bounding box and on voxels no window covers.
+ * 0 outside the bounding box of the windows scoring > 0 and on voxels no such window covers.
  * @param windows corners packed z,y,x (each must fit `shape` with `window`) and scores in [0, 1]
  * @param shape volume shape z,y,x
  * @param window window size z,y,x
@@ -162,8 +173,23 @@ export function deconvolvedMap(
   const { corners, scores } = distinctWindows(windows, shape);
   const n = scores.length;
   if (n === 0) return out;
-  const lo = [Infinity, Infinity, Infinity], hi = [0, 0, 0];
-  for (let i = 0; i < n; i++) {
+  checkWindows(corners, scores, shape, window);
+  const box = positiveBox(corners, scores, window);
+  if (!box) return out;
+  const { lo, size } = box;
+  const x = boxDeconvolution(box, window, iterations);
+  for (let z = 0; z < size[0]; z++) {
+    for (let y = 0; y < size[1]; y++) {
+      const from = (z * size[1] + y) * size[2];
+      out.set(x.subarray(from, from + size[2]), ((lo[0] + z) * shape[1] + lo[1] + y) * shape[2] + lo[2]);
+    }
+  }
+  return out;
+}
+
+/** Checks that every score is in [0, 1] and every window fits the volume. */
+function checkWindows(corners: Int32Array, scores: Float32Array, shape: Vec3, window: Vec3): void {
+  for (let i = 0; i < scores.length; i++) {
     if (!(scores[i] >= 0 && scores[i] <= 1)) {
       throw new InvalidArgumentError(`windows.scores[${i}]`, `is ${scores[i]}`, "a score in [0, 1]");
     }
@@ -176,49 +202,79 @@ export function deconvolvedMap(
           `a corner whose ${window.join("x")} window fits ${shape.join("x")}`,
         );
       }
-      lo[a] = Math.min(lo[a], c);
-      hi[a] = Math.max(hi[a], c + window[a]);
     }
   }
-  const size: Vec3 = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
-  const local = new Int32Array(3 * n);
-  for (let i = 0; i < 3 * n; i++) local[i] = corners[i] - lo[i % 3];
-  const x = boxDeconvolution(local, scores, size, window, iterations);
-  for (let z = 0; z < size[0]; z++) {
-    for (let y = 0; y < size[1]; y++) {
-      const from = (z * size[1] + y) * size[2];
-      out.set(x.subarray(from, from + size[2]), ((lo[0] + z) * shape[1] + lo[1] + y) * shape[2] + lo[2]);
-    }
-  }
-  return out;
 }
 
-/** The iterations on the box (corners local to it). */
-function boxDeconvolution(
-  corners: Int32Array,
-  scores: Float32Array,
-  size: Vec3,
-  window: Vec3,
-  iterations: number,
-): Float32Array {
+/** The box the iterations run on, and its windows clipped to it (local [start, end) per axis). */
+interface ClippedWindows {
+  /** The box's first voxel in the volume, z,y,x. */
+  readonly lo: Vec3;
+  /** The box's size, z,y,x. */
+  readonly size: Vec3;
+  /** Local starts of the windows meeting the box, 3 values each. */
+  readonly starts: Int32Array;
+  /** Local ends (exclusive), 3 values each. */
+  readonly ends: Int32Array;
+  /** Their scores. */
+  readonly scores: Float32Array;
+}
+
+/**
+ * The bounding box of the windows scoring > 0 (undefined when none does: the map is then 0), with
+ * every window meeting it clipped to it. A voxel no such window covers starts at 0 and stays 0
+ * (multiplicative updates), so outside the box the map is 0; a zero-score window matters only through
+ * its voxels in the box (it counts in their coverage), and window means keep the full window volume
+ * (the clipped-off voxels are 0). So the result is exact, and the box small where scores are sparse
+ * (the oracle's: only windows touching the target score > 0).
+ */
+function positiveBox(corners: Int32Array, scores: Float32Array, window: Vec3): ClippedWindows | undefined {
+  const n = scores.length;
+  const lo = [Infinity, Infinity, Infinity], hi = [0, 0, 0];
+  for (let i = 0; i < n; i++) {
+    if (scores[i] === 0) continue;
+    for (let a = 0; a < 3; a++) {
+      lo[a] = Math.min(lo[a], corners[3 * i + a]);
+      hi[a] = Math.max(hi[a], corners[3 * i + a] + window[a]);
+    }
+  }
+  if (lo[0] === Infinity) return undefined;
+  const meets = (i: number) =>
+    [0, 1, 2].every((a) => corners[3 * i + a] < hi[a] && corners[3 * i + a] + window[a] > lo[a]);
+  const kept = Array.from({ length: n }, (_, i) => i).filter(meets);
+  const starts = new Int32Array(3 * kept.length), ends = new Int32Array(3 * kept.length);
+  kept.forEach((i, k) => {
+    for (let a = 0; a < 3; a++) {
+      const c = corners[3 * i + a];
+      starts[3 * k + a] = Math.max(c, lo[a]) - lo[a];
+      ends[3 * k + a] = Math.min(c + window[a], hi[a]) - lo[a];
+    }
+  });
+  const size: Vec3 = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]];
+  return { lo: [lo[0], lo[1], lo[2]], size, starts, ends, scores: Float32Array.from(kept, (i) => scores[i]) };
+}
+
+/** The iterations on the box (windows clipped to it). */
+function boxDeconvolution(boxes: ClippedWindows, window: Vec3, iterations: number): Float32Array {
+  const { scores, size } = boxes;
   const voxels = size[0] * size[1] * size[2], n = scores.length;
   const windowVoxels = window[0] * window[1] * window[2];
   const grid = new BoxGrid(size);
   const cover = new Float32Array(voxels), x = new Float32Array(voxels), back = new Float32Array(voxels);
   const ratio = new Float64Array(n);
-  grid.backProject(corners, ratio.fill(1), window, cover);
+  const { starts, ends } = boxes;
+  grid.backProject(starts, ends, ratio.fill(1), cover);
   for (let i = 0; i < n; i++) ratio[i] = scores[i];
-  grid.backProject(corners, ratio, window, x);
+  grid.backProject(starts, ends, ratio, x);
   for (let v = 0; v < voxels; v++) x[v] = cover[v] > 0 ? x[v] / cover[v] : 0;
   for (let it = 0; it < iterations; it++) {
     grid.integrate(x);
     for (let i = 0; i < n; i++) {
-      const predicted = grid.windowSum(corners[3 * i], corners[3 * i + 1], corners[3 * i + 2], window) /
-        windowVoxels;
+      const predicted = grid.windowSum(starts, ends, i) / windowVoxels;
       // A window whose voxels are all 0 stays so (multiplicative update); its ratio is unused.
       ratio[i] = predicted > 1e-12 ? scores[i] / predicted : 0;
     }
-    grid.backProject(corners, ratio, window, back);
+    grid.backProject(starts, ends, ratio, back);
     for (let v = 0; v < voxels; v++) x[v] = cover[v] > 0 ? Math.min(1, (x[v] * back[v]) / cover[v]) : 0;
   }
   return x;

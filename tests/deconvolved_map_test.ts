@@ -77,6 +77,36 @@ Deno.test("deconvolvedMap: equals a voxel-by-voxel implementation; 0 outside the
   for (let z = 0; z < 5; z++) for (let x = 0; x < 7; x++) assert.equal(actual[(z * 6 + 0) * 7 + x], 0);
 });
 
+Deno.test("deconvolvedMap: zero-score windows far from and across the positive ones: still equal to the voxel-by-voxel map", () => {
+  // The map is computed only on the box of the windows scoring > 0; windows scoring 0 that reach into
+  // it (or lie far away) must leave the same map as visiting every voxel of every window.
+  const shape: Vec3 = [6, 14, 15], window: Vec3 = [2, 3, 4];
+  let seed = 99;
+  const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const corners: number[] = [], scores: number[] = [];
+  for (let i = 0; i < 12; i++) { // positives in a corner region: z 1..3, y 4..7, x 5..9
+    corners.push(1 + Math.floor(rand() * 3), 4 + Math.floor(rand() * 4), 5 + Math.floor(rand() * 5));
+    scores.push(0.05 + 0.9 * rand());
+  }
+  for (let i = 0; i < 30; i++) { // zeros anywhere: many overlap the positives' box, some do not
+    corners.push(Math.floor(rand() * 5), Math.floor(rand() * 12), Math.floor(rand() * 12));
+    scores.push(0);
+  }
+  const w = windowsOf(corners, scores);
+  const expected = naiveDeconvolution(distinctWindows(w, shape), shape, window, 9);
+  const actual = deconvolvedMap(w, shape, window, 9);
+  let positive = 0;
+  expected.forEach((v, i) => {
+    assert.ok(Math.abs(actual[i] - v) < 1e-5, `voxel ${i}: ${actual[i]} vs ${v}`);
+    if (v > 0) positive++;
+  });
+  assert.ok(positive > 0);
+  // Only zero scores: the map is 0 everywhere (as the reference says too).
+  const zeros = windowsOf([0, 0, 0, 2, 3, 4], [0, 0]);
+  assert.ok(deconvolvedMap(zeros, shape, window, 5).every((v) => v === 0));
+  assert.ok(naiveDeconvolution(zeros, shape, window, 5).every((v) => v === 0));
+});
+
 Deno.test("distinctWindows: each corner once, first score kept; duplicates do not change the map", () => {
   const w = windowsOf([0, 0, 0, 0, 0, 1, 0, 0, 0], [0.2, 0.9, 0.7]);
   const d = distinctWindows(w, [1, 1, 4]);
