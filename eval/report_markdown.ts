@@ -78,8 +78,8 @@ function headerLines(result: EvaluationResult, options: Partial<ReportOptions>):
       ? `- Refinement (agent methods): every lattice window within ±${refine.radius} strides per axis of the ` +
         `${refine.top} best occupied window(s) is scored and added to the map (counted in windows scored)` +
         (refine.oracleRadius !== undefined && refine.oracleRadius !== refine.radius
-          ? `; the oracle row (the upper bound) uses ±${refine.oracleRadius} strides and also sweeps the ` +
-            "deconv rule, whose model (a score equal to the target share of the window) is exact for it."
+          ? `; the oracle row (the upper bound) uses ±${refine.oracleRadius} strides, reaching windows that ` +
+            "miss the target (their zero scores clear voxels in the deconv map)."
           : ".")
       : "- Refinement: off.",
     "- Mask rules: absolute (`map > t`), peak (`map > a × max(map)`), visit (mean score per covering window " +
