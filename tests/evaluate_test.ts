@@ -175,6 +175,8 @@ Deno.test("runEvaluation: report files hold the numbers; NIfTI masks overlay the
     /\| Dice @1 start \| Windows @1 \| Dice @2 starts \| Windows @2 \| Dice @3 starts \| Windows @3 \| Dice @4 starts \| Windows @4 \|/,
   );
   assert.match(md, /reported at 1, 2, 3 and 4 \(each chosen on validation on its own\)/);
+  assert.ok(md.includes("within ±2 strides per axis of the 1 best occupied window(s)"));
+  assert.ok(md.includes("the oracle row (the upper bound) uses ±3 strides"));
   assert.ok(md.includes("![Dice against windows scored](dice_vs_windows.png)"));
   assert.ok(json.files.includes("dice_vs_windows.png"));
   const plot = decodePng(await Deno.readFile(join(dir, "dice_vs_windows.png")));
