@@ -45,12 +45,19 @@ export function distinctWindows(windows: WindowScores, shape: Vec3): WindowScore
   return { corners: Int32Array.from(corners), scores: Float32Array.from(scores) };
 }
 
+/** (-1)^(number of set bits of b): the inclusion-exclusion sign of box corner b (see `BoxGrid`). */
+const CORNER_SIGN: Float64Array = Float64Array.from(
+  { length: 8 },
+  (_, b) => ((b & 1) ^ ((b >> 1) & 1) ^ (b >> 2)) ? -1 : 1,
+);
+
 /** The box grid: `(n + 1)` points per axis of a box of `n` voxels (integral / difference arrays). */
 class BoxGrid {
   readonly size: Vec3;
   readonly #py: number;
   readonly #pz: number;
   readonly table: Float64Array;
+  readonly #corner = new Int32Array(8);
 
   constructor(size: Vec3) {
     this.size = size;
@@ -79,18 +86,28 @@ class BoxGrid {
     }
   }
 
+  /**
+   * Writes into `#corner` the table indices of the 8 corners of window `i`'s local box [start, end):
+   * corner b takes the end on x when bit 0 of b is set, on y for bit 1, on z for bit 2.
+   */
+  #corners(starts: Int32Array, ends: Int32Array, i: number): Int32Array {
+    const j = 3 * i, c = this.#corner;
+    for (let b = 0; b < 8; b++) {
+      c[b] = this.index(
+        b & 4 ? ends[j] : starts[j],
+        b & 2 ? ends[j + 1] : starts[j + 1],
+        b & 1 ? ends[j + 2] : starts[j + 2],
+      );
+    }
+    return c;
+  }
+
   /** Sum of the integrated values over the local box [start, end) of window `i` (3 values each). */
   windowSum(starts: Int32Array, ends: Int32Array, i: number): number {
-    const t = this.table, j = 3 * i;
-    const z = starts[j],
-      y = starts[j + 1],
-      x = starts[j + 2],
-      z1 = ends[j],
-      y1 = ends[j + 1],
-      x1 = ends[j + 2];
-    return t[this.index(z1, y1, x1)] - t[this.index(z, y1, x1)] - t[this.index(z1, y, x1)] -
-      t[this.index(z1, y1, x)] + t[this.index(z, y, x1)] + t[this.index(z, y1, x)] +
-      t[this.index(z1, y, x)] - t[this.index(z, y, x)];
+    const t = this.table, c = this.#corners(starts, ends, i);
+    let sum = 0;
+    for (let b = 0; b < 8; b++) sum -= CORNER_SIGN[b] * t[c[b]]; // + at the far corner (b = 7)
+    return sum;
   }
 
   /** Writes into `out` (box voxels) the sum of `values[i]` over the windows [start, end) covering each voxel. */
@@ -99,21 +116,8 @@ class BoxGrid {
     const [nz, ny, nx] = this.size;
     t.fill(0);
     for (let i = 0; i < values.length; i++) {
-      const v = values[i], j = 3 * i;
-      const z = starts[j],
-        y = starts[j + 1],
-        x = starts[j + 2],
-        z1 = ends[j],
-        y1 = ends[j + 1],
-        x1 = ends[j + 2];
-      t[this.index(z, y, x)] += v;
-      t[this.index(z1, y, x)] -= v;
-      t[this.index(z, y1, x)] -= v;
-      t[this.index(z, y, x1)] -= v;
-      t[this.index(z1, y1, x)] += v;
-      t[this.index(z1, y, x1)] += v;
-      t[this.index(z, y1, x1)] += v;
-      t[this.index(z1, y1, x1)] -= v;
+      const c = this.#corners(starts, ends, i);
+      for (let b = 0; b < 8; b++) t[c[b]] += CORNER_SIGN[b] * values[i]; // + at the near corner (b = 0)
     }
     // Prefix sums of the corner differences along x, y, z give the covering sums.
     for (let z = 0; z < nz; z++) {
