@@ -284,10 +284,7 @@ export function checkEvaluationOptions(options: Partial<EvaluationOptions>): voi
   checkSeed(options.seed, "seed");
   if (options.gate !== undefined && options.gate !== "auto") checkGate(options.gate, "gate");
   checkRefine(options.refineRadius ?? DEFAULT_REFINE_RADIUS, options.refineTop ?? DEFAULT_REFINE_TOP);
-  const oracleRadius = options.oracleRefineRadius ?? DEFAULT_ORACLE_REFINE_RADIUS;
-  if (!(Number.isInteger(oracleRadius) && oracleRadius >= 0)) {
-    throw new InvalidArgumentError("oracleRefineRadius", `is ${oracleRadius}`, "an integer >= 0 (0 = off)");
-  }
+  checkRefine(options.oracleRefineRadius ?? DEFAULT_ORACLE_REFINE_RADIUS, 0, "oracleRefineRadius");
   if (options.rule) checkMaskRule(options.rule, "rule");
   checkRuleKinds(options.ruleKinds, "ruleKinds");
   checkRuleKinds(options.oracleRuleKinds, "oracleRuleKinds");

@@ -34,15 +34,14 @@ export const DEFAULT_REFINE_TOP = 1;
  * Checks refinement options: integers >= 0 (either 0 turns refinement off).
  * @param radius strides per axis (`refineRadius`)
  * @param top number of best windows (`refineTop`)
- * @param prefix prefix of the names in errors (an option path or CLI flag stem)
- * @throws {InvalidArgumentError} naming `refineRadius` / `refineTop`
+ * @param radiusName the radius's name in errors (default `refineRadius`; e.g. `oracleRefineRadius`)
+ * @throws {InvalidArgumentError} naming the radius or `refineTop`
  */
-export function checkRefine(radius: number, top: number, prefix = ""): void {
-  if (!(Number.isInteger(radius) && radius >= 0)) {
-    throw new InvalidArgumentError(`${prefix}refineRadius`, `is ${radius}`, "an integer >= 0 (0 = off)");
-  }
-  if (!(Number.isInteger(top) && top >= 0)) {
-    throw new InvalidArgumentError(`${prefix}refineTop`, `is ${top}`, "an integer >= 0 (0 = off)");
+export function checkRefine(radius: number, top: number, radiusName = "refineRadius"): void {
+  for (const [name, value] of [[radiusName, radius], ["refineTop", top]] as const) {
+    if (!(Number.isInteger(value) && value >= 0)) {
+      throw new InvalidArgumentError(name, `is ${value}`, "an integer >= 0 (0 = off)");
+    }
   }
 }
 
