@@ -31,7 +31,8 @@ import type { MethodId } from "./method_results.ts";
 import { overlayFigure } from "./overlay_figure.ts";
 import { lineChartSpec, renderChart } from "./chart.ts";
 import { chosenSweeps, diceWindowsPlot, evaluationMarkdown } from "./report_markdown.ts";
-import { sweepPlot, type WindowAblationRow } from "./sweep.ts";
+import type { WindowAblationRow } from "./sweep.ts";
+import { sweepPlot } from "./sweep_report.ts";
 
 export { diceWindowsPlot, evaluationMarkdown, settingText } from "./report_markdown.ts";
 

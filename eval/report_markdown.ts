@@ -15,7 +15,7 @@ import type { MethodSetting } from "./method_results.ts";
 import type { Summary } from "./metrics.ts";
 import { lineChartSpec, renderChart } from "./chart.ts";
 import type { ReportOptions } from "./report.ts";
-import { sweepMarkdown } from "./sweep.ts";
+import { sweepMarkdown } from "./sweep_report.ts";
 
 function pm(s: Summary, scale: number, digits: number): string {
   if (s.n === 0) return "n/a";

@@ -14,7 +14,8 @@ import { dataNotes, readRunConfig } from "../eval/run_config.ts";
 import { openRunData } from "../eval/run_data.ts";
 import { ALL_SPLIT_NOTE, evaluateRun } from "../eval/run_eval.ts";
 import { chooseRule, type RuleSweepCase } from "../eval/rule_sweep.ts";
-import { summarizeSweep, sweepMarkdown } from "../eval/sweep.ts";
+import { summarizeSweep } from "../eval/sweep.ts";
+import { sweepMarkdown } from "../eval/sweep_report.ts";
 import { parseTrainArgs } from "../train/train_options.ts";
 import {
   type ClassifierCliConfig,

@@ -12,11 +12,9 @@ import {
   diceByThreshold,
   runSweep,
   summarizeSweep,
-  sweepMarkdown,
-  sweepPlot,
-  sweepPlotSpec,
   windowAblation,
 } from "../eval/sweep.ts";
+import { sweepMarkdown, sweepPlot, sweepPlotSpec } from "../eval/sweep_report.ts";
 import { chartSvg } from "../eval/chart.ts";
 import { boxCase } from "./_cases.ts";
 import { axisLabels, legendLabels, lineStrokes, tickValues, titles as svgTitles } from "./_svg_chart.ts";
