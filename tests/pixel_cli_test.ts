@@ -28,6 +28,13 @@ Deno.test("train:pixel: defaults are the paper's; bad options are refused before
     [frozen.config.a2c.freezeTrunk, frozen.config.fcn.maxSteps, frozen.config.fcn.warmStart],
     [true, 600, true],
   );
+  nodeAssert.deepEqual([config.fcn.maskStates, frozen.config.fcn.maskStates], ["start", "visited"]);
+  const random = parsePixelArgs(["--warm-start", "--fcn-mask-states", "random"]) as Exclude<typeof p, "help">;
+  nodeAssert.equal(random.config.fcn.maskStates, "random");
+  nodeAssert.throws(
+    () => parsePixelArgs(["--fcn-mask-states", "noise"]),
+    /--fcn-mask-states.*start \| random \| visited/,
+  );
   nodeAssert.throws(() => parsePixelArgs(["--fcn-steps", "0"]), PixelCliError);
   nodeAssert.throws(() => parsePixelArgs(["--fcn-steps", "2.5"]), PixelCliError);
   nodeAssert.deepEqual([config.data.dir, config.data.target], [null, [2]]);

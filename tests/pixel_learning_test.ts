@@ -81,9 +81,66 @@ Deno.test("trainCrossEntropyFcn: --fcn-steps stops after exactly that many Adam 
     learningRate: 1e-2,
     batchSize: 2,
     seed: 0,
-    augmentMasks: true,
+    maskStates: "random",
   });
   nodeAssert.equal(r.steps, 3);
   nodeAssert.notDeepEqual(net.getWeights(), before);
   net.dispose();
+});
+
+/**
+ * A stub network on 2x2 slices whose greedy action depends on the mask channel: with f foreground
+ * pixels it sets pixel f - 1 to background and "keeps" every other pixel, background ones included.
+ * It records the mask channel of every sample it sees. One variable (times 0) gives Adam a gradient.
+ */
+function maskRecordingStub(seen: string[]) {
+  const bias = tf.variable(tf.zeros([1]), true, "stub_bias");
+  return {
+    config: { actions: 2 },
+    variables: [bias],
+    forward: (x: tf.Tensor4D) => {
+      const [b] = x.shape, v = x.dataSync(), logits = new Float32Array(b * 4 * 2);
+      for (let j = 0; j < b; j++) {
+        const mask = [0, 1, 2, 3].map((i) => v[(j * 4 + i) * 2 + 1]);
+        seen.push(mask.join(""));
+        const fg = mask.reduce((a, m) => a + m, 0);
+        for (let i = 0; i < 4; i++) logits[(j * 4 + i) * 2 + 1] = i === fg - 1 ? -5 : 5;
+      }
+      return { logits: tf.add(tf.tensor4d(logits, [b, 2, 2, 2]), tf.mul(bias, 0)) as tf.Tensor4D };
+    },
+    dispose: () => bias.dispose(),
+  };
+}
+
+async function seenMasks(maskStates: "start" | "random" | "visited", tMax: number): Promise<Set<string>> {
+  const seen: string[] = [], stub = maskRecordingStub(seen);
+  const slice: PixelSlice = {
+    id: "a",
+    shape: [2, 2],
+    spacing: [1, 1],
+    image: new Float32Array(4).fill(0.5),
+    truth: Uint8Array.from([1, 0, 0, 0]),
+  };
+  const before = tf.memory().numTensors;
+  await trainCrossEntropyFcn(stub as unknown as PixelNetwork, [slice], {
+    maxSeconds: 60,
+    maxSteps: 60,
+    learningRate: 1e-3,
+    batchSize: 1,
+    seed: 3,
+    maskStates,
+    tMax,
+  });
+  nodeAssert.equal(tf.memory().numTensors, before, "no tensor left behind");
+  stub.dispose();
+  return new Set(seen);
+}
+
+Deno.test("trainCrossEntropyFcn: visited mask states follow the network's own greedy rollout", async () => {
+  // From 1111 the stub drops pixel 3, then 2 (keeping the background pixel 3: it must stay background,
+  // else 1101 would appear), then 1: the rollout shows 1111, 1110, 1100, 1000 and restarts after tMax.
+  nodeAssert.deepEqual([...await seenMasks("visited", 4)].sort(), ["1000", "1100", "1110", "1111"]);
+  nodeAssert.deepEqual([...await seenMasks("visited", 2)].sort(), ["1110", "1111"]);
+  nodeAssert.deepEqual([...await seenMasks("start", 4)], ["1111"]);
+  nodeAssert.ok((await seenMasks("random", 4)).size > 4, "random masks are pixel noise");
 });

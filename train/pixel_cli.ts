@@ -145,7 +145,8 @@ export async function runPixelCli(args: string[]): Promise<number> {
       learningRate: config.fcn.learningRate,
       batchSize: config.a2c.batchSize,
       seed: config.train.seed,
-      augmentMasks: config.fcn.warmStart,
+      maskStates: config.fcn.maskStates,
+      tMax: config.a2c.tMax,
     });
     const oneStep = new PixelA2cLearner(fcnNet, { ...config.a2c, tMax: 1 }, config.train.seed);
     fcn = { ...r, masks: (await evaluatePixelPolicy(oneStep, data.test)).masks };
@@ -244,7 +245,12 @@ export async function runPixelCli(args: string[]): Promise<number> {
       scores.policyAtStepOnVal,
     ),
     ...(scores.fcn
-      ? [row(`cross-entropy FCN, same network, one step (${fcn!.steps} steps)`, scores.fcn)]
+      ? [row(
+        `cross-entropy FCN, same network, one step (${
+          fcn!.steps
+        } steps; mask channels: ${config.fcn.maskStates})`,
+        scores.fcn,
+      )]
       : []),
     row("initial mask (all foreground)", scores.initial),
     row(`threshold band [${band.lo}, ${band.hi}] (fit on train)`, scores.threshold),

@@ -11,6 +11,7 @@ import { BACKEND_NAMES, type BackendName } from "../models/backend.ts";
 import { PIXEL_NETWORK_PRESETS } from "../models/pixel_network.ts";
 import { DEFAULT_PIXEL_A2C_OPTIONS, resolvePixelA2cOptions } from "../agents/pixel_a2c.ts";
 import { defaultRunDir } from "./run_folder.ts";
+import { FCN_MASK_STATES, type FcnMaskStates } from "./pixel_train.ts";
 
 /** The supervision level of every pixel-game result: its rewards read the voxel labels. */
 export const SUPERVISION = "voxel labels (fully supervised)";
@@ -49,8 +50,10 @@ seeded phantoms (default) or a dataset folder (--data). Rewards read voxel label
   --fcn-lr X           its Adam learning rate (default 0.001)
   --fcn-steps N        also stop the FCN after N Adam steps (default: none, --fcn-seconds only); a
                        step count makes runs comparable across machine loads
-  --warm-start         start the actor-critic from the FCN baseline's weights (default: random init);
-                       the FCN then also trains on random mask channels (see trainCrossEntropyFcn)
+  --warm-start         start the actor-critic from the FCN baseline's weights (default: random init)
+  --fcn-mask-states K  the mask channels the FCN trains on: start (the all-foreground start state),
+                       random (half the samples pixel noise) or visited (half the samples the states
+                       its own greedy rollouts reach); default visited with --warm-start, else start
   --freeze-trunk       train only the policy and value heads (and the reward kernel), keeping the
                        shared trunk fixed (default off: the paper trains all); with --warm-start this
                        keeps the FCN's features from being rewritten by the untrained value head
@@ -79,6 +82,7 @@ const STRING_OPTIONS = [
   "fcn-seconds",
   "fcn-lr",
   "fcn-steps",
+  "fcn-mask-states",
 ];
 
 /** Thrown for a bad command line (exit code 2). */
@@ -106,7 +110,13 @@ export interface PixelRunConfig {
   /** Training. */
   readonly train: { epochs: number; maxSeconds: number; seed: number; backend: BackendName };
   /** Cross-entropy FCN baseline (same network) and whether it warm-starts the actor-critic. */
-  readonly fcn: { maxSeconds: number; maxSteps: number | null; learningRate: number; warmStart: boolean };
+  readonly fcn: {
+    maxSeconds: number;
+    maxSteps: number | null;
+    learningRate: number;
+    warmStart: boolean;
+    maskStates: FcnMaskStates;
+  };
   /** Supervision of every result. */
   readonly supervision: string;
 }
@@ -125,6 +135,14 @@ function num(name: string, v: string | undefined): number | undefined {
   const n = Number(v);
   if (!Number.isFinite(n)) throw new PixelCliError(`--${name}`, `is "${v}"`, "a finite number");
   return n;
+}
+
+function maskStatesOf(v: string | undefined, warmStart: boolean): FcnMaskStates {
+  if (v === undefined) return warmStart ? "visited" : "start";
+  if (!(FCN_MASK_STATES as readonly string[]).includes(v)) {
+    throw new PixelCliError("--fcn-mask-states", `is "${v}"`, FCN_MASK_STATES.join(" | "));
+  }
+  return v as FcnMaskStates;
 }
 
 function targetList(v: string | undefined, def: number[]): number[] {
@@ -198,6 +216,7 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
       maxSteps: v["fcn-steps"] === undefined ? null : int("fcn-steps", v["fcn-steps"], 0, 1),
       learningRate: num("fcn-lr", v["fcn-lr"]) ?? 1e-3,
       warmStart: v["warm-start"] ?? false,
+      maskStates: maskStatesOf(v["fcn-mask-states"], v["warm-start"] ?? false),
     },
     supervision: SUPERVISION,
   };

@@ -258,19 +258,36 @@ export interface FcnTrainOptions {
   readonly batchSize: number;
   /** Seed of the batch order. */
   readonly seed: number;
-  /** Train on random mask channels too (see {@link trainCrossEntropyFcn}). */
-  readonly augmentMasks: boolean;
+  /** The mask channels it trains on (see {@link trainCrossEntropyFcn}). */
+  readonly maskStates: FcnMaskStates;
+  /** Episode length of the `visited` states' rollouts (the actor-critic's `tMax`; default 10). */
+  readonly tMax?: number;
 }
+
+/**
+ * The mask channels the cross-entropy FCN sees: `start` only the all-foreground initial state;
+ * `random` half the samples a random mask (each pixel foreground with a per-sample probability
+ * q ~ U(0, 1)); `visited` half the samples the state its own greedy policy reaches on that slice
+ * (the DAgger-style choice: the states a rollout of the warm-started policy meets).
+ */
+export type FcnMaskStates = "start" | "random" | "visited";
+
+/** The accepted {@link FcnMaskStates}. */
+export const FCN_MASK_STATES: readonly FcnMaskStates[] = ["start", "random", "visited"];
 
 /**
  * The supervised baseline of the same network ("a one-step thresholded FCN of the same trunk trained
  * by cross-entropy"): the policy head at the initial all-foreground state is trained by per-pixel
  * cross-entropy towards "keep" on truth pixels and "set background" elsewhere (voxel labels, fully
  * supervised); its argmax after one step is the baseline's mask (softmax > 0.5 = threshold 0.5).
- * With `augmentMasks`, half the samples show a random mask channel (each pixel foreground with a
- * per-sample probability q ~ U(0, 1)), with the same targets: the optimal action of the paper's
- * two-action MDP does not depend on the mask, and the warm-started policy then acts sensibly on
- * the states after step 1 as well. The same weights can then warm-start the actor-critic.
+ * With `maskStates` other than `start`, half the samples show another mask channel with the same
+ * targets: the optimal action of the paper's two-action MDP does not depend on the mask, and the
+ * warm-started policy then acts on the states after step 1 as well. `random` shows pixel noise;
+ * `visited` shows, per slice, the state of a rollout of the network's own greedy actions: each
+ * time the slice is drawn for it, the shown mask is advanced by the argmax of that same forward
+ * pass (a pixel stays foreground when it was and the argmax keeps it), and after `tMax` steps the
+ * rollout restarts from all foreground. Those are the states the warm-started policy meets, not a
+ * noise it never sees. The same weights can then warm-start the actor-critic.
  * @returns steps run and seconds spent
  */
 export async function trainCrossEntropyFcn(
@@ -282,29 +299,38 @@ export async function trainCrossEntropyFcn(
   const adam = new Adam(network.variables, { learningRate: options.learningRate, epsilon: 1e-8 });
   const order = slices.map((_, i) => i), t0 = performance.now();
   let steps = 0, loss = NaN;
-  const maxSteps = options.maxSteps ?? Infinity;
+  const maxSteps = options.maxSteps ?? Infinity, tMax = options.tMax ?? 10;
+  const rollouts: RolloutState[] = slices.map(() => ({ mask: new Uint8Array(p).fill(1), step: 0 }));
   while ((performance.now() - t0) / 1000 < options.maxSeconds && steps < maxSteps) {
     rng.shuffle(order);
     const pick = order.slice(0, Math.min(options.batchSize, order.length)), b = pick.length;
     const obs = new Float32Array(b * p * 2), labels = new Int32Array(b * p);
-    pick.forEach((k, j) => {
-      const s = slices[k];
-      // Mask channel: all foreground (the initial state) for half the samples, else each pixel
-      // foreground with a probability q ~ U(0, 1) of the sample (states later steps visit).
-      const q = options.augmentMasks && rng.float() < 0.5 ? rng.float() : 1;
+    const rolled: (RolloutState | null)[] = pick.map((k, j) => {
+      const s = slices[k], shown = options.maskStates !== "start" && rng.float() < 0.5;
+      const rollout = shown && options.maskStates === "visited" ? rollouts[k] : null;
+      // Mask channel: all foreground (the initial state), or a state later steps visit.
+      const q = shown && options.maskStates === "random" ? rng.float() : 1;
       for (let i = 0; i < p; i++) {
         obs[(j * p + i) * 2] = s.image[i];
-        obs[(j * p + i) * 2 + 1] = q === 1 || rng.float() < q ? 1 : 0;
+        obs[(j * p + i) * 2 + 1] = rollout ? rollout.mask[i] : q === 1 || rng.float() < q ? 1 : 0;
         labels[j * p + i] = s.truth[i]; // 1 = keep, 0 = set background
       }
+      return rollout;
     });
+    let kept: tf.Tensor | null = null; // the logits, kept past the tidy for the rollouts' argmax
     const { value, grads } = tf.tidy(() => {
       const x = tf.tensor4d(obs, [b, h, w, 2]), y = tf.oneHot(tf.tensor1d(labels, "int32"), 2);
       return tf.variableGrads(() => {
         const logits = tf.reshape(network.forward(x).logits, [b * p, network.config.actions]);
+        if (options.maskStates === "visited") kept = tf.keep(logits);
         return tf.neg(tf.mean(tf.sum(tf.mul(y, tf.logSoftmax(logits)), 1))) as tf.Scalar;
       }, network.variables);
     });
+    if (kept) {
+      const argmax = tf.argMax(kept, 1);
+      advanceRollouts(rolled, (await argmax.data()) as Int32Array, p, tMax);
+      tf.dispose([argmax, kept]);
+    }
     const used = network.variables.filter((v) => grads[v.name]);
     const g = await Promise.all(
       network.variables.map((v) =>
@@ -319,4 +345,34 @@ export async function trainCrossEntropyFcn(
     steps++;
   }
   return { steps, seconds: (performance.now() - t0) / 1000, loss };
+}
+
+/** One slice's rollout of the FCN's own greedy policy (the `visited` mask states). */
+interface RolloutState {
+  /** The current mask `[y, x]`, 1 = foreground. */
+  readonly mask: Uint8Array;
+  /** Steps taken since the last restart from all foreground. */
+  step: number;
+}
+
+/**
+ * Applies the greedy actions (argmax over actions per pixel, `[sample, pixel]`; 0 = set background)
+ * to the rollouts shown in this batch (null = a sample not from a rollout) and restarts those that
+ * reached `tMax` steps (a batch draws distinct slices, so each rollout advances at most once).
+ */
+function advanceRollouts(
+  rolled: readonly (RolloutState | null)[],
+  argmax: Int32Array,
+  p: number,
+  tMax: number,
+) {
+  rolled.forEach((r, j) => {
+    if (!r) return;
+    if (++r.step >= tMax) {
+      r.mask.fill(1);
+      r.step = 0;
+      return;
+    }
+    for (let i = 0; i < p; i++) if (argmax[j * p + i] === 0) r.mask[i] = 0;
+  });
 }
