@@ -28,7 +28,16 @@ Deno.test("train:pixel: defaults are the paper's; bad options are refused before
     [frozen.config.a2c.freezeTrunk, frozen.config.fcn.maxSteps, frozen.config.fcn.warmStart],
     [true, 600, true],
   );
-  nodeAssert.deepEqual([config.fcn.maskStates, frozen.config.fcn.maskStates], ["start", "visited"]);
+  nodeAssert.deepEqual([config.fcn.maskStates, frozen.config.fcn.maskStates], ["start", "start"]);
+  nodeAssert.deepEqual([frozen.config.fcn.warmSteps, frozen.config.fcn.warmLearningRate], [200, 1e-3]);
+  const warm = parsePixelArgs(["--warm-start", "--warm-steps", "0", "--warm-lr", "0.01"]) as Exclude<
+    typeof p,
+    "help"
+  >;
+  nodeAssert.deepEqual([warm.config.fcn.warmSteps, warm.config.fcn.warmLearningRate], [0, 0.01]);
+  nodeAssert.throws(() => parsePixelArgs(["--warm-steps", "10"]), /--warm-steps.*without --warm-start/);
+  nodeAssert.throws(() => parsePixelArgs(["--warm-start", "--warm-steps", "-1"]), PixelCliError);
+  nodeAssert.throws(() => parsePixelArgs(["--warm-start", "--warm-lr", "0"]), /--warm-lr/);
   const random = parsePixelArgs(["--warm-start", "--fcn-mask-states", "random"]) as Exclude<typeof p, "help">;
   nodeAssert.equal(random.config.fcn.maskStates, "random");
   nodeAssert.throws(
@@ -71,4 +80,31 @@ Deno.test("bestStepOnCurve: argmax after the initial mask, earliest on ties, nev
   nodeAssert.equal(bestStepOnCurve([0.1, 0.8, 0.7, 0.6]), 1);
   nodeAssert.equal(bestStepOnCurve([0.1, 0.2, 0.3, 0.4]), 3);
   nodeAssert.throws(() => bestStepOnCurve([0.5]), /diceByStep/);
+});
+
+Deno.test("train:pixel --warm-start: a tiny run writes the warm start's and both FCN baselines' rows", async () => {
+  await Deno.mkdir(".tmp", { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: ".tmp", prefix: "pixel_cli_warm_" });
+  nodeAssert.equal(await runPixelCli(["--run", `${dir}/run`, "--count", "4", "--size", "16"]), 2); // 0 test slices
+  await nodeAssert.rejects(Deno.stat(`${dir}/run`));
+  const tiny = ["--count", "10", "--size", "16", "--fcn-steps", "2", "--fcn-seconds", "60", "--t-max", "2"];
+  const code = await runPixelCli([
+    "--run",
+    `${dir}/run`,
+    ...tiny,
+    "--warm-start",
+    "--warm-steps",
+    "3",
+    "--epochs",
+    "1",
+  ]);
+  nodeAssert.equal(code, 0);
+  const md = await Deno.readTextFile(`${dir}/run/eval.md`);
+  nodeAssert.match(md, /warm start alone after tMax = 2 steps, before the actor-critic \(the FCN \+ 3 steps/);
+  nodeAssert.match(md, /cross-entropy FCN, same network, one step \(2 steps; mask channels: start\)/);
+  nodeAssert.match(md, /the same FCN with the warm start's supervised budget, one step \(5 steps\)/);
+  const scores = JSON.parse(await Deno.readTextFile(`${dir}/run/eval.json`)).scores;
+  nodeAssert.ok(scores.warmStart && scores.fcnExtended && scores.fcn);
+  nodeAssert.ok(Number.isFinite(scores.warmStart.dice.mean), "test slices were scored");
+  await Deno.remove(dir, { recursive: true });
 });

@@ -38,9 +38,9 @@ import {
   type PixelScores,
   scorePixelMasks,
   thresholdMasks,
-  trainCrossEntropyFcn,
   trainPixel,
 } from "./pixel_train.ts";
+import { runSupervisedPhase, type SupervisedPhase } from "./pixel_warm_start.ts";
 
 export { parsePixelArgs, PixelCliError, type PixelRunConfig } from "./pixel_cli_options.ts";
 
@@ -122,6 +122,15 @@ export async function runPixelCli(args: string[]): Promise<number> {
     console.error(`error: --data: ${e.message}`);
     return 2;
   }
+  if (!data.train.length || !data.test.length) {
+    // Nothing to train on or to score: refused before the run folder exists.
+    const flag = config.data.dir === null ? `--count ${config.data.count}` : `--data ${config.data.dir}`;
+    console.error(
+      `error: ${flag}: gives ${data.train.length} training and ${data.test.length} test slices ` +
+        `(expected at least one of each)`,
+    );
+    return 2;
+  }
   console.error(
     `pixel: ${data.train.length}/${data.val.length}/${data.test.length} slices ${config.data.shape[1]}x${
       config.data.shape[2]
@@ -136,31 +145,26 @@ export async function runPixelCli(args: string[]): Promise<number> {
     Deno.writeTextFile(metricsPath, JSON.stringify(r) + "\n", { append: true });
 
   const preset = PIXEL_NETWORK_PRESETS[config.network];
-  const fcnNet = new PixelNetwork(preset, config.train.seed);
-  let fcn: { steps: number; seconds: number; loss: number; masks: Uint8Array[] } | null = null;
+  const net = new PixelNetwork(preset, config.train.seed);
+  let phase: SupervisedPhase | null = null;
   if (config.fcn.maxSeconds > 0) {
-    const r = await trainCrossEntropyFcn(fcnNet, data.train, {
-      maxSeconds: config.fcn.maxSeconds,
-      maxSteps: config.fcn.maxSteps ?? Infinity,
-      learningRate: config.fcn.learningRate,
+    const fcnNet = new PixelNetwork(preset, config.train.seed);
+    phase = await runSupervisedPhase(fcnNet, data.train, data.test, config.a2c, {
+      ...config.fcn,
       batchSize: config.a2c.batchSize,
       seed: config.train.seed,
-      maskStates: config.fcn.maskStates,
       tMax: config.a2c.tMax,
     });
-    const oneStep = new PixelA2cLearner(fcnNet, { ...config.a2c, tMax: 1 }, config.train.seed);
-    fcn = { ...r, masks: (await evaluatePixelPolicy(oneStep, data.test)).masks };
-    oneStep.dispose();
-    await log({ kind: "fcn", steps: r.steps, seconds: r.seconds, loss: r.loss });
+    fcnNet.dispose();
+    if (phase.warmWeights) net.setWeights(phase.warmWeights);
+    const { steps, seconds, loss } = phase.fcn;
+    await log({ kind: "fcn", steps, seconds, loss });
     console.error(
-      `pixel: cross-entropy FCN baseline ${r.steps} steps in ${r.seconds.toFixed(0)} s, loss ${
-        r.loss.toFixed(4)
+      `pixel: cross-entropy FCN baseline ${steps} steps in ${seconds.toFixed(0)} s, loss ${loss.toFixed(4)}${
+        phase.extended ? `; warm start after ${config.fcn.warmSteps} more steps on visited states` : ""
       }`,
     );
   }
-  const net = new PixelNetwork(preset, config.train.seed);
-  if (config.fcn.warmStart) net.setWeights(fcnNet.getWeights());
-  fcnNet.dispose();
   const learner = new PixelA2cLearner(net, config.a2c, config.train.seed);
   const perEpoch = Math.floor(data.train.length / config.a2c.batchSize);
   const bar = new ProgressBar({ total: perEpoch * config.train.epochs, label: "pixel a2c", unit: "updates" });
@@ -201,7 +205,9 @@ export async function runPixelCli(args: string[]): Promise<number> {
     policyAtStepOnVal: scorePixelMasks(data.test, atStepOnVal.masks),
     initial: scorePixelMasks(data.test, data.test.map((s) => new Uint8Array(s.truth.length).fill(1))),
     threshold: scorePixelMasks(data.test, thresholdMasks(data.test, band)),
-    fcn: fcn ? scorePixelMasks(data.test, fcn.masks) : null,
+    fcn: phase ? scorePixelMasks(data.test, phase.fcn.masks) : null,
+    fcnExtended: phase?.extended ? scorePixelMasks(data.test, phase.extended.masks) : null,
+    warmStart: phase?.warmMasks ? scorePixelMasks(data.test, phase.warmMasks) : null,
   };
   await Deno.writeTextFile(
     join(run, "eval.json"),
@@ -244,12 +250,24 @@ export async function runPixelCli(args: string[]): Promise<number> {
       })`,
       scores.policyAtStepOnVal,
     ),
+    ...(scores.warmStart
+      ? [row(
+        `warm start alone after tMax = ${config.a2c.tMax} steps, before the actor-critic (the FCN + ${config.fcn.warmSteps} steps on visited states)`,
+        scores.warmStart,
+      )]
+      : []),
     ...(scores.fcn
       ? [row(
         `cross-entropy FCN, same network, one step (${
-          fcn!.steps
+          phase!.fcn.steps
         } steps; mask channels: ${config.fcn.maskStates})`,
         scores.fcn,
+      )]
+      : []),
+    ...(scores.fcnExtended
+      ? [row(
+        `the same FCN with the warm start's supervised budget, one step (${phase!.extended!.steps} steps)`,
+        scores.fcnExtended,
       )]
       : []),
     row("initial mask (all foreground)", scores.initial),

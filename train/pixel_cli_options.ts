@@ -50,10 +50,14 @@ seeded phantoms (default) or a dataset folder (--data). Rewards read voxel label
   --fcn-lr X           its Adam learning rate (default 0.001)
   --fcn-steps N        also stop the FCN after N Adam steps (default: none, --fcn-seconds only); a
                        step count makes runs comparable across machine loads
-  --warm-start         start the actor-critic from the FCN baseline's weights (default: random init)
-  --fcn-mask-states K  the mask channels the FCN trains on: start (the all-foreground start state),
-                       random (half the samples pixel noise) or visited (half the samples the states
-                       its own greedy rollouts reach); default visited with --warm-start, else start
+  --fcn-mask-states K  the mask channels the FCN trains on: start (default: the all-foreground start
+                       state), random (half the samples pixel noise) or visited (half the samples the
+                       states its own greedy rollouts reach)
+  --warm-start         start the actor-critic from the FCN baseline fine-tuned on the states its own
+                       greedy rollouts visit (default: random init); eval.md then adds the warm start
+                       alone and the FCN given the same extra steps on start states
+  --warm-steps N       those fine-tuning steps (default 200; 0 = the FCN's weights as they are)
+  --warm-lr X          their Adam learning rate (default 0.001)
   --freeze-trunk       train only the policy and value heads (and the reward kernel), keeping the
                        shared trunk fixed (default off: the paper trains all); with --warm-start this
                        keeps the FCN's features from being rewritten by the untrained value head
@@ -83,6 +87,8 @@ const STRING_OPTIONS = [
   "fcn-lr",
   "fcn-steps",
   "fcn-mask-states",
+  "warm-steps",
+  "warm-lr",
 ];
 
 /** Thrown for a bad command line (exit code 2). */
@@ -116,6 +122,8 @@ export interface PixelRunConfig {
     learningRate: number;
     warmStart: boolean;
     maskStates: FcnMaskStates;
+    warmSteps: number;
+    warmLearningRate: number;
   };
   /** Supervision of every result. */
   readonly supervision: string;
@@ -137,8 +145,8 @@ function num(name: string, v: string | undefined): number | undefined {
   return n;
 }
 
-function maskStatesOf(v: string | undefined, warmStart: boolean): FcnMaskStates {
-  if (v === undefined) return warmStart ? "visited" : "start";
+function maskStatesOf(v: string | undefined): FcnMaskStates {
+  if (v === undefined) return "start";
   if (!(FCN_MASK_STATES as readonly string[]).includes(v)) {
     throw new PixelCliError("--fcn-mask-states", `is "${v}"`, FCN_MASK_STATES.join(" | "));
   }
@@ -216,7 +224,9 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
       maxSteps: v["fcn-steps"] === undefined ? null : int("fcn-steps", v["fcn-steps"], 0, 1),
       learningRate: num("fcn-lr", v["fcn-lr"]) ?? 1e-3,
       warmStart: v["warm-start"] ?? false,
-      maskStates: maskStatesOf(v["fcn-mask-states"], v["warm-start"] ?? false),
+      maskStates: maskStatesOf(v["fcn-mask-states"]),
+      warmSteps: int("warm-steps", v["warm-steps"], 200, 0),
+      warmLearningRate: num("warm-lr", v["warm-lr"]) ?? 1e-3,
     },
     supervision: SUPERVISION,
   };
@@ -229,6 +239,14 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
   for (const flag of ["channel", "slice-every"]) {
     if (v[flag] !== undefined && v.data === undefined) {
       throw new PixelCliError(`--${flag}`, "is given without --data", "--data DIR");
+    }
+  }
+  if (!(config.fcn.warmLearningRate > 0)) {
+    throw new PixelCliError("--warm-lr", `is ${config.fcn.warmLearningRate}`, "> 0");
+  }
+  for (const flag of ["warm-steps", "warm-lr"]) {
+    if (v[flag] !== undefined && !config.fcn.warmStart) {
+      throw new PixelCliError(`--${flag}`, "is given without --warm-start", "--warm-start");
     }
   }
   if (config.fcn.warmStart && config.fcn.maxSeconds === 0) {

@@ -260,6 +260,11 @@ export interface FcnTrainOptions {
   readonly seed: number;
   /** The mask channels it trains on (see {@link trainCrossEntropyFcn}). */
   readonly maskStates: FcnMaskStates;
+  /**
+   * Anneal the step size linearly from `learningRate` to 0 over `maxSteps` (default false; needs a
+   * finite `maxSteps`): the last iterate then settles instead of carrying the noise of the full step.
+   */
+  readonly annealLearningRate?: boolean;
   /** Episode length of the `visited` states' rollouts (the actor-critic's `tMax`; default 10). */
   readonly tMax?: number;
 }
@@ -285,9 +290,10 @@ export const FCN_MASK_STATES: readonly FcnMaskStates[] = ["start", "random", "vi
  * warm-started policy then acts on the states after step 1 as well. `random` shows pixel noise;
  * `visited` shows, per slice, the state of a rollout of the network's own greedy actions: each
  * time the slice is drawn for it, the shown mask is advanced by the argmax of that same forward
- * pass (a pixel stays foreground when it was and the argmax keeps it), and after `tMax` steps the
- * rollout restarts from all foreground. Those are the states the warm-started policy meets, not a
- * noise it never sees. The same weights can then warm-start the actor-critic.
+ * pass (a pixel stays foreground when it was and the argmax keeps it), and after `tMax` steps or at
+ * a fixed point (a step that changed nothing) the rollout restarts from all foreground. Those are
+ * the states the warm-started policy meets, not a noise it never sees. The same weights can then
+ * warm-start the actor-critic.
  * @returns steps run and seconds spent
  */
 export async function trainCrossEntropyFcn(
@@ -300,6 +306,9 @@ export async function trainCrossEntropyFcn(
   const order = slices.map((_, i) => i), t0 = performance.now();
   let steps = 0, loss = NaN;
   const maxSteps = options.maxSteps ?? Infinity, tMax = options.tMax ?? 10;
+  if (options.annealLearningRate && !Number.isFinite(maxSteps)) {
+    throw new InvalidArgumentError("annealLearningRate", "is set without maxSteps", "a finite maxSteps");
+  }
   const rollouts: RolloutState[] = slices.map(() => ({ mask: new Uint8Array(p).fill(1), step: 0 }));
   while ((performance.now() - t0) / 1000 < options.maxSeconds && steps < maxSteps) {
     rng.shuffle(order);
@@ -339,6 +348,7 @@ export async function trainCrossEntropyFcn(
           : Promise.resolve(new Float32Array(v.size))
       ),
     );
+    if (options.annealLearningRate) adam.learningRate = options.learningRate * (1 - steps / maxSteps);
     await adam.apply(g);
     loss = (await value.data())[0];
     tf.dispose([value, ...used.map((v) => grads[v.name])]);
@@ -358,7 +368,9 @@ interface RolloutState {
 /**
  * Applies the greedy actions (argmax over actions per pixel, `[sample, pixel]`; 0 = set background)
  * to the rollouts shown in this batch (null = a sample not from a rollout) and restarts those that
- * reached `tMax` steps (a batch draws distinct slices, so each rollout advances at most once).
+ * reached `tMax` steps or a fixed point (a step that changed nothing: every later state would be the
+ * same, an empty mask included, so showing it again teaches nothing new). A batch draws distinct
+ * slices, so each rollout advances at most once.
  */
 function advanceRollouts(
   rolled: readonly (RolloutState | null)[],
@@ -368,11 +380,13 @@ function advanceRollouts(
 ) {
   rolled.forEach((r, j) => {
     if (!r) return;
-    if (++r.step >= tMax) {
+    let changed = false;
+    for (let i = 0; i < p; i++) {
+      if (r.mask[i] === 1 && argmax[j * p + i] === 0) [r.mask[i], changed] = [0, true];
+    }
+    if (++r.step >= tMax || !changed) {
       r.mask.fill(1);
       r.step = 0;
-      return;
     }
-    for (let i = 0; i < p; i++) if (argmax[j * p + i] === 0) r.mask[i] = 0;
   });
 }
