@@ -5,8 +5,10 @@
  * `kind: "update"`, and per epoch, `kind: "epoch"`), `weights.json` (network + reward kernel),
  * `learning_curve.png`, `dice_by_step.png`, `eval.json` and `eval.md` (test Dice / IoU / sensitivity
  * / PPV / HD95 of the learned policy after tMax steps and after the step count of best validation
- * Dice, the cross-entropy FCN, the initial mask and an intensity-band threshold baseline;
- * every row "voxel labels (fully supervised)"), and `overlays/` (render of the first test slices).
+ * Dice, the cross-entropy FCN, the initial mask and an intensity-band threshold baseline; with
+ * `--warm-start` also the warm start alone and the FCN given the warm start's supervised budget, see
+ * `pixel_warm_start.ts`; every row "voxel labels (fully supervised)"), and `overlays/` (render of
+ * the first test slices).
  *
  * @module
  */
