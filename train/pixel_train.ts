@@ -260,11 +260,6 @@ export interface FcnTrainOptions {
   readonly seed: number;
   /** The mask channels it trains on (see {@link trainCrossEntropyFcn}). */
   readonly maskStates: FcnMaskStates;
-  /**
-   * Anneal the step size linearly from `learningRate` to 0 over `maxSteps` (default false; needs a
-   * finite `maxSteps`): the last iterate then settles instead of carrying the noise of the full step.
-   */
-  readonly annealLearningRate?: boolean;
   /** Episode length of the `visited` states' rollouts (the actor-critic's `tMax`; default 10). */
   readonly tMax?: number;
 }
@@ -306,9 +301,6 @@ export async function trainCrossEntropyFcn(
   const order = slices.map((_, i) => i), t0 = performance.now();
   let steps = 0, loss = NaN;
   const maxSteps = options.maxSteps ?? Infinity, tMax = options.tMax ?? 10;
-  if (options.annealLearningRate && !Number.isFinite(maxSteps)) {
-    throw new InvalidArgumentError("annealLearningRate", "is set without maxSteps", "a finite maxSteps");
-  }
   const rollouts: RolloutState[] = slices.map(() => ({ mask: new Uint8Array(p).fill(1), step: 0 }));
   while ((performance.now() - t0) / 1000 < options.maxSeconds && steps < maxSteps) {
     rng.shuffle(order);
@@ -348,7 +340,6 @@ export async function trainCrossEntropyFcn(
           : Promise.resolve(new Float32Array(v.size))
       ),
     );
-    if (options.annealLearningRate) adam.learningRate = options.learningRate * (1 - steps / maxSteps);
     await adam.apply(g);
     loss = (await value.data())[0];
     tf.dispose([value, ...used.map((v) => grads[v.name])]);
