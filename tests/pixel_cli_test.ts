@@ -44,6 +44,23 @@ Deno.test("train:pixel: defaults are the paper's; bad options are refused before
     () => parsePixelArgs(["--fcn-mask-states", "noise"]),
     /--fcn-mask-states.*start \| random \| visited/,
   );
+  const refine = parsePixelArgs(["--preset", "refine", "--epochs", "3"]) as Exclude<typeof p, "help">;
+  nodeAssert.deepEqual(
+    [
+      refine.config.preset,
+      refine.config.fcn.maxSteps,
+      refine.config.fcn.learningRate,
+      refine.config.fcn.warmStart,
+    ],
+    ["refine", 600, 0.01, true],
+  );
+  nodeAssert.deepEqual(
+    [refine.config.a2c.freezeTrunk, refine.config.a2c.entCoef, refine.config.a2c.learningRate],
+    [true, 0, 1e-3],
+  );
+  nodeAssert.equal(refine.config.train.epochs, 3, "a given option overrides the preset");
+  nodeAssert.equal(config.preset, "paper");
+  nodeAssert.throws(() => parsePixelArgs(["--preset", "fast"]), /--preset.*paper \| refine/);
   nodeAssert.throws(() => parsePixelArgs(["--fcn-steps", "0"]), PixelCliError);
   nodeAssert.throws(() => parsePixelArgs(["--fcn-steps", "2.5"]), PixelCliError);
   nodeAssert.deepEqual([config.data.dir, config.data.target], [null, [2]]);

@@ -16,6 +16,30 @@ import { FCN_MASK_STATES, type FcnMaskStates } from "./pixel_train.ts";
 /** The supervision level of every pixel-game result: its rewards read the voxel labels. */
 export const SUPERVISION = "voxel labels (fully supervised)";
 
+/** The named settings of `--preset` (given options override them). */
+export type PixelPresetName = "paper" | "refine";
+
+/**
+ * `--preset` values, as command-line strings (booleans: flags set). `paper`: the paper's actor-critic
+ * from random init (the defaults). `refine`: the measured recipe of README's visited-state table: the
+ * cross-entropy FCN (600 steps at lr 0.01), the warm start on its visited states, then the heads and
+ * the reward kernel trained with the trunk frozen, lr 1e-3, no entropy bonus, 8 epochs, no wall-clock cap.
+ */
+export const PIXEL_PRESETS: Readonly<Record<PixelPresetName, Readonly<Record<string, string | boolean>>>> = {
+  paper: {},
+  refine: {
+    "fcn-steps": "600",
+    "fcn-seconds": "100000",
+    "fcn-lr": "0.01",
+    "warm-start": true,
+    "freeze-trunk": true,
+    lr: "0.001",
+    "ent-coef": "0",
+    epochs: "8",
+    "max-seconds": "100000",
+  },
+};
+
 /** The `--help` text. */
 export const HELP = `deno task train:pixel [options]
 
@@ -24,6 +48,10 @@ seeded phantoms (default) or a dataset folder (--data). Rewards read voxel label
 "${SUPERVISION}".
 
   --run DIR            run folder (default runs/pixel-<date>-<time>; must not exist)
+  --preset NAME        paper (default: the paper's actor-critic from random init) | refine (the FCN,
+                       its warm start on visited states, then heads-only RL: --fcn-steps 600
+                       --fcn-seconds 100000 --fcn-lr 0.01 --warm-start --freeze-trunk --lr 0.001
+                       --ent-coef 0 --epochs 8 --max-seconds 100000); options given override it
   --data DIR           dataset folder (e.g. ../shared/data/real/brats2018): axial slices through the
                        target of every case, split 70/15/15 by case (default: phantoms); a folder of
                        2D JPEG slices images/N.jpg + masks/N.jpg (../shared/data/real/liver_tumour_2d:
@@ -66,6 +94,7 @@ seeded phantoms (default) or a dataset folder (--data). Rewards read voxel label
 
 const STRING_OPTIONS = [
   "run",
+  "preset",
   "data",
   "channel",
   "target",
@@ -96,6 +125,8 @@ export class PixelCliError extends SparsGymError {}
 
 /** The validated configuration written to `config.json`. */
 export interface PixelRunConfig {
+  /** The `--preset` the other fields started from. */
+  readonly preset: PixelPresetName;
   /** Data. */
   readonly data: {
     /** Dataset folder, or null for phantoms. */
@@ -167,7 +198,7 @@ function targetList(v: string | undefined, def: number[]): number[] {
  * @throws {PixelCliError} or {@link InvalidArgumentError} for a bad option
  */
 export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: string } | "help" {
-  const { values: v } = parseArgs({
+  const { values: given } = parseArgs({
     args: joinNegativeValues(args, STRING_OPTIONS),
     strict: true,
     options: {
@@ -183,7 +214,12 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
       "freeze-trunk"?: boolean;
     };
   };
-  if (v.help) return "help";
+  if (given.help) return "help";
+  const preset = (given.preset ?? "paper") as PixelPresetName;
+  if (!(preset in PIXEL_PRESETS)) {
+    throw new PixelCliError("--preset", `is "${preset}"`, Object.keys(PIXEL_PRESETS).join(" | "));
+  }
+  const v = { ...PIXEL_PRESETS[preset], ...given } as typeof given;
   const size = int("size", v.size, 64, 16);
   const network = (v.network ?? "small") as "small" | "paper";
   if (!(network in PIXEL_NETWORK_PRESETS)) {
@@ -207,6 +243,7 @@ export function parsePixelArgs(args: string[]): { config: PixelRunConfig; run: s
   const maxSeconds = num("max-seconds", v["max-seconds"]) ?? 120;
   if (!(maxSeconds > 0)) throw new PixelCliError("--max-seconds", `is ${maxSeconds}`, "> 0");
   const config: PixelRunConfig = {
+    preset,
     data: {
       dir: v.data ?? null,
       channel: v.channel ?? "flair",
