@@ -13,7 +13,6 @@
  * @module
  */
 import { detectLayout } from "../data/dataset_layouts.ts";
-import { dataNotes } from "../eval/run_config.ts";
 import { join } from "node:path";
 import { SparsGymError } from "../data/errors.ts";
 import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
@@ -33,35 +32,77 @@ import {
   type PixelRunConfig,
   SUPERVISION,
 } from "./pixel_cli_options.ts";
+import type { SplitName } from "../data/split.ts";
+import type { PixelSlice } from "../env/pixel/pixel_env.ts";
 import {
   bestStepOnCurve,
   evaluatePixelPolicy,
   fitThresholdBaseline,
-  type PixelScores,
   scorePixelMasks,
   thresholdMasks,
   trainPixel,
 } from "./pixel_train.ts";
 import { runSupervisedPhase, type SupervisedPhase } from "./pixel_warm_start.ts";
+import { dataLabel, pixelEvalMarkdown } from "./pixel_report.ts";
 
 export { parsePixelArgs, PixelCliError, type PixelRunConfig } from "./pixel_cli_options.ts";
 
-function dataLabel(c: PixelRunConfig): string {
-  return c.data.dir === null
-    ? `phantoms through the tumour, data seed ${c.data.seed}`
-    : `${c.data.dir} ${c.data.channel} slices through labels ${c.data.target.join(",")}, ` +
-      `split by ${
-        c.data.channel === "grey (JPEG)" ? "patient" : "case"
-      } with seed ${c.data.seed}, every ${c.data.sliceEvery}-th`;
-}
-
-function row(name: string, s: PixelScores): string {
-  const f = (x: { mean: number; sd: number }, d = 3) =>
-    `${x.mean.toFixed(d)} ± ${Number.isNaN(x.sd) ? "-" : x.sd.toFixed(d)}`;
-  const inf = s.hd95.infCount ? ` (${s.hd95.infCount} inf)` : "";
-  return `| ${name} | ${SUPERVISION} | ${f(s.dice)} | ${f(s.iou)} | ${f(s.sensitivity)} | ${f(s.ppv)} | ${
-    f(s.hd95, 2)
-  }${inf} |`;
+/**
+ * Reads the run's slices (phantoms or `--data`), after settling a JPEG folder's channel and target.
+ * @returns the settled configuration and the split slices, or null after printing the error
+ */
+async function loadPixelData(
+  parsedConfig: PixelRunConfig,
+  args: readonly string[],
+): Promise<{ config: PixelRunConfig; data: Record<SplitName, PixelSlice[]> } | null> {
+  let config = parsedConfig;
+  let jpegSlices = false;
+  try {
+    jpegSlices = config.data.dir !== null && (await detectLayout(config.data.dir)).layout === "image-mask";
+    if (jpegSlices && args.includes("--channel")) {
+      throw new PixelCliError(
+        "--channel",
+        `is given for ${config.data.dir}`,
+        "no channel: JPEG slices are grey",
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof SparsGymError)) throw e;
+    console.error(`error: --data: ${e.message}`);
+    return null;
+  }
+  if (jpegSlices) {
+    // One grey image per slice; masks are 0/1 (>= 128), so the default target is 1.
+    const target = args.includes("--target") ? config.data.target : [1];
+    config = { ...config, data: { ...config.data, channel: "grey (JPEG)", target } };
+  }
+  let data;
+  try {
+    data = config.data.dir === null ? phantomPixelSlices({ ...config.data }) : await folderPixelSlices(
+      config.data.dir,
+      {
+        ...(jpegSlices ? {} : { channel: config.data.channel }),
+        target: config.data.target,
+        size: config.data.shape[2],
+        every: config.data.sliceEvery,
+        seed: config.data.seed,
+      },
+    );
+  } catch (e) {
+    if (!(e instanceof SparsGymError)) throw e;
+    console.error(`error: --data: ${e.message}`);
+    return null;
+  }
+  if (!data.train.length || !data.test.length) {
+    // Nothing to train on or to score: refused before the run folder exists.
+    const flag = config.data.dir === null ? `--count ${config.data.count}` : `--data ${config.data.dir}`;
+    console.error(
+      `error: ${flag}: gives ${data.train.length} training and ${data.test.length} test slices ` +
+        `(expected at least one of each)`,
+    );
+    return null;
+  }
+  return { config, data };
 }
 
 /** Runs the CLI; returns the exit code. */
@@ -86,53 +127,11 @@ export async function runPixelCli(args: string[]): Promise<number> {
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  let jpegSlices = false;
-  try {
-    jpegSlices = config.data.dir !== null && (await detectLayout(config.data.dir)).layout === "image-mask";
-    if (jpegSlices && args.includes("--channel")) {
-      throw new PixelCliError(
-        "--channel",
-        `is given for ${config.data.dir}`,
-        "no channel: JPEG slices are grey",
-      );
-    }
-  } catch (e) {
-    if (!(e instanceof SparsGymError)) throw e;
-    console.error(`error: --data: ${e.message}`);
-    return 2;
-  }
-  if (jpegSlices) {
-    // One grey image per slice; masks are 0/1 (>= 128), so the default target is 1.
-    const target = args.includes("--target") ? config.data.target : [1];
-    config = { ...config, data: { ...config.data, channel: "grey (JPEG)", target } };
-  }
   const info = await initBackend(config.train.backend);
-  let data;
-  try {
-    data = config.data.dir === null ? phantomPixelSlices({ ...config.data }) : await folderPixelSlices(
-      config.data.dir,
-      {
-        ...(jpegSlices ? {} : { channel: config.data.channel }),
-        target: config.data.target,
-        size: config.data.shape[2],
-        every: config.data.sliceEvery,
-        seed: config.data.seed,
-      },
-    );
-  } catch (e) {
-    if (!(e instanceof SparsGymError)) throw e;
-    console.error(`error: --data: ${e.message}`);
-    return 2;
-  }
-  if (!data.train.length || !data.test.length) {
-    // Nothing to train on or to score: refused before the run folder exists.
-    const flag = config.data.dir === null ? `--count ${config.data.count}` : `--data ${config.data.dir}`;
-    console.error(
-      `error: ${flag}: gives ${data.train.length} training and ${data.test.length} test slices ` +
-        `(expected at least one of each)`,
-    );
-    return 2;
-  }
+  const loaded = await loadPixelData(config, args);
+  if (!loaded) return 2;
+  const { data } = loaded;
+  config = loaded.config;
   console.error(
     `pixel: ${data.train.length}/${data.val.length}/${data.test.length} slices ${config.data.shape[1]}x${
       config.data.shape[2]
@@ -227,59 +226,19 @@ export async function runPixelCli(args: string[]): Promise<number> {
       2,
     ),
   );
-  const md = [
-    `# Pixel actor-critic (PixelDRL-MG), test split`,
-    ``,
-    `${data.test.length} test slices (${config.data.shape[1]}x${config.data.shape[2]}, ${
-      dataLabel(config)
-    }); ` +
-    `${result.updates} updates, ${result.epochs} epochs, ${result.seconds.toFixed(0)} s, ` +
-    `network ${config.network} (${net.parameterCount} weights), seed ${config.train.seed}. The env's rewards read ` +
-    `voxel labels: these rows are fully supervised.`,
-    ``,
-    ...(config.data.dir === null ? [] : [...dataNotes(config.data.dir), ``]),
-    `| method | supervision | Dice | IoU | sensitivity | PPV | HD95 mm |`,
-    `| --- | --- | --- | --- | --- | --- | --- |`,
-    row(
-      `learned policy after tMax = ${config.a2c.tMax} steps (greedy${
-        config.fcn.warmStart ? ", warm start from the FCN" : ""
-      }${config.a2c.freezeTrunk ? ", trunk frozen" : ""})`,
-      scores.policy,
-    ),
-    row(
-      `learned policy after ${stepOnVal} step(s), the count of best validation Dice (${
-        valDiceByStep ? "chosen on validation" : "no validation slices: tMax"
-      })`,
-      scores.policyAtStepOnVal,
-    ),
-    ...(scores.warmStart
-      ? [row(
-        `warm start alone after tMax = ${config.a2c.tMax} steps, before the actor-critic (the FCN + ${config.fcn.warmSteps} steps on visited states)`,
-        scores.warmStart,
-      )]
-      : []),
-    ...(scores.fcn
-      ? [row(
-        `cross-entropy FCN, same network, one step (${
-          phase!.fcn.steps
-        } steps; mask channels: ${config.fcn.maskStates})`,
-        scores.fcn,
-      )]
-      : []),
-    ...(scores.fcnExtended
-      ? [row(
-        `the same FCN with the warm start's supervised budget, one step (${phase!.extended!.steps} steps)`,
-        scores.fcnExtended,
-      )]
-      : []),
-    row("initial mask (all foreground)", scores.initial),
-    row(`threshold band [${band.lo}, ${band.hi}] (fit on train)`, scores.threshold),
-    ``,
-    `Mean ± sd over slices. Dice after each step (0 = initial mask): ${
-      learned.diceByStep.map((d) => d.toFixed(3)).join(", ")
-    }.`,
-    ``,
-  ].join("\n");
+  const md = pixelEvalMarkdown({
+    config,
+    testSlices: data.test.length,
+    result,
+    parameterCount: net.parameterCount,
+    scores,
+    stepOnVal,
+    stepChosenOnVal: valDiceByStep !== null,
+    diceByStep: learned.diceByStep,
+    band,
+    fcnSteps: phase?.fcn.steps ?? null,
+    extendedFcnSteps: phase?.extended?.steps ?? null,
+  });
   await Deno.writeTextFile(join(run, "eval.md"), md);
   await writePixelFigures(run, updates, epochs, learned.diceByStep);
   for (const s of data.test.slice(0, 3)) {
