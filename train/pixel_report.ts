@@ -4,8 +4,7 @@
  *
  * @module
  */
-import type { ThresholdBand } from "./pixel_train.ts";
-import type { PixelScores } from "./pixel_train.ts";
+import type { PixelScores, ThresholdBand } from "./pixel_train.ts";
 import { type PixelRunConfig, SUPERVISION } from "./pixel_cli_options.ts";
 import { dataNotes } from "../eval/run_config.ts";
 
@@ -53,6 +52,7 @@ export function dataLabel(c: PixelRunConfig): string {
       } with seed ${c.data.seed}, every ${c.data.sliceEvery}-th`;
 }
 
+/** One table row: mean ± sd over slices of each metric (HD95 in mm; infinite ones counted). */
 function row(name: string, s: PixelScores): string {
   const f = (x: { mean: number; sd: number }, d = 3) =>
     `${x.mean.toFixed(d)} ± ${Number.isNaN(x.sd) ? "-" : x.sd.toFixed(d)}`;
