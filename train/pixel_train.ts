@@ -5,21 +5,31 @@
  *
  * - {@link trainPixel}: epochs over the training slices in shuffled batches of `batchSize` episodes
  *   (one update each), stopping at `epochs` or `maxSeconds`; validation Dice after each epoch.
- * - {@link evaluatePixelPolicy}: greedy actions for `tMax` steps on each slice; Dice after every
- *   step (the paper's Dice-against-step curve) and the final masks.
- * - {@link fitThresholdBaseline}: an intensity band `[lo, hi]` chosen by grid search on the training
- *   slices (mean Dice), the "simple threshold" baseline.
+ * - {@link trainCrossEntropyFcn}: the cross-entropy FCN baseline of the same network.
+ *
+ * The evaluation functions (`evaluatePixelPolicy`, `scorePixelMasks`, the threshold baseline) live in
+ * `eval/pixel_eval.ts` and are re-exported here.
  *
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { Adam } from "../agents/adam.ts";
-import { InvalidArgumentError } from "../data/errors.ts";
 import { Rng } from "../data/random.ts";
 import type { SplitName } from "../data/split.ts";
-import { PAPER_ACTIONS, PixelSegEnv, type PixelSlice } from "../env/pixel/pixel_env.ts";
-import { dice, scoreSegmentation, summarize, type Summary } from "../eval/metrics.ts";
+import { PixelSegEnv, type PixelSlice } from "../env/pixel/pixel_env.ts";
 import type { PixelA2cLearner, PixelA2cOptions } from "../agents/pixel_a2c.ts";
+import { evaluatePixelPolicy } from "../eval/pixel_eval.ts";
+
+export {
+  bestStepOnCurve,
+  evaluatePixelPolicy,
+  fitThresholdBaseline,
+  type PixelPolicyEvaluation,
+  type PixelScores,
+  scorePixelMasks,
+  type ThresholdBand,
+  thresholdMasks,
+} from "../eval/pixel_eval.ts";
 import type { PixelNetwork } from "../models/pixel_network.ts";
 
 /** Options of {@link trainPixel}. */
@@ -34,98 +44,6 @@ export interface PixelTrainOptions {
   readonly onUpdate?: (record: Record<string, number>) => void | Promise<void>;
   /** Called after every epoch with the validation Dice. */
   readonly onEpoch?: (record: Record<string, number>) => void | Promise<void>;
-}
-
-/** A set of per-slice scores, summarised. */
-export interface PixelScores {
-  /** Dice. */
-  readonly dice: Summary;
-  /** IoU. */
-  readonly iou: Summary;
-  /** Sensitivity. */
-  readonly sensitivity: Summary;
-  /** Precision (PPV). */
-  readonly ppv: Summary;
-  /** HD95 in mm (infinite when a mask is empty: counted in `infCount`). */
-  readonly hd95: Summary;
-}
-
-/** Scores of predicted masks against the slices' truth. */
-export function scorePixelMasks(slices: readonly PixelSlice[], masks: readonly Uint8Array[]): PixelScores {
-  const rows = slices.map((s, i) =>
-    scoreSegmentation(masks[i], s.truth, [1, s.shape[0], s.shape[1]], [1, s.spacing[0], s.spacing[1]])
-  );
-  return {
-    dice: summarize(rows.map((r) => r.dice)),
-    iou: summarize(rows.map((r) => r.iou)),
-    sensitivity: summarize(rows.map((r) => r.sensitivity)),
-    ppv: summarize(rows.map((r) => r.precision)),
-    hd95: summarize(rows.map((r) => r.hd95)),
-  };
-}
-
-/** Result of {@link evaluatePixelPolicy}. */
-export interface PixelPolicyEvaluation {
-  /** Final masks, one per slice `[y, x]`. */
-  readonly masks: Uint8Array[];
-  /** Mean Dice over slices after step t = 0 (the initial mask) .. tMax. */
-  readonly diceByStep: number[];
-}
-
-/** Greedy rollouts of the learner's policy on every slice (batched by `batchSize`). */
-export async function evaluatePixelPolicy(
-  learner: PixelA2cLearner,
-  slices: readonly PixelSlice[],
-  batchSize = 8,
-): Promise<PixelPolicyEvaluation> {
-  const T = learner.options.tMax, masks: Uint8Array[] = [], sums = new Float64Array(T + 1);
-  for (let start = 0; start < slices.length; start += batchSize) {
-    const group = slices.slice(start, start + batchSize), b = group.length;
-    const envs = group.map((s) => new PixelSegEnv({ slices: [s], tMax: T, actions: actionsOf(learner) }));
-    const [h, w] = envs[0].shape, p = h * w;
-    let obs = envs.map((e) => e.reset({ options: { index: 0 } }).observation);
-    envs.forEach((e, i) => (sums[0] += dice(e.mask, group[i].truth)));
-    for (let t = 1; t <= T; t++) {
-      const stacked = new Float32Array(b * p * 2);
-      obs.forEach((o, i) => stacked.set(o, i * p * 2));
-      const actions = await learner.act(stacked, [b, h, w], true);
-      obs = envs.map((e, i) => e.step(actions.subarray(i * p, (i + 1) * p)).observation);
-      envs.forEach((e, i) => (sums[t] += dice(e.mask, group[i].truth)));
-    }
-    envs.forEach((e) => masks.push(e.mask));
-  }
-  return { masks, diceByStep: Array.from(sums, (s) => s / slices.length) };
-}
-
-/**
- * The step count of best mean Dice in a Dice-by-step curve (index 0 = the initial mask, 1..T after
- * each step): argmax over t = 1..T, the earliest on ties. Meant for the validation curve, so the
- * test split never picks the step it is scored at.
- * @throws {InvalidArgumentError} when the curve has no step after the initial mask
- */
-export function bestStepOnCurve(diceByStep: readonly number[]): number {
-  if (diceByStep.length < 2) {
-    throw new InvalidArgumentError(
-      "diceByStep",
-      `has ${diceByStep.length} entries`,
-      ">= 2 (initial mask, step 1)",
-    );
-  }
-  let best = 1;
-  for (let t = 2; t < diceByStep.length; t++) if (diceByStep[t] > diceByStep[best]) best = t;
-  return best;
-}
-
-function actionsOf(learner: PixelA2cLearner) {
-  const a = learner.network.config.actions;
-  if (a !== PAPER_ACTIONS.length) {
-    throw new InvalidArgumentError(
-      "network.actions",
-      `is ${a}`,
-      `${PAPER_ACTIONS.length} (the paper's actions)`,
-    );
-  }
-  return PAPER_ACTIONS;
 }
 
 /**
@@ -216,34 +134,6 @@ export async function initialKeepProbability(
     }
   }
   return { truth: sumTruth / nTruth, other: sumOther / nOther };
-}
-
-/** An intensity band `lo <= image <= hi` (image in [0, 1]). */
-export interface ThresholdBand {
-  /** Lower bound. */
-  readonly lo: number;
-  /** Upper bound. */
-  readonly hi: number;
-}
-
-/** The band's masks. */
-export function thresholdMasks(slices: readonly PixelSlice[], band: ThresholdBand): Uint8Array[] {
-  return slices.map((s) => Uint8Array.from(s.image, (v) => (v >= band.lo && v <= band.hi ? 1 : 0)));
-}
-
-/** The band of best mean Dice on `slices` over a grid of `steps + 1` levels in [0, 1] (ties: first). */
-export function fitThresholdBaseline(slices: readonly PixelSlice[], steps = 50): ThresholdBand {
-  let best: ThresholdBand = { lo: 0, hi: 1 }, bestDice = -1;
-  for (let i = 0; i <= steps; i++) {
-    for (let j = i; j <= steps; j++) {
-      const band = { lo: i / steps, hi: j / steps };
-      const masks = thresholdMasks(slices, band);
-      let sum = 0;
-      slices.forEach((s, k) => (sum += dice(masks[k], s.truth) || 0));
-      if (sum > bestDice) [best, bestDice] = [band, sum];
-    }
-  }
-  return best;
 }
 
 /** Options of {@link trainCrossEntropyFcn}. */
