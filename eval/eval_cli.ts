@@ -24,6 +24,7 @@ import { evaluateRun, type EvaluateRunOptions } from "./run_eval.ts";
 import { TUNE_ON, type TuneOn } from "./run_data.ts";
 import { DENSE_CACHE_FOLDER } from "./dense_cache.ts";
 import { caseListFlags } from "../data/case_subset.ts";
+import { isPixelRun, pixelEvalMain } from "./pixel_run_eval.ts";
 import { nonNegative, num, oneOf, positive, vec } from "./cli_values.ts";
 
 /** The `--help` text. */
@@ -36,7 +37,8 @@ greedy agents, and the oracle scorer (an upper bound that USES VOXEL LABELS). Ta
 and the presence gate of each method are first chosen on the val split (mean Dice; the gate on
 cases with and without a target). Every method is reported at 1 start and at --starts starts, with
 the windows it scored. Writes <run>/eval: eval.json, eval.md, dice_vs_windows.png, overlays/*.png,
-nifti/<method>/*.nii.gz.
+nifti/<method>/*.nii.gz. A deno task train:pixel run folder gets its own evaluation (--run, --split,
+--out; see --run <pixel run> --help).
 
 Options (defaults in brackets; game and data defaults come from <run>/config.json when present):
   --run DIR            the run folder (required)
@@ -326,6 +328,7 @@ export function summaryTable(result: EvaluationResult): string {
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function main(args: readonly string[], io: CliIo = DEFAULT_IO): Promise<number> {
+  if (await isPixelRun(args)) return await pixelEvalMain(args, io); // a train:pixel run folder
   let options: EvaluateRunOptions | undefined;
   try {
     options = parseEvalArgs(args);

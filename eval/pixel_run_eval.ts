@@ -1,0 +1,298 @@
+/**
+ * `deno task eval --run <pixel run>`: re-evaluates a `deno task train:pixel` run folder (its
+ * `config.json` and `weights.json`) on a split of the same slices, and writes `<run>/eval/` (or
+ * `--out`): `eval.json`, `eval.md` (Dice / IoU / sensitivity / PPV / HD95 of the learned policy after
+ * tMax steps, the initial mask and the intensity-band threshold fit on the training split, and the
+ * Dice after each step), `overlays/<slice>.png` (image, mask, truth contour, last action map) and
+ * `masks/<slice>.png` (the final mask, 255 = foreground). Every row reads voxel labels: the pixel
+ * game's rewards do, so its results are fully supervised.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
+import { checkOutputLocation } from "../data/output_location.ts";
+import type { SplitName } from "../data/split.ts";
+import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
+import { PixelSegEnv, type PixelSlice } from "../env/pixel/pixel_env.ts";
+import { renderPixelEnv } from "../env/pixel/pixel_render.ts";
+import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
+import { writePng } from "../env/png.ts";
+import { type BackendName, initBackend } from "../models/backend.ts";
+import { PIXEL_NETWORK_PRESETS, PixelNetwork, type PixelWeight } from "../models/pixel_network.ts";
+import { PixelA2cLearner, type PixelA2cOptions, resolvePixelA2cOptions } from "../agents/pixel_a2c.ts";
+import {
+  evaluatePixelPolicy,
+  fitThresholdBaseline,
+  type PixelScores,
+  scorePixelMasks,
+  thresholdMasks,
+} from "./pixel_eval.ts";
+
+/** The supervision of every pixel-game row. */
+const SUPERVISION = "voxel labels (fully supervised)";
+
+/** The fields of a pixel run's `config.json` this evaluation reads (written by `train:pixel`). */
+export interface PixelRunSettings {
+  /** Data: phantoms (`dir` null) or a dataset folder, and how slices were taken. */
+  readonly data: {
+    readonly dir: string | null;
+    readonly channel: string;
+    readonly sliceEvery: number;
+    readonly count: number;
+    readonly seed: number;
+    readonly shape: [number, number, number];
+    readonly target: number[];
+  };
+  /** Network preset name. */
+  readonly network: "small" | "paper";
+  /** The actor-critic's options (JSON: an infinite `maxGradNorm` reads as null). */
+  readonly a2c: Omit<PixelA2cOptions, "maxGradNorm"> & { readonly maxGradNorm: number | null };
+  /** Seed and backend of the run. */
+  readonly train: { readonly seed: number; readonly backend: BackendName };
+  /** Present in pixel runs only (how the dispatcher tells them apart). */
+  readonly fcn: unknown;
+}
+
+/** True when `config` (a parsed `config.json`) is a `train:pixel` run's. */
+export function isPixelRunConfig(config: unknown): config is PixelRunSettings {
+  const c = config as Record<string, unknown> | null;
+  return !!c && typeof c === "object" && "a2c" in c && "fcn" in c && "data" in c;
+}
+
+/** The `--help` text of the pixel run evaluation. */
+export const PIXEL_EVAL_HELP = `deno task eval --run <pixel run> [--split test|val|train] [--out DIR]
+
+Re-evaluates a deno task train:pixel run folder (config.json + weights.json) on a split of the same
+slices [test]; writes <run>/eval (or --out, which must not exist): eval.json, eval.md, overlays/,
+masks/. Every row reads voxel labels (fully supervised).`;
+
+/** Options of {@link evaluatePixelRun}. */
+export interface PixelRunEvalOptions {
+  /** The run folder. */
+  readonly run: string;
+  /** Split evaluated (default test). */
+  readonly split?: SplitName;
+  /** Output folder (default `<run>/eval`); refused when it exists. */
+  readonly out?: string;
+}
+
+/** What {@link evaluatePixelRun} wrote and measured. */
+export interface PixelRunEvaluation {
+  /** The output folder. */
+  readonly dir: string;
+  /** Slices evaluated. */
+  readonly slices: number;
+  /** Scores per row. */
+  readonly scores: {
+    readonly policy: PixelScores;
+    readonly initial: PixelScores;
+    readonly threshold: PixelScores;
+  };
+  /** Mean Dice after step 0 (initial mask) .. tMax. */
+  readonly diceByStep: number[];
+  /** The report's markdown. */
+  readonly markdown: string;
+}
+
+/**
+ * Parses the pixel evaluation's command line.
+ * @throws {InvalidArgumentError} naming the flag for an unknown option or a bad split
+ */
+export function parsePixelEvalArgs(args: readonly string[]): PixelRunEvalOptions | "help" {
+  let values;
+  try {
+    values = parseArgs({
+      args: [...args],
+      strict: true,
+      options: {
+        run: { type: "string" },
+        split: { type: "string" },
+        out: { type: "string" },
+        help: { type: "boolean" },
+      },
+    }).values;
+  } catch (e) {
+    throw new InvalidArgumentError("options", (e as Error).message, "--run, --split, --out (pixel runs)");
+  }
+  if (values.help) return "help";
+  if (!values.run) throw new InvalidArgumentError("--run", "is missing", "a pixel run folder");
+  const split = (values.split ?? "test") as SplitName;
+  if (!["train", "val", "test"].includes(split)) {
+    throw new InvalidArgumentError("--split", `is "${split}"`, "test | val | train");
+  }
+  return { run: values.run, split, ...(values.out ? { out: values.out } : {}) };
+}
+
+async function pixelSlicesOf(c: PixelRunSettings): Promise<Record<SplitName, PixelSlice[]>> {
+  if (c.data.dir === null) return phantomPixelSlices({ ...c.data });
+  const jpeg = c.data.channel === "grey (JPEG)";
+  return await folderPixelSlices(c.data.dir, {
+    ...(jpeg ? {} : { channel: c.data.channel }),
+    target: c.data.target,
+    size: c.data.shape[2],
+    every: c.data.sliceEvery,
+    seed: c.data.seed,
+  });
+}
+
+/** One table row: mean ± sd over slices (HD95 in mm; infinite ones counted). */
+function row(name: string, s: PixelScores): string {
+  const f = (x: { mean: number; sd: number }, d = 3) =>
+    `${x.mean.toFixed(d)} ± ${Number.isNaN(x.sd) ? "-" : x.sd.toFixed(d)}`;
+  const inf = s.hd95.infCount ? ` (${s.hd95.infCount} inf)` : "";
+  return `| ${name} | ${SUPERVISION} | ${f(s.dice)} | ${f(s.iou)} | ${f(s.sensitivity)} | ${f(s.ppv)} | ${
+    f(s.hd95, 2)
+  }${inf} |`;
+}
+
+/** The final mask as a grey PNG frame (255 = foreground). */
+function maskFrame(mask: Uint8Array, h: number, w: number) {
+  const data = new Uint8Array(h * w * 3);
+  mask.forEach((m, i) => data.fill(m ? 255 : 0, i * 3, i * 3 + 3));
+  return { width: w, height: h, channels: 3 as const, data };
+}
+
+/**
+ * Evaluates a pixel run folder (see the module doc).
+ * @throws {InvalidArgumentError} when the run lacks its files, the output folder exists or the split is empty
+ */
+export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<PixelRunEvaluation> {
+  const split = options.split ?? "test", dir = options.out ?? join(options.run, "eval");
+  const read = async (name: string) => {
+    try {
+      return JSON.parse(await Deno.readTextFile(join(options.run, name)));
+    } catch (e) {
+      throw new InvalidArgumentError(
+        "--run",
+        `${join(options.run, name)}: ${(e as Error).message}`,
+        "a train:pixel run",
+      );
+    }
+  };
+  const config = await read("config.json"), weights = await read("weights.json");
+  if (!isPixelRunConfig(config)) {
+    throw new InvalidArgumentError(
+      "--run",
+      `${options.run}/config.json is not a train:pixel run's`,
+      "a pixel run",
+    );
+  }
+  if (await Deno.stat(dir).then(() => true, () => false)) {
+    throw new InvalidArgumentError(
+      "--out",
+      `${dir} exists`,
+      "a folder that does not exist yet (choose --out)",
+    );
+  }
+  await initBackend(config.train.backend);
+  const data = await pixelSlicesOf(config), slices = data[split];
+  if (!slices.length) {
+    throw new InvalidArgumentError("--split", `${split} has no slices`, "a non-empty split");
+  }
+  const a2c = resolvePixelA2cOptions({ ...config.a2c, maxGradNorm: config.a2c.maxGradNorm ?? Infinity });
+  const net = new PixelNetwork(PIXEL_NETWORK_PRESETS[config.network], config.train.seed);
+  net.setWeights(weights.network as PixelWeight[]);
+  const learner = new PixelA2cLearner(net, a2c, config.train.seed);
+  const learned = await evaluatePixelPolicy(learner, slices);
+  const band = fitThresholdBaseline(data.train);
+  const scores = {
+    policy: scorePixelMasks(slices, learned.masks),
+    initial: scorePixelMasks(slices, slices.map((s) => new Uint8Array(s.truth.length).fill(1))),
+    threshold: scorePixelMasks(slices, thresholdMasks(slices, band)),
+  };
+  await Deno.mkdir(join(dir, "overlays"), { recursive: true });
+  await Deno.mkdir(join(dir, "masks"), { recursive: true });
+  for (const [k, s] of slices.entries()) {
+    const env = new PixelSegEnv({ slices: [s], tMax: a2c.tMax });
+    let obs = env.reset().observation;
+    for (let t = 0; t < a2c.tMax; t++) {
+      obs = env.step(await learner.act(obs, [1, ...s.shape], true)).observation;
+    }
+    const name = `${s.id.replaceAll("/", "_")}.png`;
+    await writePng(join(dir, "overlays", name), renderPixelEnv(env, 3));
+    await writePng(join(dir, "masks", name), maskFrame(learned.masks[k], ...s.shape));
+  }
+  learner.dispose();
+  net.dispose();
+  const markdown = [
+    `# Pixel actor-critic (PixelDRL-MG), ${split} split, re-evaluated from ${options.run}`,
+    ``,
+    `${slices.length} ${split} slices; network ${config.network}, seed ${config.train.seed}, tMax ${a2c.tMax}. ` +
+    `The env's rewards read voxel labels: these rows are fully supervised.`,
+    ``,
+    `| method | supervision | Dice | IoU | sensitivity | PPV | HD95 mm |`,
+    `| --- | --- | --- | --- | --- | --- | --- |`,
+    row(`learned policy after tMax = ${a2c.tMax} steps (greedy)`, scores.policy),
+    row("initial mask (all foreground)", scores.initial),
+    row(`threshold band [${band.lo}, ${band.hi}] (fit on train)`, scores.threshold),
+    ``,
+    `Mean ± sd over slices. Dice after each step (0 = initial mask): ${
+      learned.diceByStep.map((d) => d.toFixed(3)).join(", ")
+    }. Overlays in overlays/, final masks in masks/ (255 = foreground).`,
+    ``,
+  ].join("\n");
+  await Deno.writeTextFile(join(dir, "eval.md"), markdown);
+  const json = {
+    run: options.run,
+    split,
+    supervision: SUPERVISION,
+    band,
+    diceByStep: learned.diceByStep,
+    scores,
+  };
+  await Deno.writeTextFile(join(dir, "eval.json"), JSON.stringify(json, null, 2) + "\n");
+  return { dir, slices: slices.length, scores, diceByStep: learned.diceByStep, markdown };
+}
+
+/** The `--run` value of a command line (`--run X` or `--run=X`), or undefined. */
+function runArgument(args: readonly string[]): string | undefined {
+  const i = args.findIndex((a) => a === "--run" || a.startsWith("--run="));
+  if (i < 0) return undefined;
+  return args[i] === "--run" ? args[i + 1] : args[i].slice("--run=".length);
+}
+
+/**
+ * True when the command line's `--run` folder holds a `train:pixel` run's config.json: `deno task
+ * eval` then runs {@link pixelEvalMain} instead of the SPARS evaluation.
+ */
+export async function isPixelRun(args: readonly string[]): Promise<boolean> {
+  const run = runArgument(args);
+  if (!run) return false;
+  try {
+    return isPixelRunConfig(JSON.parse(await Deno.readTextFile(join(run, "config.json"))));
+  } catch {
+    return false; // not a readable pixel run: the SPARS path reports what is wrong
+  }
+}
+
+/**
+ * `deno task eval` on a pixel run folder (see the module doc): parses, checks the output location,
+ * evaluates and prints the table.
+ * @returns the exit code: 0 ok, 2 a bad option or run folder, 1 another package error
+ */
+export async function pixelEvalMain(
+  args: readonly string[],
+  io: { readonly out: (text: string) => void; readonly err: (text: string) => void },
+): Promise<number> {
+  try {
+    const options = parsePixelEvalArgs(args);
+    if (options === "help") {
+      io.out(`${PIXEL_EVAL_HELP}\n`);
+      return 0;
+    }
+    checkOutputLocation(options.out ?? join(options.run, "eval"), "--out", "eval/eval_cli.ts");
+    const r = await evaluatePixelRun(options);
+    io.out(
+      `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.slices} slices)\n`,
+    );
+    return 0;
+  } catch (e) {
+    if (e instanceof SparsGymError) {
+      io.err(`error: ${e.message}\n`);
+      return e instanceof InvalidArgumentError ? 2 : 1;
+    }
+    throw e;
+  }
+}
