@@ -134,3 +134,19 @@ export function fitThresholdBaseline(slices: readonly PixelSlice[], steps = 50):
   }
   return best;
 }
+
+/** The supervision of every pixel-game result: its rewards read the voxel labels. */
+export const PIXEL_SUPERVISION = "voxel labels (fully supervised)";
+
+/**
+ * One markdown table row `| name | supervision | Dice | IoU | sensitivity | PPV | HD95 mm |`: mean ±
+ * sd over slices (sd "-" for one slice), HD95 in mm with the infinite ones (an empty mask) counted.
+ */
+export function pixelScoreRow(name: string, s: PixelScores): string {
+  const f = (x: { mean: number; sd: number }, d = 3) =>
+    `${x.mean.toFixed(d)} ± ${Number.isNaN(x.sd) ? "-" : x.sd.toFixed(d)}`;
+  const inf = s.hd95.infCount ? ` (${s.hd95.infCount} inf)` : "";
+  return `| ${name} | ${PIXEL_SUPERVISION} | ${f(s.dice)} | ${f(s.iou)} | ${f(s.sensitivity)} | ${
+    f(s.ppv)
+  } | ${f(s.hd95, 2)}${inf} |`;
+}

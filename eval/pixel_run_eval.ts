@@ -25,13 +25,12 @@ import { PixelA2cLearner, type PixelA2cOptions, resolvePixelA2cOptions } from ".
 import {
   evaluatePixelPolicy,
   fitThresholdBaseline,
+  PIXEL_SUPERVISION,
+  pixelScoreRow,
   type PixelScores,
   scorePixelMasks,
   thresholdMasks,
 } from "./pixel_eval.ts";
-
-/** The supervision of every pixel-game row. */
-const SUPERVISION = "voxel labels (fully supervised)";
 
 /** The fields of a pixel run's `config.json` this evaluation reads (written by `train:pixel`). */
 export interface PixelRunSettings {
@@ -137,16 +136,6 @@ async function pixelSlicesOf(c: PixelRunSettings): Promise<Record<SplitName, Pix
   });
 }
 
-/** One table row: mean ± sd over slices (HD95 in mm; infinite ones counted). */
-function row(name: string, s: PixelScores): string {
-  const f = (x: { mean: number; sd: number }, d = 3) =>
-    `${x.mean.toFixed(d)} ± ${Number.isNaN(x.sd) ? "-" : x.sd.toFixed(d)}`;
-  const inf = s.hd95.infCount ? ` (${s.hd95.infCount} inf)` : "";
-  return `| ${name} | ${SUPERVISION} | ${f(s.dice)} | ${f(s.iou)} | ${f(s.sensitivity)} | ${f(s.ppv)} | ${
-    f(s.hd95, 2)
-  }${inf} |`;
-}
-
 /** The final mask as a grey PNG frame (255 = foreground). */
 function maskFrame(mask: Uint8Array, h: number, w: number) {
   const data = new Uint8Array(h * w * 3);
@@ -224,9 +213,9 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
     ``,
     `| method | supervision | Dice | IoU | sensitivity | PPV | HD95 mm |`,
     `| --- | --- | --- | --- | --- | --- | --- |`,
-    row(`learned policy after tMax = ${a2c.tMax} steps (greedy)`, scores.policy),
-    row("initial mask (all foreground)", scores.initial),
-    row(`threshold band [${band.lo}, ${band.hi}] (fit on train)`, scores.threshold),
+    pixelScoreRow(`learned policy after tMax = ${a2c.tMax} steps (greedy)`, scores.policy),
+    pixelScoreRow("initial mask (all foreground)", scores.initial),
+    pixelScoreRow(`threshold band [${band.lo}, ${band.hi}] (fit on train)`, scores.threshold),
     ``,
     `Mean ± sd over slices. Dice after each step (0 = initial mask): ${
       learned.diceByStep.map((d) => d.toFixed(3)).join(", ")
@@ -237,7 +226,7 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
   const json = {
     run: options.run,
     split,
-    supervision: SUPERVISION,
+    supervision: PIXEL_SUPERVISION,
     band,
     diceByStep: learned.diceByStep,
     scores,

@@ -11,10 +11,11 @@ import { BACKEND_NAMES, type BackendName } from "../models/backend.ts";
 import { PIXEL_NETWORK_PRESETS } from "../models/pixel_network.ts";
 import { DEFAULT_PIXEL_A2C_OPTIONS, resolvePixelA2cOptions } from "../agents/pixel_a2c.ts";
 import { defaultRunDir } from "./run_folder.ts";
+import { PIXEL_SUPERVISION } from "../eval/pixel_eval.ts";
 import { FCN_MASK_STATES, type FcnMaskStates } from "./pixel_train.ts";
 
 /** The supervision level of every pixel-game result: its rewards read the voxel labels. */
-export const SUPERVISION = "voxel labels (fully supervised)";
+export const SUPERVISION: string = PIXEL_SUPERVISION;
 
 /** The named settings of `--preset` (given options override them). */
 export type PixelPresetName = "paper" | "refine";

@@ -5,7 +5,8 @@
  * @module
  */
 import type { PixelScores, ThresholdBand } from "./pixel_train.ts";
-import { type PixelRunConfig, SUPERVISION } from "./pixel_cli_options.ts";
+import { pixelScoreRow } from "../eval/pixel_eval.ts";
+import type { PixelRunConfig } from "./pixel_cli_options.ts";
 import { dataNotes } from "../eval/run_config.ts";
 
 /** What {@link pixelEvalMarkdown} reports. */
@@ -52,16 +53,6 @@ export function dataLabel(c: PixelRunConfig): string {
       } with seed ${c.data.seed}, every ${c.data.sliceEvery}-th`;
 }
 
-/** One table row: mean ± sd over slices of each metric (HD95 in mm; infinite ones counted). */
-function row(name: string, s: PixelScores): string {
-  const f = (x: { mean: number; sd: number }, d = 3) =>
-    `${x.mean.toFixed(d)} ± ${Number.isNaN(x.sd) ? "-" : x.sd.toFixed(d)}`;
-  const inf = s.hd95.infCount ? ` (${s.hd95.infCount} inf)` : "";
-  return `| ${name} | ${SUPERVISION} | ${f(s.dice)} | ${f(s.iou)} | ${f(s.sensitivity)} | ${f(s.ppv)} | ${
-    f(s.hd95, 2)
-  }${inf} |`;
-}
-
 /** The markdown of `eval.md` (rows absent from `scores` are left out). */
 export function pixelEvalMarkdown(i: PixelReportInputs): string {
   const c = i.config;
@@ -76,20 +67,20 @@ export function pixelEvalMarkdown(i: PixelReportInputs): string {
     ...(c.data.dir === null ? [] : [...dataNotes(c.data.dir), ``]),
     `| method | supervision | Dice | IoU | sensitivity | PPV | HD95 mm |`,
     `| --- | --- | --- | --- | --- | --- | --- |`,
-    row(
+    pixelScoreRow(
       `learned policy after tMax = ${c.a2c.tMax} steps (greedy${
         c.fcn.warmStart ? ", warm start from the FCN" : ""
       }${c.a2c.freezeTrunk ? ", trunk frozen" : ""})`,
       i.scores.policy,
     ),
-    row(
+    pixelScoreRow(
       `learned policy after ${i.stepOnVal} step(s), the count of best validation Dice (${
         i.stepChosenOnVal ? "chosen on validation" : "no validation slices: tMax"
       })`,
       i.scores.policyAtStepOnVal,
     ),
     ...(i.scores.warmStart
-      ? [row(
+      ? [pixelScoreRow(
         `warm start alone after tMax = ${c.a2c.tMax} steps, before the actor-critic (${
           c.fcn.warmSteps ? `the FCN + ${c.fcn.warmSteps} steps on visited states` : "the FCN as it is"
         })`,
@@ -97,19 +88,19 @@ export function pixelEvalMarkdown(i: PixelReportInputs): string {
       )]
       : []),
     ...(i.scores.fcn
-      ? [row(
+      ? [pixelScoreRow(
         `cross-entropy FCN, same network, one step (${i.fcnSteps} steps; mask channels: ${c.fcn.maskStates})`,
         i.scores.fcn,
       )]
       : []),
     ...(i.scores.fcnExtended
-      ? [row(
+      ? [pixelScoreRow(
         `the same FCN with the warm start's supervised budget, one step (${i.extendedFcnSteps} steps)`,
         i.scores.fcnExtended,
       )]
       : []),
-    row("initial mask (all foreground)", i.scores.initial),
-    row(`threshold band [${i.band.lo}, ${i.band.hi}] (fit on train)`, i.scores.threshold),
+    pixelScoreRow("initial mask (all foreground)", i.scores.initial),
+    pixelScoreRow(`threshold band [${i.band.lo}, ${i.band.hi}] (fit on train)`, i.scores.threshold),
     ``,
     `Mean ± sd over slices. Dice after each step (0 = initial mask): ${
       i.diceByStep.map((d) => d.toFixed(3)).join(", ")
