@@ -51,11 +51,15 @@ export interface PixelPolicyEvaluation {
   readonly diceByStep: number[];
 }
 
-/** Greedy rollouts of the learner's policy on every slice (batched by `batchSize`). */
+/**
+ * Greedy rollouts of the learner's policy on every slice (batched by `batchSize`); `onFinal` sees
+ * each slice's env after its last step (index into `slices`), e.g. to render it.
+ */
 export async function evaluatePixelPolicy(
   learner: PixelA2cLearner,
   slices: readonly PixelSlice[],
   batchSize = 8,
+  onFinal?: (env: PixelSegEnv, slice: number) => void | Promise<void>,
 ): Promise<PixelPolicyEvaluation> {
   const T = learner.options.tMax, masks: Uint8Array[] = [], sums = new Float64Array(T + 1);
   for (let start = 0; start < slices.length; start += batchSize) {
@@ -71,7 +75,10 @@ export async function evaluatePixelPolicy(
       obs = envs.map((e, i) => e.step(actions.subarray(i * p, (i + 1) * p)).observation);
       envs.forEach((e, i) => (sums[t] += dice(e.mask, group[i].truth)));
     }
-    envs.forEach((e) => masks.push(e.mask));
+    for (const [i, e] of envs.entries()) {
+      masks.push(e.mask);
+      await onFinal?.(e, start + i); // e.g. an overlay from the final state, without a second rollout
+    }
   }
   return { masks, diceByStep: Array.from(sums, (s) => s / slices.length) };
 }

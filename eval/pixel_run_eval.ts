@@ -15,7 +15,7 @@ import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
 import { checkOutputLocation } from "../data/output_location.ts";
 import type { SplitName } from "../data/split.ts";
 import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
-import { PixelSegEnv, type PixelSlice } from "../env/pixel/pixel_env.ts";
+import type { PixelSlice } from "../env/pixel/pixel_env.ts";
 import { renderPixelEnv } from "../env/pixel/pixel_render.ts";
 import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
 import { writePng } from "../env/png.ts";
@@ -124,9 +124,20 @@ export function parsePixelEvalArgs(args: readonly string[]): PixelRunEvalOptions
   return { run: values.run, split, ...(values.out ? { out: values.out } : {}) };
 }
 
-async function pixelSlicesOf(c: PixelRunSettings): Promise<Record<SplitName, PixelSlice[]>> {
+/** The `channel` a pixel run records for a folder of grey 2D JPEG slices (no modality to pick). */
+export const JPEG_CHANNEL = "grey (JPEG)";
+
+/**
+ * The slices of a pixel run, split as at training time: seeded phantoms (`data.dir` null) or the
+ * dataset folder's slices (JPEG slices when `channel` is {@link JPEG_CHANNEL}, else per-case volumes
+ * of that modality). Shared by `train:pixel` and its re-evaluation, so both read the same slices.
+ * @throws {SparsGymError} for a missing or unreadable dataset folder
+ */
+export async function pixelRunSlices(
+  c: Pick<PixelRunSettings, "data">,
+): Promise<Record<SplitName, PixelSlice[]>> {
   if (c.data.dir === null) return phantomPixelSlices({ ...c.data });
-  const jpeg = c.data.channel === "grey (JPEG)";
+  const jpeg = c.data.channel === JPEG_CHANNEL;
   return await folderPixelSlices(c.data.dir, {
     ...(jpeg ? {} : { channel: c.data.channel }),
     target: c.data.target,
@@ -176,7 +187,7 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
     );
   }
   await initBackend(config.train.backend);
-  const data = await pixelSlicesOf(config), slices = data[split];
+  const data = await pixelRunSlices(config), slices = data[split];
   if (!slices.length) {
     throw new InvalidArgumentError("--split", `${split} has no slices`, "a non-empty split");
   }
@@ -184,25 +195,19 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
   const net = new PixelNetwork(PIXEL_NETWORK_PRESETS[config.network], config.train.seed);
   net.setWeights(weights.network as PixelWeight[]);
   const learner = new PixelA2cLearner(net, a2c, config.train.seed);
-  const learned = await evaluatePixelPolicy(learner, slices);
+  await Deno.mkdir(join(dir, "overlays"), { recursive: true });
+  await Deno.mkdir(join(dir, "masks"), { recursive: true });
+  const learned = await evaluatePixelPolicy(learner, slices, 8, async (env, k) => {
+    const s = slices[k], name = `${s.id.replaceAll("/", "_")}.png`;
+    await writePng(join(dir, "overlays", name), renderPixelEnv(env, 3));
+    await writePng(join(dir, "masks", name), maskFrame(env.mask, ...s.shape));
+  });
   const band = fitThresholdBaseline(data.train);
   const scores = {
     policy: scorePixelMasks(slices, learned.masks),
     initial: scorePixelMasks(slices, slices.map((s) => new Uint8Array(s.truth.length).fill(1))),
     threshold: scorePixelMasks(slices, thresholdMasks(slices, band)),
   };
-  await Deno.mkdir(join(dir, "overlays"), { recursive: true });
-  await Deno.mkdir(join(dir, "masks"), { recursive: true });
-  for (const [k, s] of slices.entries()) {
-    const env = new PixelSegEnv({ slices: [s], tMax: a2c.tMax });
-    let obs = env.reset().observation;
-    for (let t = 0; t < a2c.tMax; t++) {
-      obs = env.step(await learner.act(obs, [1, ...s.shape], true)).observation;
-    }
-    const name = `${s.id.replaceAll("/", "_")}.png`;
-    await writePng(join(dir, "overlays", name), renderPixelEnv(env, 3));
-    await writePng(join(dir, "masks", name), maskFrame(learned.masks[k], ...s.shape));
-  }
   learner.dispose();
   net.dispose();
   const markdown = [

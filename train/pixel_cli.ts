@@ -15,9 +15,8 @@
 import { detectLayout } from "../data/dataset_layouts.ts";
 import { join } from "node:path";
 import { SparsGymError } from "../data/errors.ts";
-import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
-import { folderPixelSlices } from "../env/pixel/pixel_volume_slices.ts";
-import { PixelSegEnv } from "../env/pixel/pixel_env.ts";
+import { JPEG_CHANNEL, pixelRunSlices } from "../eval/pixel_run_eval.ts";
+import type { PixelSegEnv } from "../env/pixel/pixel_env.ts";
 import { renderPixelEnv } from "../env/pixel/pixel_render.ts";
 import { writePng } from "../env/png.ts";
 import { initBackend } from "../models/backend.ts";
@@ -74,20 +73,11 @@ async function loadPixelData(
   if (jpegSlices) {
     // One grey image per slice; masks are 0/1 (>= 128), so the default target is 1.
     const target = args.includes("--target") ? config.data.target : [1];
-    config = { ...config, data: { ...config.data, channel: "grey (JPEG)", target } };
+    config = { ...config, data: { ...config.data, channel: JPEG_CHANNEL, target } };
   }
   let data;
   try {
-    data = config.data.dir === null ? phantomPixelSlices({ ...config.data }) : await folderPixelSlices(
-      config.data.dir,
-      {
-        ...(jpegSlices ? {} : { channel: config.data.channel }),
-        target: config.data.target,
-        size: config.data.shape[2],
-        every: config.data.sliceEvery,
-        seed: config.data.seed,
-      },
-    );
+    data = await pixelRunSlices(config);
   } catch (e) {
     if (!(e instanceof SparsGymError)) throw e;
     console.error(`error: --data: ${e.message}`);
@@ -191,7 +181,11 @@ export async function runPixelCli(args: string[]): Promise<number> {
     JSON.stringify({ network: net.getWeights(), rewardKernel: Array.from(learner.rewardKernel.dataSync()) }),
   );
 
-  const learned = await evaluatePixelPolicy(learner, data.test);
+  const overlays = async (env: PixelSegEnv, k: number) => {
+    const name = `${data.test[k].id.replaceAll("/", "_")}.png`;
+    if (k < 3) await writePng(join(run, "overlays", name), renderPixelEnv(env, 3));
+  };
+  const learned = await evaluatePixelPolicy(learner, data.test, 8, overlays);
   // The rollout length chosen on validation (never on test), reported beside the tMax row.
   const valDiceByStep = data.val.length ? (await evaluatePixelPolicy(learner, data.val)).diceByStep : null;
   const stepOnVal = valDiceByStep ? bestStepOnCurve(valDiceByStep) : config.a2c.tMax;
@@ -241,15 +235,6 @@ export async function runPixelCli(args: string[]): Promise<number> {
   });
   await Deno.writeTextFile(join(run, "eval.md"), md);
   await writePixelFigures(run, updates, epochs, learned.diceByStep);
-  for (const s of data.test.slice(0, 3)) {
-    const env = new PixelSegEnv({ slices: [s], tMax: config.a2c.tMax });
-    let obs = env.reset().observation;
-    for (let t = 0; t < config.a2c.tMax; t++) {
-      const [h, w] = env.shape;
-      obs = env.step(await learner.act(obs, [1, h, w], true)).observation;
-    }
-    await writePng(join(run, "overlays", `${s.id.replaceAll("/", "_")}.png`), renderPixelEnv(env, 3));
-  }
   console.log(md);
   console.log(`run folder: ${run}`);
   learner.dispose();

@@ -6,6 +6,7 @@
  */
 import type { PixelScores, ThresholdBand } from "./pixel_train.ts";
 import { pixelScoreRow } from "../eval/pixel_eval.ts";
+import { JPEG_CHANNEL } from "../eval/pixel_run_eval.ts";
 import type { PixelRunConfig } from "./pixel_cli_options.ts";
 import { dataNotes } from "../eval/run_config.ts";
 
@@ -49,7 +50,7 @@ export function dataLabel(c: PixelRunConfig): string {
     ? `phantoms through the tumour, data seed ${c.data.seed}`
     : `${c.data.dir} ${c.data.channel} slices through labels ${c.data.target.join(",")}, ` +
       `split by ${
-        c.data.channel === "grey (JPEG)" ? "patient" : "case"
+        c.data.channel === JPEG_CHANNEL ? "patient" : "case"
       } with seed ${c.data.seed}, every ${c.data.sliceEvery}-th`;
 }
 
