@@ -154,6 +154,34 @@ Deno.test("observation: normalised image, taken patches zeroed, mask channel, in
   assert.deepEqual(env.observationSpace("a").shape, [1, 8, 8, 2]);
 });
 
+Deno.test("score channel: each cell holds its patch's oracle share by hand, 0 once taken; 3-channel Box", async () => {
+  const env = envOn(scored, { observeScores: true });
+  const plain = envOn(scored);
+  const r0 = await env.reset();
+  assert.deepEqual(env.observationSpace("a").shape, [1, 8, 8, 3]);
+  // Hand-made shares (see _patch_cases.ts): patch 0 holds 4/4, patch 5 3/4, patch 10 1/4, others 0.
+  const share = (p: number): number => p === 0 ? 1 : p === 5 ? 0.75 : p === 10 ? 0.25 : 0;
+  await plain.reset();
+  const p1 = await plain.step({ a: 5 });
+  const r1 = await env.step({ a: 5 });
+  for (const [r, taken] of [[r0, -1], [r1, 5]] as const) {
+    const obs = r.observations.a;
+    for (let y = 0; y < 8; y++) {
+      for (let x = 0; x < 8; x++) {
+        const i = y * 8 + x, p = (y >> 1) * 4 + (x >> 1);
+        assert.equal(obs[3 * i + 2], p === taken ? 0 : share(p), `cell ${y},${x} after taking ${taken}`);
+      }
+    }
+    assert.ok(env.observationSpace("a").contains(obs));
+  }
+  // Channels 0 and 1 are those of the 2-channel observation.
+  for (let i = 0; i < 64; i++) {
+    assert.equal(r1.observations.a[3 * i], p1.observations.a[2 * i]);
+    assert.equal(r1.observations.a[3 * i + 1], p1.observations.a[2 * i + 1]);
+  }
+  assert.throws(() => envOn(scored, { observeScores: 1 as unknown as boolean }), InvalidArgumentError);
+});
+
 Deno.test("segmentation = union of picked patches (brute force), score map = their scores", async () => {
   const c = generatePhantom({ seed: 3, shape: [5, 23, 19] });
   const oracle = new OracleScorer([c], { target: [1, 2] });

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
       grid: args.config.grid,
       network: args.config.network,
       observationShape: args.config.observationShape,
+      observeScores: args.config.observeScores,
       scorer: args.config.scorer,
     });
     r.network.dispose();
@@ -167,6 +168,8 @@ async function main(): Promise<void> {
     "",
     `Scorer: ${scorer}; presence threshold ${cfg.presenceThreshold}. Network ${cfg.network}, observation ${
       cfg.observationShape.join("x")
+    }${
+      cfg.observeScores ? " with the score channel (the learned agents see every untaken patch's score)" : ""
     }, grid ${cfg.grid.join("x")}, ${cfg.updates} PPO updates x ${cfg.envs} games x ${
       cfg.ppo.numSteps ?? 32
     } steps, PFSP pool. Rules: termination weight ${cfg.terminationWeight}, early termination ` +

@@ -48,6 +48,8 @@ supervision level of what it read).
 } with --data: JPEG grey)
   --grid ZxYxX                 patch grid (default ${D.grid.join("x")})
   --observation ZxYxX          observation shape (default ${D.observationShape.join("x")})
+  --observe-scores             add an observation channel with each untaken patch's score (what the
+                               greedy baseline reads; not in the paper, whose agents see the image)
   --network fcn|dense          fcn (default; one logit per patch from a convolutional trunk over the
                                image and the taken mask) or dense (the window game's network)
   --scorer oracle|classifier   oracle (default; share of tumour voxels read from the voxel labels, an
@@ -185,6 +187,10 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
     if (flag === "--paper-rules") continue;
     if (flag === "--no-mirror") {
       c.mirror = false;
+      continue;
+    }
+    if (flag === "--observe-scores") {
+      c.observeScores = true;
       continue;
     }
     if (flag === "--classifier-balanced") {

@@ -41,6 +41,7 @@ import type { Vec3 } from "../data/types.ts";
 import { GreedyPatchAgent, RandomPatchAgent } from "../env/patch/agents.ts";
 import { fitSpatialPrior, SpatialPriorPatchAgent } from "../env/patch/spatial_prior.ts";
 import type { PatchConfig } from "../env/patch/config.ts";
+import { patchChannels } from "../env/patch/observation.ts";
 import { PatchEnv } from "../env/patch/patch_env.ts";
 import { PatchSelfPlayEnv, type PatchSingleReset } from "../env/patch/self_play.ts";
 import { Adam } from "../agents/adam.ts";
@@ -97,6 +98,11 @@ export interface PatchTrainConfig {
   /** Observation shape z,y,x. */
   readonly observationShape: Vec3;
   /**
+   * Give the learner (and its opponents) a third observation channel holding each untaken patch's
+   * score: what the greedy baseline reads. Default false (the paper: the image only).
+   */
+  readonly observeScores: boolean;
+  /**
    * Intensities (HU) mapped to [0, 1] in the observation. Default [-100, 200]: with each image's own
    * min..max (air -1000 .. bone 420) a 40 HU tumour contrast would be 0.03 of the range.
    */
@@ -141,6 +147,7 @@ export const DEFAULT_PATCH_TRAIN_CONFIG: PatchTrainConfig = {
   grid: [1, 8, 8],
   network: "fcn",
   observationShape: [1, 32, 32],
+  observeScores: false,
   intensityRange: [-100, 200],
   presenceThreshold: 0.3,
   terminationWeight: 1,
@@ -210,6 +217,7 @@ export function patchGameOptions(config: PatchTrainConfig): Partial<PatchConfig>
   return {
     grid: config.grid,
     observationShape: config.observationShape,
+    observeScores: config.observeScores,
     intensityRange: config.intensityRange,
     presenceThreshold: config.presenceThreshold,
     terminationWeight: config.terminationWeight,
@@ -224,17 +232,18 @@ export function patchGameOptions(config: PatchTrainConfig): Partial<PatchConfig>
  */
 export function createPatchNetwork(config: PatchTrainConfig, seed: number): PatchPolicyModel {
   const n = config.grid[0] * config.grid[1] * config.grid[2];
+  const channels = patchChannels(config.observeScores);
   if (config.network === "dense") {
     const arch = {
       observationShape: config.observationShape,
-      channels: 2,
+      channels,
       actions: n + 1,
       intensityWindow: null,
     };
     return new PolicyNetwork(arch, seed);
   }
   return new PatchPolicyNetwork(
-    { observationShape: config.observationShape, channels: 2, grid: config.grid },
+    { observationShape: config.observationShape, channels, grid: config.grid },
     seed,
   );
 }

@@ -26,6 +26,11 @@ export interface PatchConfig {
    */
   readonly observationShape: Vec3;
   /**
+   * Add a third observation channel holding each patch's score (0 once taken): the information
+   * the greedy baseline reads. Not in the paper (its agents see the image only). Default false.
+   */
+  readonly observeScores: boolean;
+  /**
    * Intensities mapped linearly to [0, 1] (values outside clip). Default: each image's own min..max
    * (a constant image maps to 0).
    */
@@ -65,6 +70,7 @@ export interface PatchConfig {
 export const DEFAULT_PATCH_CONFIG: Omit<PatchConfig, "maxSteps"> = {
   grid: [1, 4, 4],
   observationShape: [1, 32, 32],
+  observeScores: false,
   presenceThreshold: 0.5,
   terminationWeight: 100,
   earlyTerminationPenalty: 1,
@@ -101,6 +107,7 @@ export function resolvePatchConfig(options: Partial<PatchConfig> = {}): PatchCon
   for (const k of ["terminationWeight", "earlyTerminationPenalty", "illegalPenalty"] as const) {
     if (!(Number.isFinite(c[k]) && c[k] >= 0)) bad(k, c[k], "a finite number >= 0");
   }
+  if (typeof c.observeScores !== "boolean") bad("observeScores", c.observeScores, "true or false");
   if (!["a", "b", "random"].includes(c.first)) bad("first", c.first, "'a', 'b' or 'random'");
   if (!(Number.isInteger(c.maxSteps) && c.maxSteps >= 1)) bad("maxSteps", c.maxSteps, "a positive integer");
   if (!(Number.isSafeInteger(c.scoreCacheEntries) && c.scoreCacheEntries >= 1)) {

@@ -135,7 +135,7 @@ export class PatchGame {
     this.done = false;
     this.toMove = this.#first = first;
     this.#roundPick = -1;
-    const obs = encoder.encode(this.owner);
+    const obs = encoder.encode(this.owner, undefined, scores);
     const info = this.#info(-1, false);
     return {
       observations: { a: obs, b: obs },
@@ -220,7 +220,7 @@ export class PatchGame {
     }
     const truncated = !terminated && this.step >= this.config.maxSteps;
     this.done = terminated || truncated;
-    const obs = this.#encoder!.encode(this.owner);
+    const obs = this.#encoder!.encode(this.owner, undefined, this.scores);
     const info = this.#info(pick, illegal);
     return {
       observations: { a: obs, b: obs },

@@ -12,17 +12,23 @@
  *
  * @module
  */
+import { InvalidArgumentError } from "../../data/errors.ts";
 import { resampleBoxLinear } from "../../data/resample.ts";
 import type { Vec3, Volume } from "../../data/types.ts";
 import { Box } from "../spaces.ts";
 import type { PatchGrid } from "./grid.ts";
 
-/** Channels of a patch observation. */
+/** Channels of a patch observation without the score channel. */
 export const PATCH_CHANNELS = 2;
 
-/** The observation space: float32 `[oz, oy, ox, 2]` in [0, 1]. */
-export function patchObservationSpace(observationShape: Vec3): Box {
-  return new Box([...observationShape, PATCH_CHANNELS], 0, 1, "float32");
+/** Channels of a patch observation: 2, or 3 with the score channel. */
+export function patchChannels(observeScores: boolean): number {
+  return observeScores ? PATCH_CHANNELS + 1 : PATCH_CHANNELS;
+}
+
+/** The observation space: float32 `[oz, oy, ox, c]` in [0, 1], c = {@link patchChannels}. */
+export function patchObservationSpace(observationShape: Vec3, observeScores = false): Box {
+  return new Box([...observationShape, patchChannels(observeScores)], 0, 1, "float32");
 }
 
 /** Encodes observations of one image under one grid. */
@@ -35,6 +41,8 @@ export class PatchObservationEncoder {
   readonly intensity: Float32Array;
   /** Patch index of every cell. */
   readonly cellPatch: Int32Array;
+  /** Channels written per cell: 2, or 3 with the score channel. */
+  readonly channels: number;
 
   /**
    * Creates the instance; see the class documentation for the arguments.
@@ -42,9 +50,17 @@ export class PatchObservationEncoder {
    * @param grid its patch grid (same shape)
    * @param shape observation shape z,y,x
    * @param range intensities mapped to [0, 1] (default: the image's min..max)
+   * @param observeScores add channel 2, the score of each cell's patch (default false)
    */
-  constructor(image: Volume, grid: PatchGrid, shape: Vec3, range?: readonly [number, number]) {
+  constructor(
+    image: Volume,
+    grid: PatchGrid,
+    shape: Vec3,
+    range?: readonly [number, number],
+    observeScores = false,
+  ) {
     this.shape = [shape[0], shape[1], shape[2]];
+    this.channels = patchChannels(observeScores);
     this.cells = shape[0] * shape[1] * shape[2];
     this.intensity = resampleBoxLinear(image.data, image.shape, [0, 0, 0], image.shape, this.shape);
     let lo: number, hi: number;
@@ -76,17 +92,37 @@ export class PatchObservationEncoder {
 
   /**
    * The observation for the taken-patch flags `taken` (nonzero = taken), written into `out`
-   * (allocated when omitted; length `cells * 2`).
+   * (allocated when omitted; length `cells * channels`).
+   * @param scores every patch's score in [0, 1] (index = patch); read only with the score channel,
+   *   where it is required
+   * @throws {InvalidArgumentError} when the score channel is on and `scores` is missing or too short
    */
   encode(
     taken: ArrayLike<number>,
-    out: Float32Array = new Float32Array(this.cells * PATCH_CHANNELS),
+    out: Float32Array = new Float32Array(this.cells * this.channels),
+    scores?: ArrayLike<number>,
   ): Float32Array {
     const t = this.intensity, cp = this.cellPatch;
+    if (this.channels === PATCH_CHANNELS) {
+      for (let i = 0; i < this.cells; i++) {
+        const gone = taken[cp[i]] !== 0;
+        out[2 * i] = gone ? 0 : t[i];
+        out[2 * i + 1] = gone ? 1 : 0;
+      }
+      return out;
+    }
+    if (!scores || scores.length < taken.length) {
+      throw new InvalidArgumentError(
+        "scores",
+        `has ${scores?.length ?? "no"} entries`,
+        `${taken.length} patch scores`,
+      );
+    }
     for (let i = 0; i < this.cells; i++) {
-      const gone = taken[cp[i]] !== 0;
-      out[2 * i] = gone ? 0 : t[i];
-      out[2 * i + 1] = gone ? 1 : 0;
+      const p = cp[i], gone = taken[p] !== 0;
+      out[3 * i] = gone ? 0 : t[i];
+      out[3 * i + 1] = gone ? 1 : 0;
+      out[3 * i + 2] = gone ? 0 : scores[p];
     }
     return out;
   }

@@ -111,7 +111,7 @@ export class PatchEnv {
     }
     const [gz, gy, gx] = this.config.grid;
     this.#patches = gz * gy * gx;
-    this.#observationSpace = patchObservationSpace(this.config.observationShape);
+    this.#observationSpace = patchObservationSpace(this.config.observationShape, this.config.observeScores);
     this.#actionSpace = new Discrete(this.#patches + 1);
     this.game = new PatchGame(this.config);
   }
@@ -126,7 +126,7 @@ export class PatchEnv {
     return [...this.#agents];
   }
 
-  /** The observation space (the same object each call): float32 `[oz, oy, ox, 2]` in [0, 1]. */
+  /** The observation space (the same object each call): float32 `[oz, oy, ox, c]` in [0, 1], c = 2 or 3. */
   observationSpace(agent: PatchAgentId): Box {
     this.#checkAgent(agent);
     return this.#observationSpace;
@@ -148,6 +148,7 @@ export class PatchEnv {
         grid,
         this.config.observationShape,
         this.config.intensityRange,
+        this.config.observeScores,
       );
       this.#grids.set(volume, g = { grid, encoder });
     }

@@ -123,7 +123,7 @@ export class PatchVectorEnv {
     this.#cases = cases;
     this.games = Array.from({ length: numEnvs }, () => new PatchGame(this.config));
     this.#rngs = Array.from({ length: numEnvs }, (_, i) => new Rng(i));
-    this.observationSpace = patchObservationSpace(this.config.observationShape);
+    this.observationSpace = patchObservationSpace(this.config.observationShape, this.config.observeScores);
     const [gz, gy, gx] = this.config.grid;
     this.actionSpace = new Discrete(gz * gy * gx + 1);
   }
@@ -228,6 +228,7 @@ export class PatchVectorEnv {
         grid,
         this.config.observationShape,
         this.config.intensityRange,
+        this.config.observeScores,
       );
       this.#grids.set(volume, g = { grid, encoder });
     }
