@@ -25,6 +25,7 @@ import { TUNE_ON, type TuneOn } from "./run_data.ts";
 import { DENSE_CACHE_FOLDER } from "./dense_cache.ts";
 import { caseListFlags } from "../data/case_subset.ts";
 import { isPixelRun, pixelEvalMain } from "./pixel_run_eval.ts";
+import { isPatchRun, patchEvalMain } from "./patch_run_eval.ts";
 import { nonNegative, num, oneOf, positive, vec } from "./cli_values.ts";
 
 /** The `--help` text. */
@@ -329,6 +330,7 @@ export function summaryTable(result: EvaluationResult): string {
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function main(args: readonly string[], io: CliIo = DEFAULT_IO): Promise<number> {
   if (await isPixelRun(args)) return await pixelEvalMain(args, io); // a train:pixel run folder
+  if (await isPatchRun(args)) return await patchEvalMain(args, io); // a train:patch run folder
   let options: EvaluateRunOptions | undefined;
   try {
     options = parseEvalArgs(args);

@@ -1,7 +1,7 @@
 /** Mirror augmentation of the patch game's cases: voxels, labels, affine and ids by hand. */
 import assert from "node:assert/strict";
 import { type Case, diagonalAffine, type Vec3 } from "../data/types.ts";
-import { mirrorCase, withMirrors } from "../train/patch_augment.ts";
+import { mirrorCase, withMirrors } from "../env/patch/patch_augment.ts";
 
 // 1x2x3 image 0..5 (x fastest); label 1 at (0, 0, 0) only; spacing z,y,x = 1, 2, 3 mm
 const shape: Vec3 = [1, 2, 3], spacing: Vec3 = [1, 2, 3], affine = diagonalAffine(spacing);

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { type Case, diagonalAffine, type Vec3 } from "../data/types.ts";
 import { parsePatchArgs } from "../train/patch_cli.ts";
-import { folderPatchData, resampleSlice } from "../train/patch_data.ts";
+import { folderPatchData, resampleSlice } from "../env/patch/patch_data.ts";
 import { scratchDir } from "./_helpers.ts";
 import { encodeGreyJpeg } from "./_jpeg.ts";
 

@@ -15,63 +15,44 @@
  * @module
  */
 import { join } from "node:path";
+import { InvalidArgumentError } from "../data/errors.ts";
 import { writeWeightsFile } from "../agents/snapshot.ts";
 import { initBackend } from "../models/backend.ts";
 import { saveClassifier } from "../models/checkpoint.ts";
 import { HELP, parsePatchArgs } from "./patch_cli_options.ts";
 import { trainPatch } from "./patch_train.ts";
 import { dataNotes } from "../eval/run_config.ts";
+import { type PatchSeedRow, patchSeedRow, patchSeedTable, patchTableMarkdown } from "../eval/patch_eval.ts";
 import { createRunFolder, defaultRunDir, writeJsonAtomic } from "./run_folder.ts";
 
 export { parsePatchArgs, type PatchCliArgs } from "./patch_cli_options.ts";
 
 const fmt = (v: number) => Number.isNaN(v) ? "n/a" : v.toFixed(3);
 
-/** One player's figures on one seed, as `eval.json` stores them. */
-interface SeedRow {
-  player: string;
-  supervision: string;
-  dice: number;
-  emptyCorrect: number;
-  meanSteps: number;
-  positives: number;
-  negatives: number;
-}
-
 /** One seed's rows and timings. */
 interface SeedResult {
   seed: number;
-  rows: SeedRow[];
+  rows: PatchSeedRow[];
   seconds: number;
   classifier?: { seconds: number; bestEpoch: number; validationAuc: number; trainPatches: unknown };
 }
 
-/** Mean and sample sd over seeds of each player (players in the first seed's order). */
-function seedTable(perSeed: readonly SeedResult[]) {
-  return perSeed[0].rows.map((row, p) => {
-    const mean = (f: (r: SeedRow) => number) =>
-      perSeed.reduce((a, s) => a + f(s.rows[p]), 0) / perSeed.length;
-    const diceMean = mean((r) => r.dice);
-    const ds = perSeed.map((s) => s.rows[p].dice);
-    const diceSd = ds.length > 1
-      ? Math.sqrt(ds.reduce((a, b) => a + (b - diceMean) ** 2, 0) / (ds.length - 1))
-      : 0;
-    return {
-      player: row.player,
-      supervision: row.supervision,
-      diceMean,
-      diceSd,
-      emptyCorrect: mean((r) => r.emptyCorrect),
-      meanSteps: mean((r) => r.meanSteps),
-    };
-  });
-}
-
-async function main(): Promise<void> {
-  const args = parsePatchArgs(Deno.args);
+/**
+ * Runs `train:patch` on `argv` (see the module doc).
+ * @returns the exit code: 0 done, 2 a bad option (named on stderr, nothing written)
+ */
+export async function runPatchCli(argv: readonly string[]): Promise<number> {
+  let args;
+  try {
+    args = parsePatchArgs(argv);
+  } catch (e) {
+    if (!(e instanceof InvalidArgumentError)) throw e;
+    console.error(`error: ${e.message}`);
+    return 2;
+  }
   if (args === "help") {
     console.log(HELP);
-    return;
+    return 0;
   }
   const info = await initBackend(args.backend);
   console.log(`tfjs backend: ${info.name} (${info.details})`);
@@ -80,6 +61,7 @@ async function main(): Promise<void> {
   const folder = await createRunFolder(dir, {
     command: "train:patch",
     seeds: args.seeds,
+    backend: args.backend,
     ...rest,
     ...(args.config.scorer === "classifier" ? { classifier: k } : {}),
   });
@@ -120,15 +102,7 @@ async function main(): Promise<void> {
     }
     perSeed.push({
       seed,
-      rows: r.rows.map(({ player, supervision, dice, emptyCorrect, meanSteps, positives, perCase }) => ({
-        player,
-        supervision,
-        dice,
-        emptyCorrect,
-        meanSteps,
-        positives,
-        negatives: perCase.length - positives,
-      })),
+      rows: r.rows.map((row) => patchSeedRow(row, row.supervision)),
       seconds: r.seconds,
       ...(c
         ? {
@@ -147,7 +121,7 @@ async function main(): Promise<void> {
       } s)`,
     );
   }
-  const table = seedTable(perSeed);
+  const table = patchSeedTable(perSeed);
   const cfg = args.config, first = perSeed[0].rows[0];
   const scorer = cfg.scorer === "oracle"
     ? "oracle (share of tumour voxels in the patch, read from the voxel labels)"
@@ -178,13 +152,7 @@ async function main(): Promise<void> {
       cfg.mirror ? "; each test image in its 4 mirror variants" : ""
     }; mean over seeds, sd across seeds).`,
     "",
-    "| player | supervision | Dice mean | Dice sd (seeds) | tumour-free cases left empty | moves per game |",
-    "| --- | --- | --- | --- | --- | --- |",
-    ...table.map((t) =>
-      `| ${t.player} | ${t.supervision} | ${fmt(t.diceMean)} | ${fmt(t.diceSd)} | ${fmt(t.emptyCorrect)} | ${
-        t.meanSteps.toFixed(1)
-      } |`
-    ),
+    ...patchTableMarkdown(table),
     "",
     `Wall time: ${
       perSeed.map((s) =>
@@ -202,6 +170,7 @@ async function main(): Promise<void> {
   await Deno.writeTextFile(join(dir, "eval.md"), md);
   console.log(md);
   console.log(`run folder: ${dir}`);
+  return 0;
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) Deno.exit(await runPatchCli(Deno.args));

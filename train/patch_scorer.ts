@@ -22,8 +22,7 @@ export type PatchScorerKind = "oracle" | "classifier";
 /** The accepted {@link PatchScorerKind} values. */
 export const PATCH_SCORER_KINDS: readonly PatchScorerKind[] = ["oracle", "classifier"];
 
-/** Label value of the phantoms' tumour: the target of the oracle, the classifier's labels and Dice. */
-export const TUMOUR = 2;
+export { TUMOUR } from "../env/patch/patch_data.ts";
 
 /** What a run's scorer needs from its config. */
 export interface PatchScorerSettings {

@@ -38,35 +38,28 @@
  */
 import { Rng } from "../data/random.ts";
 import type { Vec3 } from "../data/types.ts";
-import { GreedyPatchAgent, RandomPatchAgent } from "../env/patch/agents.ts";
-import { fitSpatialPrior, SpatialPriorPatchAgent } from "../env/patch/spatial_prior.ts";
+import { fitSpatialPrior } from "../env/patch/spatial_prior.ts";
 import type { PatchConfig } from "../env/patch/config.ts";
-import { patchChannels } from "../env/patch/observation.ts";
 import { PatchEnv } from "../env/patch/patch_env.ts";
 import { PatchSelfPlayEnv, type PatchSingleReset } from "../env/patch/self_play.ts";
 import { Adam } from "../agents/adam.ts";
 import { computeGae } from "../agents/gae.ts";
 import { OpponentPool, type OpponentPoolOptions } from "../agents/opponent_pool.ts";
-import { PatchPolicyNetwork } from "../agents/patch_network.ts";
+import { createPatchModel, type PatchNetworkKind } from "../agents/patch_model.ts";
 import { maskedPpoUpdate, PatchPolicyAgent, type PatchPolicyModel } from "../agents/patch_policy.ts";
-import { PolicyNetwork } from "../agents/policy_network.ts";
 import { type PpoOptions, resolvePpoOptions } from "../agents/ppo.ts";
-import { evaluatePatchPlayers, type PatchEvalRow } from "../eval/patch_eval.ts";
+import { evaluatePatchPlayers, type PatchEvalRow, patchPlayers } from "../eval/patch_eval.ts";
 import {
   DEFAULT_PATCH_CLASSIFIER_CONFIG,
   type PatchClassifierConfig,
   type TrainedPatchClassifier,
 } from "./patch_classifier.ts";
-import { patchScorer, type PatchScorerKind, TUMOUR } from "./patch_scorer.ts";
-import { folderPatchData, patchData, type PatchRunData } from "./patch_data.ts";
+import { patchScorer, type PatchScorerKind } from "./patch_scorer.ts";
+import { folderPatchData, patchData, type PatchRunData, TUMOUR } from "../env/patch/patch_data.ts";
 
-export { patchData } from "./patch_data.ts";
+export { patchData } from "../env/patch/patch_data.ts";
 
-/** The learned agent's networks: `fcn` ({@link PatchPolicyNetwork}) or `dense` ({@link PolicyNetwork}). */
-export type PatchNetworkKind = "fcn" | "dense";
-
-/** The accepted {@link PatchNetworkKind} values. */
-export const PATCH_NETWORK_KINDS: readonly PatchNetworkKind[] = ["fcn", "dense"];
+export { PATCH_NETWORK_KINDS, type PatchNetworkKind } from "../agents/patch_model.ts";
 
 /** Options of one training run. */
 export interface PatchTrainConfig {
@@ -226,26 +219,12 @@ export function patchGameOptions(config: PatchTrainConfig): Partial<PatchConfig>
 }
 
 /**
- * A network of `config.network` for `config`'s observation and grid, seeded.
+ * A network of `config.network` for `config`'s observation and grid, seeded ({@link createPatchModel}).
  * @param config the run's options
  * @param seed initialisation seed
  */
 export function createPatchNetwork(config: PatchTrainConfig, seed: number): PatchPolicyModel {
-  const n = config.grid[0] * config.grid[1] * config.grid[2];
-  const channels = patchChannels(config.observeScores);
-  if (config.network === "dense") {
-    const arch = {
-      observationShape: config.observationShape,
-      channels,
-      actions: n + 1,
-      intensityWindow: null,
-    };
-    return new PolicyNetwork(arch, seed);
-  }
-  return new PatchPolicyNetwork(
-    { observationShape: config.observationShape, channels, grid: config.grid },
-    seed,
-  );
+  return createPatchModel(config, seed);
 }
 
 /** Trains one seed and evaluates it on the test split; `log` receives each update's line. */
@@ -371,19 +350,12 @@ export async function trainPatch(
     await log(line);
   }
   const evalEnv = new PatchEnv({ scorer, cache: false, ...patchGameOptions(config) });
-  const evaluated = await evaluatePatchPlayers(
-    evalEnv,
-    [
-      new PatchPolicyAgent(net, { mode: "greedy", name: "learned (argmax)" }),
-      new PatchPolicyAgent(net, { mode: "sample", seed: 7, name: "learned (sampled)" }),
-      new RandomPatchAgent(config.seed + 11),
-      new GreedyPatchAgent(),
-      new SpatialPriorPatchAgent(fitSpatialPrior(train, config.grid, data.target)),
-    ],
-    test,
-    data.target,
-  );
-  const read = [supervision, supervision, "none", supervision, "voxel labels (training masks)"];
+  const { players, supervision: read } = patchPlayers(net, {
+    seed: config.seed,
+    prior: fitSpatialPrior(train, config.grid, data.target),
+    scorerSupervision: supervision,
+  });
+  const evaluated = await evaluatePatchPlayers(evalEnv, players, test, data.target);
   const rows = evaluated.map((r, i) => ({ ...r, supervision: read[i] }));
   frozen.dispose();
   return {

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import type { Case, Labels, Volume } from "../data/types.ts";
+import type { Case, Labels, Volume } from "../../data/types.ts";
 
 /** The mirror variants: flip along y, flip along x. */
 export const MIRRORS: readonly { readonly y: boolean; readonly x: boolean; readonly suffix: string }[] = [

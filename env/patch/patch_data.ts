@@ -12,14 +12,17 @@
  *
  * @module
  */
-import { openDataset } from "../data/dataset.ts";
-import { generatePhantomDataset } from "../data/phantom.ts";
-import { splitIds } from "../data/split.ts";
-import { InvalidArgumentError } from "../data/errors.ts";
-import { resampleBoxLinear, resampleBoxNearest } from "../data/resample.ts";
-import type { SplitName } from "../data/split.ts";
-import type { Case, Vec3 } from "../data/types.ts";
+import { openDataset } from "../../data/dataset.ts";
+import { generatePhantomDataset } from "../../data/phantom.ts";
+import { splitIds } from "../../data/split.ts";
+import { InvalidArgumentError } from "../../data/errors.ts";
+import { resampleBoxLinear, resampleBoxNearest } from "../../data/resample.ts";
+import type { SplitName } from "../../data/split.ts";
+import type { Case, Vec3 } from "../../data/types.ts";
 import { withMirrors } from "./patch_augment.ts";
+
+/** Label value of the phantoms' tumour: the target of the oracle, the classifier's labels and Dice. */
+export const TUMOUR = 2;
 
 /** The split cases of a run and the label values counted as target. */
 export interface PatchRunData {
