@@ -302,3 +302,28 @@ Deno.test("--resume with another --total-steps keeps the learning-rate schedule:
   assert.equal(JSON.parse(await Deno.readTextFile(join(run, "config.json"))).totalSteps, 128);
   await Deno.remove(root, { recursive: true });
 });
+
+Deno.test("train --env: patch and pixel hand their arguments to train:patch / train:pixel; others refused", async () => {
+  const dir = await scratchDir("train_env_");
+  const run = join(dir, "patch");
+  const patch = ["--env", "patch", "--run", run, "--seeds", "0", "--updates", "1", "--cases", "14"];
+  assert.equal(
+    await runTrainCli([...patch, "--shape", "1x32x32", "--grid", "1x4x4", "--observation", "1x16x16"]),
+    0,
+  );
+  assert.match(
+    await Deno.readTextFile(join(run, "eval.md")),
+    /^# Patch game: test split, 1 seed\(s\), scorer: oracle/,
+  );
+  assert.equal(JSON.parse(await Deno.readTextFile(join(run, "config.json"))).command, "train:patch");
+  const bad = sink();
+  assert.equal(await runTrainCli(["--env=chess", "--help"], bad), 2);
+  assert.match(bad.text(), /--env is chess, expected spars, patch or pixel/);
+  const help = sink();
+  assert.equal(await runTrainCli(["--env", "spars", "--help"], help), 0);
+  assert.match(help.text(), /--env GAME +spars \| patch \| pixel/);
+  // A bad train:patch option is refused before its run folder exists.
+  assert.equal(await runTrainCli(["--env", "patch", "--run", join(dir, "x"), "--updates", "0"]), 2);
+  await assert.rejects(Deno.stat(join(dir, "x")));
+  await Deno.remove(dir, { recursive: true });
+});

@@ -13,7 +13,9 @@ import { SparsGymError } from "../data/errors.ts";
 import { OwnedFolderError } from "../data/owned_folder.ts";
 import { asOutputLocationError, checkOutputLocation, OutputLocationError } from "../data/output_location.ts";
 import { latestScheduleUpdates } from "./checkpoint.ts";
+import { runPatchCli } from "./patch_cli.ts";
 import { runPipeline } from "./pipeline.ts";
+import { runPixelCli } from "./pixel_cli.ts";
 import { defaultRunDir, openRunFolder, readJson, RunFolderError } from "./run_folder.ts";
 import type { TrainConfig } from "./train_config.ts";
 import { checkTauCalibrationData, describeTrainData, openTrainData } from "./train_data.ts";
@@ -68,13 +70,30 @@ export function resumeScheduleNote(
     `(${scheduleSteps} steps), so its last update uses ${last.toPrecision(3)} rather than a rate near 0`;
 }
 
+/** The `--env` game (`--env X` or `--env=X`) and the arguments without it, or undefined. */
+export function gameArgument(args: readonly string[]): { name: string; rest: string[] } | undefined {
+  const i = args.findIndex((a) => a === "--env" || a.startsWith("--env="));
+  if (i < 0) return undefined;
+  const name = args[i] === "--env" ? args[i + 1] ?? "" : args[i].slice("--env=".length);
+  const rest = args.filter((_, j) => j !== i && !(args[i] === "--env" && j === i + 1));
+  return { name, rest };
+}
+
 /**
- * Runs the CLI.
+ * Runs the CLI (`--env patch|pixel` hands the other arguments to `train:patch` / `train:pixel`).
  * @param args arguments without the program name
  * @param io output sinks (default stdout/stderr)
  * @returns the exit code
  */
 export async function runTrainCli(args: readonly string[], io: TrainCliIo = STDIO): Promise<number> {
+  const game = gameArgument(args);
+  if (game && game.name !== "spars") {
+    if (game.name === "patch") return await runPatchCli(game.rest);
+    if (game.name === "pixel") return await runPixelCli(game.rest);
+    io.err(`error: --env is ${game.name}, expected spars, patch or pixel\nRun with --help for the options.`);
+    return 2;
+  }
+  if (game) args = game.rest;
   let request;
   try {
     request = parseTrainArgs(args, defaultRunDir("runs", "train"));

@@ -247,6 +247,8 @@ export function trainHelp(): string {
     "a few minutes on a 2-core CPU. Everything goes into the run folder, printed at the end.",
     "",
     "Control:",
+    "  --env GAME                  spars | patch | pixel [spars]: patch runs deno task train:patch and",
+    "                              pixel deno task train:pixel with the other arguments (their --help)",
     "  --preset NAME               default | paper (SPARS settings: 24x48x48, stride 4, tau 0.3, batch 8,",
     "                              competitor update 32, 10,000 iterations of 32 steps) [default]",
     "  --run DIR                   run folder [runs/train-<date>-<time>]",
