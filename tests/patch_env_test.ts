@@ -228,6 +228,7 @@ Deno.test("checkParallelEnv passes on PatchEnv; checkEnv on the self-play view (
   for (const first of ["a", "b", "random"] as const) {
     await checkParallelEnv(() => new PatchEnv({ scorer: oracle, cases, first }), { seed: 4 });
   }
+  await checkParallelEnv(() => new PatchEnv({ scorer: oracle, cases, observeScores: true }), { seed: 4 });
   for (const learner of ["a", "b"] as const) {
     await checkEnv(() =>
       new PatchSelfPlayEnv({
@@ -235,6 +236,7 @@ Deno.test("checkParallelEnv passes on PatchEnv; checkEnv on the self-play view (
         cases,
         learner,
         first: "random",
+        observeScores: learner === "b",
         opponent: new RandomPatchAgent(3),
       })
     );
