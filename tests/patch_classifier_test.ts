@@ -167,6 +167,33 @@ Deno.test("train:patch --scorer and --classifier-* flags: defaults, values, erro
   assert.throws(() => parsePatchArgs(["--scorer", "cnn"]), InvalidArgumentError);
 });
 
+Deno.test("train:patch --observe-scores, --lr, --ent-coef: parsed into the config, bad values name the flag", () => {
+  const d = parsePatchArgs([]);
+  assert.ok(d !== "help");
+  assert.deepEqual([d.config.observeScores, d.config.ppo.learningRate, d.config.ppo.entCoef], [
+    false,
+    1e-3,
+    0.01,
+  ]);
+  const v = parsePatchArgs(["--ent-coef", "0.03", "--observe-scores", "--lr", "0.0005"]);
+  assert.ok(v !== "help");
+  assert.deepEqual([v.config.observeScores, v.config.ppo.learningRate, v.config.ppo.entCoef], [
+    true,
+    5e-4,
+    0.03,
+  ]);
+  assert.equal(v.config.ppo.numSteps, 32, "the other PPO options are kept");
+  assert.equal(parsePatchArgs(["--ent-coef", "0"]) !== "help", true);
+  for (
+    const [argv, re] of [[["--lr", "0"], /--lr/], [["--ent-coef", "-1"], /--ent-coef/], [
+      ["--lr"],
+      /--lr/,
+    ]] as const
+  ) {
+    assert.throws(() => parsePatchArgs(argv), re);
+  }
+});
+
 Deno.test("trainPatch --scorer classifier: a tiny run trains the classifier and every row names its supervision", async () => {
   const progress: string[] = [];
   const r = await trainPatch(
