@@ -106,7 +106,12 @@ export {
   type PatchConfig,
   resolvePatchConfig,
 } from "./env/patch/config.ts";
-export { PATCH_CHANNELS, PatchObservationEncoder, patchObservationSpace } from "./env/patch/observation.ts";
+export {
+  PATCH_CHANNELS,
+  patchChannels,
+  PatchObservationEncoder,
+  patchObservationSpace,
+} from "./env/patch/observation.ts";
 export {
   PatchGame,
   type PatchInfo,

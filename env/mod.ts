@@ -173,7 +173,12 @@ export {
   type PatchConfig,
   resolvePatchConfig,
 } from "./patch/config.ts";
-export { PATCH_CHANNELS, PatchObservationEncoder, patchObservationSpace } from "./patch/observation.ts";
+export {
+  PATCH_CHANNELS,
+  patchChannels,
+  PatchObservationEncoder,
+  patchObservationSpace,
+} from "./patch/observation.ts";
 export {
   PatchGame,
   type PatchInfo,

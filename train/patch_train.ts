@@ -34,6 +34,11 @@
  * validation split's; supervision "crops labelled from voxel masks"). The learner's rewards come
  * from the scorer only. Every evaluation row names its supervision level ({@link PatchResultRow}).
  *
+ * Observation (`observeScores`, default false as the paper): with it, a third channel holds every
+ * untaken patch's score, the information the greedy baseline reads, so the learned and greedy players
+ * compete on the same information; without it the learner reads the image only and must learn what
+ * the scorer rewards from the rewards alone.
+ *
  * @module
  */
 import { Rng } from "../data/random.ts";
