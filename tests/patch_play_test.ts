@@ -153,3 +153,13 @@ Deno.test("render: ansi grid and an RGBA frame image | patches | map with both p
   await text.step({ b: 15 });
   assert.equal((text.render() as string).split("\n").slice(1).join("|"), "  a...|  ....|  ....|  ...b");
 });
+
+Deno.test("render: grey levels follow the game's intensity range (value 7 of 0..100 -> 17.85 of 255)", async () => {
+  const env = envOn(scored, { renderMode: "rgb_array", intensityRange: [0, 100] });
+  await env.reset();
+  const f = env.render() as RgbaFrame;
+  // The second panel (x from 16 + 4 px): the image with the players' patches, none taken yet.
+  const grey = (y: number, x: number) => f.data[((2 * y) * f.width + 20 + 2 * x) * 4];
+  assert.equal(grey(0, 0), 255, "a tumour voxel (100 + 0) saturates");
+  assert.ok(Math.abs(grey(7, 7) - 7 / 100 * 255) <= 1, `${grey(7, 7)}`);
+});

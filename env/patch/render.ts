@@ -35,7 +35,8 @@ export function renderPatchAnsi(game: PatchGame): string {
 }
 
 /**
- * RGBA frame: image | taken patches | score map, of the middle z slice, upscaled by `scale`.
+ * RGBA frame: image | taken patches | score map, of the middle z slice, upscaled by `scale`; grey
+ * levels from the game's `intensityRange` when set (else the slice's 1st..99th percentile).
  * @throws {InvalidArgumentError} before the first reset
  */
 export function renderPatchRgb(game: PatchGame, scale = 2): RgbaFrame {
@@ -53,7 +54,16 @@ export function renderPatchRgb(game: PatchGame, scale = 2): RgbaFrame {
     const { corner, size } = game.patchBox(p);
     windows.push({ corner, size, color: game.owner[p] === 1 ? AGENT_COLORS.a : AGENT_COLORS.b });
   }
-  const base = { image: c.image.data, shape: c.image.shape, z, scale };
+  // Grey levels follow the observation's intensity range when the game has one (a 40 HU tumour is
+  // invisible on the slice's own percentile range of a CT phantom).
+  const range = game.config.intensityRange;
+  const base = {
+    image: c.image.data,
+    shape: c.image.shape,
+    z,
+    scale,
+    ...(range ? { intensityRange: range } : {}),
+  };
   return sideBySide([
     renderSlice({ ...base, contour }),
     renderSlice({ ...base, windows }),
