@@ -146,7 +146,9 @@ export async function runPatchCli(argv: readonly string[]): Promise<number> {
       cfg.observeScores ? " with the score channel (the learned agents see every untaken patch's score)" : ""
     }, grid ${cfg.grid.join("x")}, ${cfg.updates} PPO updates x ${cfg.envs} games x ${
       cfg.ppo.numSteps ?? 32
-    } steps, PFSP pool. Rules: termination weight ${cfg.terminationWeight}, early termination ` +
+    } steps (learning rate ${cfg.ppo.learningRate ?? "default"}, entropy coefficient ${
+      cfg.ppo.entCoef ?? "default"
+    }), PFSP pool. Rules: termination weight ${cfg.terminationWeight}, early termination ` +
     `penalty ${cfg.earlyTerminationPenalty}, learner reward scale ${cfg.rewardScale}. ` +
     `Dice over the ${first.positives + first.negatives} test cases (${first.positives} with tumour${
       cfg.mirror ? "; each test image in its 4 mirror variants" : ""
