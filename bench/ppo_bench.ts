@@ -37,6 +37,7 @@ import { loadOnnxRuntime } from "../models/onnx_runtime.ts";
 import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { BackendScorer } from "../train/backend_scorer.ts";
 import { type PresetName, PRESETS } from "../train/train_config.ts";
+import { isDue, resolveEvery } from "../train/progress_metrics.ts";
 import { trainSelfPlay, type UpdateRecord } from "../train/self_play.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
 
@@ -132,17 +133,30 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
   const records: { r: UpdateRecord; wall: number; scorer: number; windows: number }[] = [];
   let lastScorer = 0, lastWindows = 0, lastWall = performance.now();
   const stepsPerUpdate = p.numEnvs * p.ppo.numSteps;
+  // The schedules of the preset's full run, not of this short one (whose "auto" periods resolve to
+  // every update: reference matches after each update, 32x the default run's cadence).
+  const fullUpdates = Math.max(1, Math.floor(p.totalSteps / stepsPerUpdate));
+  const referenceEvery = resolveEvery("referenceEvery", "auto", fullUpdates, "floor");
+  const competitorUpdateEvery = resolveEvery(
+    "competitorUpdateEvery",
+    p.selfPlay.competitorUpdateEvery,
+    fullUpdates,
+    "round",
+    1,
+  );
   const result = await trainSelfPlay({
     cases: train,
     scorer: timed,
     env: { ...p.env, tau: 1 },
     numEnvs: p.numEnvs,
-    totalSteps: stepsPerUpdate * (updates + 1),
+    // warm-up + measured + a last update (reference matches run after a run's last update)
+    totalSteps: stepsPerUpdate * (updates + 2),
+    referenceEvery,
     seed: p.seed,
     network: { ...p.network, intensityWindow: p.classifier.intensityWindow },
     ppo: p.ppo,
     pool: p.selfPlay.pool,
-    competitorUpdateEvery: p.selfPlay.competitorUpdateEvery,
+    competitorUpdateEvery,
     checkpointEvery: 0,
     onUpdate: (r) => {
       const now = performance.now();
@@ -154,11 +168,17 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
     },
   });
   result.network.dispose();
-  const measured = records.slice(1); // the first update warms up kernels and caches
+  // The first update warms up kernels and caches (and runs the reference matches); the last runs them.
+  const measured = records.slice(1, -1);
   const steps = measured.length * stepsPerUpdate;
   const sum = (f: (m: (typeof measured)[number]) => number) => measured.reduce((s, m) => s + f(m), 0);
+  // The reference matches, amortised over the full run as its schedule runs them.
+  const matchSeconds = records[records.length - 1].r.evalSeconds;
+  let matches = 0;
+  for (let u = 1; u <= fullUpdates; u++) if (isDue(referenceEvery, u, fullUpdates, true)) matches++;
+  const matchSecondsPerStep = matchSeconds * matches / (fullUpdates * stepsPerUpdate);
   // Wall time between update callbacks: everything training does, scorer calls included.
-  const seconds = sum((m) => m.wall);
+  const seconds = sum((m) => m.wall) + matchSecondsPerStep * steps;
   const rollout = sum((m) => m.r.rolloutSeconds),
     update = sum((m) => m.r.updateSeconds),
     scorer = sum((m) => m.scorer),
@@ -172,8 +192,10 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
       `${(1000 * seconds / steps).toFixed(2)} ms/step (wall) = rollout ${
         (1000 * rollout / steps).toFixed(2)
       } ` +
-      `+ update ${(1000 * update / steps).toFixed(2)} + other ${
-        (1000 * (seconds - rollout - update) / steps).toFixed(2)
+      `+ update ${(1000 * update / steps).toFixed(2)} + reference matches ${
+        (1000 * matchSecondsPerStep).toFixed(2)
+      } (${matchSeconds.toFixed(2)} s x ${matches} in the ${fullUpdates}-update run) + other ${
+        (1000 * (seconds - rollout - update - matchSecondsPerStep * steps) / steps).toFixed(2)
       }; scorer calls ${(1000 * scorer / steps).toFixed(2)} ms/step for ${windows} new windows` +
       `${windows ? ` (${(1000 * scorer / windows).toFixed(1)} ms/window)` : ""}`,
   );
