@@ -15,6 +15,12 @@
  * [cpu] (policy backend of the comparison run), --updates N [4] measured updates
  * of the default preset after one warm-up update, --paper-updates N [24] for the paper preset.
  *
+ * Schedules: the short benchmark run uses the preset's FULL run's periods (default: reference matches
+ * and opponent refreshes every 32 of 256 updates; "auto" over a 6-update run would mean every update).
+ * The measured updates exclude the first (warm-up) and the last (a run's last update always plays its
+ * reference matches); the last one's match time is then amortised as the full run's schedule plays
+ * it (9 times in 256 updates by default) and added to the per-step cost.
+ *
  * Episodes run with tau = 1 (no early termination: an untrained classifier would otherwise end
  * most episodes at their first step, which would measure nothing) and the step limit of 128.
  * Every step scores 2 windows per game through the env's score cache, so the scorer's share falls as
