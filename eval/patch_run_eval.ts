@@ -12,11 +12,8 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
 import { writeNifti } from "../data/nifti_write.ts";
-import { checkOutputLocation } from "../data/output_location.ts";
-import type { SplitName } from "../data/split.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 import { CachedScorer } from "../env/cached_scorer.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
@@ -40,6 +37,15 @@ import {
   patchTableMarkdown,
   type PatchTableRow,
 } from "./patch_eval.ts";
+import {
+  type GameRunEvalIo,
+  gameRunEvalMain,
+  type GameRunEvalOptions,
+  parseGameRunEvalArgs,
+  readRunJson,
+  refuseExistingOutput,
+  runFolderMatches,
+} from "./game_run_cli.ts";
 
 /** The fields of a patch run's `config.json` this evaluation reads (written by `train:patch`). */
 export interface PatchRunSettings {
@@ -89,15 +95,8 @@ classifier scorer, classifier-seed<k>/) on a split of the same cases [test]: the
 greedy and the spatial prior, every seed. Writes <run>/eval (or --out, which must not exist):
 eval.json, eval.md, overlays/seed<k>/, masks/seed<k>/. Each row names its supervision level.`;
 
-/** Options of {@link evaluatePatchRun}. */
-export interface PatchRunEvalOptions {
-  /** The run folder. */
-  readonly run: string;
-  /** Split evaluated (default test). */
-  readonly split?: SplitName;
-  /** Output folder (default `<run>/eval`); refused when it exists. */
-  readonly out?: string;
-}
+/** Options of {@link evaluatePatchRun}: the run folder, the split (default test), the output folder. */
+export type PatchRunEvalOptions = GameRunEvalOptions;
 
 /** What {@link evaluatePatchRun} wrote and measured. */
 export interface PatchRunEvaluation {
@@ -118,28 +117,7 @@ export interface PatchRunEvaluation {
  * @throws {InvalidArgumentError} naming the flag for an unknown option or a bad split
  */
 export function parsePatchEvalArgs(args: readonly string[]): PatchRunEvalOptions | "help" {
-  let values;
-  try {
-    values = parseArgs({
-      args: [...args],
-      strict: true,
-      options: {
-        run: { type: "string" },
-        split: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean" },
-      },
-    }).values;
-  } catch (e) {
-    throw new InvalidArgumentError("options", (e as Error).message, "--run, --split, --out (patch runs)");
-  }
-  if (values.help) return "help";
-  if (!values.run) throw new InvalidArgumentError("--run", "is missing", "a patch run folder");
-  const split = (values.split ?? "test") as SplitName;
-  if (!["train", "val", "test"].includes(split)) {
-    throw new InvalidArgumentError("--split", `is "${split}"`, "test | val | train");
-  }
-  return { run: values.run, split, ...(values.out ? { out: values.out } : {}) };
+  return parseGameRunEvalArgs(args, "patch");
 }
 
 /**
@@ -214,26 +192,13 @@ async function writeCaseFigures(dir: string, seed: number, env: PatchEnv, c: Cas
   }
 }
 
-/** Reads a JSON file of the run, naming it on failure. */
-async function readRunJson(run: string, name: string): Promise<unknown> {
-  try {
-    return JSON.parse(await Deno.readTextFile(join(run, name)));
-  } catch (e) {
-    throw new InvalidArgumentError(
-      "--run",
-      `${join(run, name)}: ${(e as Error).message}`,
-      "a train:patch run",
-    );
-  }
-}
-
 /**
  * Evaluates a patch run folder (see the module doc).
  * @throws {InvalidArgumentError} when the run lacks its files, the output folder exists or the split is empty
  */
 export async function evaluatePatchRun(options: PatchRunEvalOptions): Promise<PatchRunEvaluation> {
   const split = options.split ?? "test", dir = options.out ?? join(options.run, "eval");
-  const config = await readRunJson(options.run, "config.json");
+  const config = await readRunJson(options.run, "config.json", "train:patch");
   if (!isPatchRunConfig(config)) {
     throw new InvalidArgumentError(
       "--run",
@@ -241,13 +206,7 @@ export async function evaluatePatchRun(options: PatchRunEvalOptions): Promise<Pa
       "a patch run",
     );
   }
-  if (await Deno.stat(dir).then(() => true, () => false)) {
-    throw new InvalidArgumentError(
-      "--out",
-      `${dir} exists`,
-      "a folder that does not exist yet (choose --out)",
-    );
-  }
+  await refuseExistingOutput(dir);
   await initBackend(((config as { backend?: BackendName }).backend) ?? "wasm");
   const data = await patchRunData(config);
   const cases = { train: data.train, val: data.validation, test: data.test }[split];
@@ -307,16 +266,8 @@ export async function evaluatePatchRun(options: PatchRunEvalOptions): Promise<Pa
  * True when the command line's `--run` folder holds a `train:patch` run's config.json: `deno task
  * eval` then runs {@link patchEvalMain} instead of the SPARS evaluation.
  */
-export async function isPatchRun(args: readonly string[]): Promise<boolean> {
-  const i = args.findIndex((a) => a === "--run" || a.startsWith("--run="));
-  if (i < 0) return false;
-  const run = args[i] === "--run" ? args[i + 1] : args[i].slice("--run=".length);
-  if (!run) return false;
-  try {
-    return isPatchRunConfig(JSON.parse(await Deno.readTextFile(join(run, "config.json"))));
-  } catch {
-    return false; // not a readable patch run: the SPARS path reports what is wrong
-  }
+export function isPatchRun(args: readonly string[]): Promise<boolean> {
+  return runFolderMatches(args, isPatchRunConfig);
 }
 
 /**
@@ -324,27 +275,13 @@ export async function isPatchRun(args: readonly string[]): Promise<boolean> {
  * evaluates and prints the table.
  * @returns the exit code: 0 ok, 2 a bad option or run folder, 1 another package error
  */
-export async function patchEvalMain(
-  args: readonly string[],
-  io: { readonly out: (text: string) => void; readonly err: (text: string) => void },
-): Promise<number> {
-  try {
-    const options = parsePatchEvalArgs(args);
-    if (options === "help") {
-      io.out(`${PATCH_EVAL_HELP}\n`);
-      return 0;
-    }
-    checkOutputLocation(options.out ?? join(options.run, "eval"), "--out", "eval/eval_cli.ts");
-    const r = await evaluatePatchRun(options);
-    io.out(
-      `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.cases} cases per seed)\n`,
-    );
-    return 0;
-  } catch (e) {
-    if (e instanceof SparsGymError) {
-      io.err(`error: ${e.message}\n`);
-      return e instanceof InvalidArgumentError ? 2 : 1;
-    }
-    throw e;
-  }
+export function patchEvalMain(args: readonly string[], io: GameRunEvalIo): Promise<number> {
+  return gameRunEvalMain(args, io, {
+    kind: "patch",
+    help: PATCH_EVAL_HELP,
+    evaluate: async (options) => {
+      const r = await evaluatePatchRun(options);
+      return `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.cases} cases per seed)\n`;
+    },
+  });
 }

@@ -10,10 +10,17 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
-import { InvalidArgumentError, SparsGymError } from "../data/errors.ts";
-import { checkOutputLocation } from "../data/output_location.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
+import {
+  type GameRunEvalIo,
+  gameRunEvalMain,
+  type GameRunEvalOptions,
+  parseGameRunEvalArgs,
+  readRunJson,
+  refuseExistingOutput,
+  runFolderMatches,
+} from "./game_run_cli.ts";
 import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
 import type { PixelSlice } from "../env/pixel/pixel_env.ts";
 import { renderPixelEnv } from "../env/pixel/pixel_render.ts";
@@ -67,15 +74,8 @@ Re-evaluates a deno task train:pixel run folder (config.json + weights.json) on 
 slices [test]; writes <run>/eval (or --out, which must not exist): eval.json, eval.md, overlays/,
 masks/. Every row reads voxel labels (fully supervised).`;
 
-/** Options of {@link evaluatePixelRun}. */
-export interface PixelRunEvalOptions {
-  /** The run folder. */
-  readonly run: string;
-  /** Split evaluated (default test). */
-  readonly split?: SplitName;
-  /** Output folder (default `<run>/eval`); refused when it exists. */
-  readonly out?: string;
-}
+/** Options of {@link evaluatePixelRun}: the run folder, the split (default test), the output folder. */
+export type PixelRunEvalOptions = GameRunEvalOptions;
 
 /** What {@link evaluatePixelRun} wrote and measured. */
 export interface PixelRunEvaluation {
@@ -100,28 +100,7 @@ export interface PixelRunEvaluation {
  * @throws {InvalidArgumentError} naming the flag for an unknown option or a bad split
  */
 export function parsePixelEvalArgs(args: readonly string[]): PixelRunEvalOptions | "help" {
-  let values;
-  try {
-    values = parseArgs({
-      args: [...args],
-      strict: true,
-      options: {
-        run: { type: "string" },
-        split: { type: "string" },
-        out: { type: "string" },
-        help: { type: "boolean" },
-      },
-    }).values;
-  } catch (e) {
-    throw new InvalidArgumentError("options", (e as Error).message, "--run, --split, --out (pixel runs)");
-  }
-  if (values.help) return "help";
-  if (!values.run) throw new InvalidArgumentError("--run", "is missing", "a pixel run folder");
-  const split = (values.split ?? "test") as SplitName;
-  if (!["train", "val", "test"].includes(split)) {
-    throw new InvalidArgumentError("--split", `is "${split}"`, "test | val | train");
-  }
-  return { run: values.run, split, ...(values.out ? { out: values.out } : {}) };
+  return parseGameRunEvalArgs(args, "pixel");
 }
 
 /** The `channel` a pixel run records for a folder of grey 2D JPEG slices (no modality to pick). */
@@ -160,18 +139,8 @@ function maskFrame(mask: Uint8Array, h: number, w: number) {
  */
 export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<PixelRunEvaluation> {
   const split = options.split ?? "test", dir = options.out ?? join(options.run, "eval");
-  const read = async (name: string) => {
-    try {
-      return JSON.parse(await Deno.readTextFile(join(options.run, name)));
-    } catch (e) {
-      throw new InvalidArgumentError(
-        "--run",
-        `${join(options.run, name)}: ${(e as Error).message}`,
-        "a train:pixel run",
-      );
-    }
-  };
-  const config = await read("config.json"), weights = await read("weights.json");
+  const config = await readRunJson(options.run, "config.json", "train:pixel");
+  const weights = await readRunJson(options.run, "weights.json", "train:pixel") as { network: PixelWeight[] };
   if (!isPixelRunConfig(config)) {
     throw new InvalidArgumentError(
       "--run",
@@ -179,13 +148,7 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
       "a pixel run",
     );
   }
-  if (await Deno.stat(dir).then(() => true, () => false)) {
-    throw new InvalidArgumentError(
-      "--out",
-      `${dir} exists`,
-      "a folder that does not exist yet (choose --out)",
-    );
-  }
+  await refuseExistingOutput(dir);
   await initBackend(config.train.backend);
   const data = await pixelRunSlices(config), slices = data[split];
   if (!slices.length) {
@@ -240,25 +203,12 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
   return { dir, slices: slices.length, scores, diceByStep: learned.diceByStep, markdown };
 }
 
-/** The `--run` value of a command line (`--run X` or `--run=X`), or undefined. */
-function runArgument(args: readonly string[]): string | undefined {
-  const i = args.findIndex((a) => a === "--run" || a.startsWith("--run="));
-  if (i < 0) return undefined;
-  return args[i] === "--run" ? args[i + 1] : args[i].slice("--run=".length);
-}
-
 /**
  * True when the command line's `--run` folder holds a `train:pixel` run's config.json: `deno task
  * eval` then runs {@link pixelEvalMain} instead of the SPARS evaluation.
  */
-export async function isPixelRun(args: readonly string[]): Promise<boolean> {
-  const run = runArgument(args);
-  if (!run) return false;
-  try {
-    return isPixelRunConfig(JSON.parse(await Deno.readTextFile(join(run, "config.json"))));
-  } catch {
-    return false; // not a readable pixel run: the SPARS path reports what is wrong
-  }
+export function isPixelRun(args: readonly string[]): Promise<boolean> {
+  return runFolderMatches(args, isPixelRunConfig);
 }
 
 /**
@@ -266,27 +216,13 @@ export async function isPixelRun(args: readonly string[]): Promise<boolean> {
  * evaluates and prints the table.
  * @returns the exit code: 0 ok, 2 a bad option or run folder, 1 another package error
  */
-export async function pixelEvalMain(
-  args: readonly string[],
-  io: { readonly out: (text: string) => void; readonly err: (text: string) => void },
-): Promise<number> {
-  try {
-    const options = parsePixelEvalArgs(args);
-    if (options === "help") {
-      io.out(`${PIXEL_EVAL_HELP}\n`);
-      return 0;
-    }
-    checkOutputLocation(options.out ?? join(options.run, "eval"), "--out", "eval/eval_cli.ts");
-    const r = await evaluatePixelRun(options);
-    io.out(
-      `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.slices} slices)\n`,
-    );
-    return 0;
-  } catch (e) {
-    if (e instanceof SparsGymError) {
-      io.err(`error: ${e.message}\n`);
-      return e instanceof InvalidArgumentError ? 2 : 1;
-    }
-    throw e;
-  }
+export function pixelEvalMain(args: readonly string[], io: GameRunEvalIo): Promise<number> {
+  return gameRunEvalMain(args, io, {
+    kind: "pixel",
+    help: PIXEL_EVAL_HELP,
+    evaluate: async (options) => {
+      const r = await evaluatePixelRun(options);
+      return `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.slices} slices)\n`;
+    },
+  });
 }

@@ -5,17 +5,10 @@
  */
 import assert from "node:assert/strict";
 import { main as evalMain } from "../eval/eval_cli.ts";
+import { assertRunEvalRefusals, captureIo } from "./_run_eval_refusals.ts";
 import { patchRunData } from "../eval/patch_run_eval.ts";
 import { decodePng } from "../env/png.ts";
 import { runPatchCli } from "../train/patch_cli.ts";
-
-function capture() {
-  const lines: string[] = [];
-  return {
-    lines,
-    io: { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t), terminal: false },
-  };
-}
 
 const TINY = [
   "--cases",
@@ -37,7 +30,7 @@ Deno.test("deno task eval on a train:patch run: the train-time table again, a ma
   assert.equal(await runPatchCli(["--run", run, "--seeds", "0,1", ...TINY, ...flags]), 0);
   const trained = JSON.parse(await Deno.readTextFile(`${run}/eval.json`));
 
-  const { io, lines } = capture();
+  const { io, lines } = captureIo();
   assert.equal(await evalMain(["--run", run], io), 0, lines.join(""));
   const evaluated = JSON.parse(await Deno.readTextFile(`${run}/eval/eval.json`));
   assert.deepEqual(
@@ -82,21 +75,6 @@ Deno.test("deno task eval on a train:patch run: the train-time table again, a ma
     /\| learned \(argmax\) \| crops labelled from voxel masks \|/,
   );
 
-  // Refusals: an existing output folder, an unknown flag, a bad split; nothing written.
-  for (
-    const bad of [["--run", run], ["--run", run, "--limit", "2"], [
-      "--run",
-      run,
-      "--split",
-      "all",
-      "--out",
-      `${dir}/x`,
-    ]]
-  ) {
-    const c = capture();
-    assert.equal(await evalMain(bad, c.io), 2, bad.join(" "));
-    assert.match(c.lines.join(""), /error: (--out|options|--split)/);
-  }
-  await assert.rejects(Deno.stat(`${dir}/x`));
+  await assertRunEvalRefusals(run, dir);
   await Deno.remove(dir, { recursive: true });
 });

@@ -1,16 +1,9 @@
 import nodeAssert from "node:assert/strict";
 import { main as evalMain } from "../eval/eval_cli.ts";
+import { assertRunEvalRefusals, captureIo } from "./_run_eval_refusals.ts";
 import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
 import { decodePng } from "../env/png.ts";
 import { runPixelCli } from "../train/pixel_cli.ts";
-
-function capture() {
-  const lines: string[] = [];
-  return {
-    lines,
-    io: { out: (t: string) => lines.push(t), err: (t: string) => lines.push(t), terminal: false },
-  };
-}
 
 Deno.test("deno task eval on a train:pixel run folder: the train-time test Dice again, masks and overlays per slice", async () => {
   await Deno.mkdir(".tmp", { recursive: true });
@@ -32,7 +25,7 @@ Deno.test("deno task eval on a train:pixel run folder: the train-time test Dice 
   const trained = JSON.parse(await Deno.readTextFile(`${run}/eval.json`)).scores.policy.dice.mean;
   nodeAssert.ok(trained > 0.1, `a policy that segments something (${trained}), so the weights matter`);
 
-  const { io, lines } = capture();
+  const { io, lines } = captureIo();
   nodeAssert.equal(await evalMain(["--run", run], io), 0, lines.join(""));
   const evaluated = JSON.parse(await Deno.readTextFile(`${run}/eval/eval.json`));
   nodeAssert.equal(
@@ -62,21 +55,6 @@ Deno.test("deno task eval on a train:pixel run folder: the train-time test Dice 
     `${mean} vs ${evaluated.scores.policy.dice.mean}`,
   );
 
-  // Refusals: an existing output folder, an unknown flag, a bad split.
-  for (
-    const bad of [["--run", run], ["--run", run, "--limit", "2"], [
-      "--run",
-      run,
-      "--split",
-      "all",
-      "--out",
-      `${dir}/x`,
-    ]]
-  ) {
-    const c = capture();
-    nodeAssert.equal(await evalMain(bad, c.io), 2, bad.join(" "));
-    nodeAssert.match(c.lines.join(""), /error: (--out|options|--split)/);
-  }
-  await nodeAssert.rejects(Deno.stat(`${dir}/x`));
+  await assertRunEvalRefusals(run, dir);
   await Deno.remove(dir, { recursive: true });
 });
