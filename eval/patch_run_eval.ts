@@ -13,7 +13,9 @@
  */
 import { join } from "node:path";
 import { InvalidArgumentError } from "../data/errors.ts";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 import { writeNifti } from "../data/nifti_write.ts";
+import type { SplitName } from "../data/split.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 import { CachedScorer } from "../env/cached_scorer.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
@@ -51,6 +53,8 @@ import {
 export interface PatchRunSettings {
   /** `"train:patch"`: how the dispatcher tells a patch run apart. */
   readonly command: "train:patch";
+  /** The tfjs backend of the run (absent in runs from before it was recorded: wasm, the default). */
+  readonly backend?: BackendName;
   /** The seeds trained (one policy and, with the classifier, one checkpoint each). */
   readonly seeds: number[];
   /** Phantom count (with `data` null). */
@@ -192,6 +196,40 @@ async function writeCaseFigures(dir: string, seed: number, env: PatchEnv, c: Cas
   }
 }
 
+/** The re-evaluation's `eval.md`: the setting, the table over seeds, the learned agent per seed. */
+function patchRunMarkdown(
+  run: string,
+  split: SplitName,
+  cases: number,
+  config: PatchRunSettings,
+  perSeed: readonly { readonly seed: number; readonly rows: readonly PatchSeedRow[] }[],
+  table: readonly PatchTableRow[],
+): string {
+  const first = perSeed[0].rows[0];
+  return [
+    `# Patch game, ${split} split, re-evaluated from ${run}`,
+    "",
+    `${cases} ${split} cases (${first.positives} with tumour), seeds ${
+      config.seeds.join(", ")
+    }; scorer ${config.scorer}, ` +
+    `network ${config.network}, observation ${config.observationShape.join("x")}${
+      config.observeScores ? " with the score channel" : ""
+    }, grid ${
+      config.grid.join("x")
+    }, presence threshold ${config.presenceThreshold}. Mean over seeds, sd across seeds; ` +
+    "Dice over the cases with tumour (tumour-free cases: the share left empty).",
+    "",
+    ...patchTableMarkdown(table),
+    "",
+    `Learned (argmax) Dice per seed: ${
+      perSeed.map((p) => `seed ${p.seed} ${p.rows[0].dice.toFixed(3)}`).join(", ")
+    }. ` +
+    "Overlays of the learned (argmax) agent's final boards in overlays/seed<k>/ (truth contour | the players' " +
+    "patches | score map and union), its segmentations in masks/seed<k>/ (255 = foreground).",
+    "",
+  ].join("\n");
+}
+
 /**
  * Evaluates a patch run folder (see the module doc).
  * @throws {InvalidArgumentError} when the run lacks its files, the output folder exists or the split is empty
@@ -207,7 +245,7 @@ export async function evaluatePatchRun(options: PatchRunEvalOptions): Promise<Pa
     );
   }
   await refuseExistingOutput(dir);
-  await initBackend(((config as { backend?: BackendName }).backend) ?? "wasm");
+  await initBackend(config.backend ?? "wasm");
   const data = await patchRunData(config);
   const cases = { train: data.train, val: data.validation, test: data.test }[split];
   if (!cases.length) throw new InvalidArgumentError("--split", `${split} has no cases`, "a non-empty split");
@@ -233,32 +271,10 @@ export async function evaluatePatchRun(options: PatchRunEvalOptions): Promise<Pa
     net.dispose();
   }
   const table = patchSeedTable(perSeed);
-  const first = perSeed[0].rows[0];
-  const markdown = [
-    `# Patch game, ${split} split, re-evaluated from ${options.run}`,
-    "",
-    `${cases.length} ${split} cases (${first.positives} with tumour), seeds ${
-      config.seeds.join(", ")
-    }; scorer ${config.scorer}, ` +
-    `network ${config.network}, observation ${config.observationShape.join("x")}${
-      config.observeScores ? " with the score channel" : ""
-    }, grid ${
-      config.grid.join("x")
-    }, presence threshold ${config.presenceThreshold}. Mean over seeds, sd across seeds; ` +
-    "Dice over the cases with tumour (tumour-free cases: the share left empty).",
-    "",
-    ...patchTableMarkdown(table),
-    "",
-    `Learned (argmax) Dice per seed: ${
-      perSeed.map((p) => `seed ${p.seed} ${p.rows[0].dice.toFixed(3)}`).join(", ")
-    }. ` +
-    "Overlays of the learned (argmax) agent's final boards in overlays/seed<k>/ (truth contour | the players' " +
-    "patches | score map and union), its segmentations in masks/seed<k>/ (255 = foreground).",
-    "",
-  ].join("\n");
-  await Deno.writeTextFile(join(dir, "eval.md"), markdown);
+  const markdown = patchRunMarkdown(options.run, split, cases.length, config, perSeed, table);
+  await writeFileAtomic(join(dir, "eval.md"), markdown);
   const json = { run: options.run, split, scorer: config.scorer, seeds: config.seeds, table, perSeed };
-  await Deno.writeTextFile(join(dir, "eval.json"), JSON.stringify(json, null, 2) + "\n");
+  await writeFileAtomic(join(dir, "eval.json"), JSON.stringify(json, null, 2) + "\n");
   return { dir, cases: cases.length, perSeed, table, markdown };
 }
 

@@ -10,6 +10,7 @@
  * @module
  */
 import { join } from "node:path";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
 import {
@@ -190,7 +191,7 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
     }. Overlays in overlays/, final masks in masks/ (255 = foreground).`,
     ``,
   ].join("\n");
-  await Deno.writeTextFile(join(dir, "eval.md"), markdown);
+  await writeFileAtomic(join(dir, "eval.md"), markdown);
   const json = {
     run: options.run,
     split,
@@ -199,7 +200,7 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
     diceByStep: learned.diceByStep,
     scores,
   };
-  await Deno.writeTextFile(join(dir, "eval.json"), JSON.stringify(json, null, 2) + "\n");
+  await writeFileAtomic(join(dir, "eval.json"), JSON.stringify(json, null, 2) + "\n");
   return { dir, slices: slices.length, scores, diceByStep: learned.diceByStep, markdown };
 }
 
