@@ -15,6 +15,7 @@
  * @module
  */
 import { join } from "node:path";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { writeWeightsFile } from "../agents/snapshot.ts";
 import { initBackend } from "../models/backend.ts";
@@ -169,7 +170,7 @@ export async function runPatchCli(argv: readonly string[]): Promise<number> {
     }.`,
     "",
   ].join("\n");
-  await Deno.writeTextFile(join(dir, "eval.md"), md);
+  await writeFileAtomic(join(dir, "eval.md"), md);
   console.log(md);
   console.log(`run folder: ${dir}`);
   return 0;

@@ -14,6 +14,7 @@
  */
 import { detectLayout } from "../data/dataset_layouts.ts";
 import { join } from "node:path";
+import { writeFileAtomic } from "../data/atomic_write.ts";
 import { SparsGymError } from "../data/errors.ts";
 import { JPEG_CHANNEL, pixelRunSlices } from "../eval/pixel_run_eval.ts";
 import type { PixelSegEnv } from "../env/pixel/pixel_env.ts";
@@ -129,7 +130,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
       `rewards read voxel labels`,
   );
   await Deno.mkdir(join(run, "overlays"), { recursive: true });
-  await Deno.writeTextFile(join(run, "config.json"), JSON.stringify(config, null, 2) + "\n");
+  await writeFileAtomic(join(run, "config.json"), JSON.stringify(config, null, 2) + "\n");
   const metricsPath = join(run, "metrics.jsonl");
   await Deno.writeTextFile(metricsPath, "");
   const log = (r: Record<string, unknown>) =>
@@ -176,7 +177,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
   console.error(
     `\npixel: ${result.updates} updates, ${result.epochs} epochs in ${result.seconds.toFixed(0)} s`,
   );
-  await Deno.writeTextFile(
+  await writeFileAtomic(
     join(run, "weights.json"),
     JSON.stringify({ network: net.getWeights(), rewardKernel: Array.from(learner.rewardKernel.dataSync()) }),
   );
@@ -204,7 +205,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
     fcnExtended: phase?.extended ? scorePixelMasks(data.test, phase.extended.masks) : null,
     warmStart: phase?.warmMasks ? scorePixelMasks(data.test, phase.warmMasks) : null,
   };
-  await Deno.writeTextFile(
+  await writeFileAtomic(
     join(run, "eval.json"),
     JSON.stringify(
       {
@@ -233,7 +234,7 @@ export async function runPixelCli(args: string[]): Promise<number> {
     fcnSteps: phase?.fcn.steps ?? null,
     extendedFcnSteps: phase?.extended?.steps ?? null,
   });
-  await Deno.writeTextFile(join(run, "eval.md"), md);
+  await writeFileAtomic(join(run, "eval.md"), md);
   await writePixelFigures(run, updates, epochs, learned.diceByStep);
   console.log(md);
   console.log(`run folder: ${run}`);
