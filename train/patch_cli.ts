@@ -147,7 +147,9 @@ export async function runPatchCli(argv: readonly string[]): Promise<number> {
       cfg.observeScores ? " with the score channel (the learned agents see every untaken patch's score)" : ""
     }, grid ${cfg.grid.join("x")}, ${cfg.updates} PPO updates x ${cfg.envs} games x ${
       cfg.ppo.numSteps ?? 32
-    } steps (learning rate ${cfg.ppo.learningRate ?? "default"}, entropy coefficient ${
+    } steps${
+      cfg.imitateSteps ? ` after ${cfg.imitateSteps} steps imitating the greedy player` : ""
+    } (learning rate ${cfg.ppo.learningRate ?? "default"}, entropy coefficient ${
       cfg.ppo.entCoef ?? "default"
     }), PFSP pool. Rules: termination weight ${cfg.terminationWeight}, early termination ` +
     `penalty ${cfg.earlyTerminationPenalty}, learner reward scale ${cfg.rewardScale}. ` +

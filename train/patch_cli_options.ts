@@ -64,6 +64,7 @@ supervision level of what it read).
   --paper-rules                termination weight 100, early penalty 1, reward scale 0.1 (the paper's
                                rules; explicit flags override them)
   --no-mirror                  play the images as given (default: each case also mirrored in y, x)
+  --imitate-steps N            steps imitating the greedy player before PPO (default ${D.imitateSteps})
   --lr X                       PPO Adam learning rate, annealed to 0 (default ${D.ppo.learningRate})
   --ent-coef X                 PPO entropy bonus coefficient (default ${D.ppo.entCoef})
   --backend wasm|cpu           (default wasm)
@@ -212,6 +213,7 @@ export function parsePatchArgs(argv: readonly string[]): PatchCliArgs | "help" {
     else if (flag === "--termination-weight") c.terminationWeight = real(flag, v, false);
     else if (flag === "--early-termination-penalty") c.earlyTerminationPenalty = real(flag, v, false);
     else if (flag === "--reward-scale") c.rewardScale = real(flag, v, true);
+    else if (flag === "--imitate-steps") c.imitateSteps = int(flag, v, 0);
     else if (flag === "--lr") c.ppo = { ...c.ppo, learningRate: real(flag, v, true) };
     else if (flag === "--ent-coef") c.ppo = { ...c.ppo, entCoef: real(flag, v, false) };
     else if (flag === "--presence-threshold") threshold = share(flag, v, false);

@@ -59,6 +59,7 @@ import {
   type PatchClassifierConfig,
   type TrainedPatchClassifier,
 } from "./patch_classifier.ts";
+import { greedyDemonstrations, imitateGreedy, imitationAccuracy } from "./patch_imitation.ts";
 import { patchScorer, type PatchScorerKind } from "./patch_scorer.ts";
 import { folderPatchData, patchData, type PatchRunData, TUMOUR } from "../env/patch/patch_data.ts";
 
@@ -115,6 +116,11 @@ export interface PatchTrainConfig {
   /** The game's penalty to a player terminating before its first pick. Default 0 (paper rules: 1). */
   readonly earlyTerminationPenalty: number;
 
+  /**
+   * Steps of imitation of the greedy player before PPO (`train/patch_imitation.ts`; batch 64, Adam
+   * 1e-3, on the states of greedy-vs-greedy games of the training cases). Default 0 (none).
+   */
+  readonly imitateSteps: number;
   /** Parallel games. */
   readonly envs: number;
   /** PPO updates. */
@@ -150,6 +156,7 @@ export const DEFAULT_PATCH_TRAIN_CONFIG: PatchTrainConfig = {
   presenceThreshold: 0.3,
   terminationWeight: 1,
   earlyTerminationPenalty: 0,
+  imitateSteps: 0,
   envs: 8,
   updates: 150,
   snapshotEvery: 2,
@@ -250,6 +257,19 @@ export async function trainPatch(
   const frozen = createPatchNetwork(config, config.seed + 1);
   const opponent = new PatchPolicyAgent(frozen, { seed: config.seed + 2, name: "opponent" });
   const learner = new PatchPolicyAgent(net, { seed: config.seed + 3 });
+  if (config.imitateSteps > 0) {
+    const demos = await greedyDemonstrations(
+      new PatchEnv({ scorer, cache: false, ...patchGameOptions(config) }),
+      train,
+    );
+    await imitateGreedy(net, demos, { steps: config.imitateSteps, seed: config.seed + 6 });
+    const accuracy = imitationAccuracy(net, demos);
+    progress(
+      `imitation: ${demos.actions.length} greedy states, ${config.imitateSteps} steps, argmax = greedy on ${
+        (100 * accuracy).toFixed(1)
+      }%`,
+    );
+  }
   const pool = new OpponentPool(config.pool, config.seed + 4);
   pool.add(0, await net.getWeights());
   const optimizer = new Adam(net.variables, { learningRate: ppo.learningRate, epsilon: ppo.adamEpsilon });
