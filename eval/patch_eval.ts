@@ -37,11 +37,16 @@ export interface PatchEvalRow {
   readonly perCase: readonly number[];
 }
 
-/** Plays `agent` against itself on `c` and returns the segmentation and the step count. */
+/**
+ * Plays `agent` against itself on `c` and returns the segmentation and the step count.
+ * @param onMove called before each move with the mover's observation, action mask and action (the
+ *   env's arrays: copy what is kept)
+ */
 export async function playPatchGame(
   env: PatchEnv,
   agent: PatchAgent,
   c: Case,
+  onMove?: (observation: Float32Array, actionMask: Uint8Array, action: number) => void,
 ): Promise<{ mask: Uint8Array; steps: number }> {
   let r = await env.reset({ options: { case: c } });
   while (env.agents.length) {
@@ -53,6 +58,7 @@ export async function playPatchGame(
       actionMask: r.infos[who].action_mask,
       presenceThreshold: env.config.presenceThreshold,
     }]);
+    onMove?.(r.observations[who], r.infos[who].action_mask, a);
     r = await env.step({ [who]: a });
   }
   return { mask: env.segmentation(), steps: env.game.step };

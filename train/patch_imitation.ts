@@ -18,6 +18,7 @@ import type { Case } from "../data/types.ts";
 import { GreedyPatchAgent } from "../env/patch/agents.ts";
 import type { PatchEnv } from "../env/patch/patch_env.ts";
 import { Adam } from "../agents/adam.ts";
+import { playPatchGame } from "../eval/patch_eval.ts";
 import { MASKED_LOGIT, type PatchPolicyModel } from "../agents/patch_policy.ts";
 
 /** States of greedy-vs-greedy games and greedy's action in each. */
@@ -53,21 +54,11 @@ export async function greedyDemonstrations(
   const greedy = new GreedyPatchAgent();
   const observations: Float32Array[] = [], masks: Uint8Array[] = [], actions: number[] = [];
   for (const c of cases) {
-    let r = await env.reset({ options: { case: c } });
-    while (env.agents.length) {
-      const who = r.infos.a.to_move;
-      const [a] = await greedy.act([r.observations[who]], [{
-        volume: c.image,
-        grid: env.game.grid!,
-        scorer: env.scorer,
-        actionMask: r.infos[who].action_mask,
-        presenceThreshold: env.config.presenceThreshold,
-      }]);
-      observations.push(r.observations[who].slice());
-      masks.push(r.infos[who].action_mask.slice());
-      actions.push(a);
-      r = await env.step({ [who]: a });
-    }
+    await playPatchGame(env, greedy, c, (observation, mask, action) => {
+      observations.push(observation.slice());
+      masks.push(mask.slice());
+      actions.push(action);
+    });
   }
   return { observations, masks, actions: Int32Array.from(actions) };
 }
