@@ -76,7 +76,7 @@ export interface PatchRunSettings {
   /** Score channel in the observation (absent in runs from before it existed: false). */
   readonly observeScores?: boolean;
   /** Intensities mapped to [0, 1]. */
-  readonly intensityRange: [number, number];
+  readonly intensityRange: readonly [number, number];
   /** The game's presence threshold. */
   readonly presenceThreshold: number;
   /** The game's termination weight. */
@@ -129,14 +129,27 @@ export function parsePatchEvalArgs(args: readonly string[]): PatchRunEvalOptions
  * the seeded phantoms (target: the tumour label) or the dataset folder's slices.
  * @throws {SparsGymError} for a missing or unreadable dataset folder
  */
-export async function patchRunData(c: Omit<PatchRunSettings, "command" | "seeds">): Promise<PatchRunData> {
+export async function patchRunData(
+  c: Pick<PatchRunSettings, "data" | "cases" | "shape" | "mirror">,
+): Promise<PatchRunData> {
   return c.data === null
     ? { ...patchData(c), target: [TUMOUR] }
     : await folderPatchData(c.data, { shape: c.shape, mirror: c.mirror, seed: 0 });
 }
 
 /** The game options of a run (grid, observation, rules). */
-export function patchRunGameOptions(c: Omit<PatchRunSettings, "command" | "seeds">): Partial<PatchConfig> {
+export function patchRunGameOptions(
+  c: Pick<
+    PatchRunSettings,
+    | "grid"
+    | "observationShape"
+    | "observeScores"
+    | "intensityRange"
+    | "presenceThreshold"
+    | "terminationWeight"
+    | "earlyTerminationPenalty"
+  >,
+): Partial<PatchConfig> {
   return {
     grid: c.grid,
     observationShape: c.observationShape,

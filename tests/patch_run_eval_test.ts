@@ -43,20 +43,7 @@ Deno.test("deno task eval on a train:patch run: the train-time table again, a ma
   assert.ok(trained.perSeed[0].rows[0].dice > 0, "the learned agent picks something, so its weights matter");
 
   // Masks of seed 0, decoded and scored by hand (tumour label 2 of the phantoms).
-  const test = (await patchRunData({
-    cases: 14,
-    data: null,
-    shape: [1, 32, 32],
-    mirror: true,
-    grid: [1, 4, 4],
-    scorer: "classifier",
-    network: "fcn",
-    observationShape: [1, 16, 16],
-    intensityRange: [-100, 200],
-    presenceThreshold: 0.5,
-    terminationWeight: 1,
-    earlyTerminationPenalty: 0,
-  })).test;
+  const test = (await patchRunData({ cases: 14, data: null, shape: [1, 32, 32], mirror: true })).test;
   const dices: number[] = [];
   for (const c of test) {
     const png = decodePng(await Deno.readFile(`${run}/eval/masks/seed0/${c.id}.png`));

@@ -54,6 +54,7 @@ import { createPatchModel, type PatchNetworkKind } from "../agents/patch_model.t
 import { maskedPpoUpdate, PatchPolicyAgent, type PatchPolicyModel } from "../agents/patch_policy.ts";
 import { type PpoOptions, resolvePpoOptions } from "../agents/ppo.ts";
 import { evaluatePatchPlayers, type PatchEvalRow, patchPlayers } from "../eval/patch_eval.ts";
+import { patchRunData, patchRunGameOptions } from "../eval/patch_run_eval.ts";
 import {
   DEFAULT_PATCH_CLASSIFIER_CONFIG,
   type PatchClassifierConfig,
@@ -61,7 +62,7 @@ import {
 } from "./patch_classifier.ts";
 import { greedyDemonstrations, imitateGreedy, imitationAccuracy } from "./patch_imitation.ts";
 import { patchScorer, type PatchScorerKind } from "./patch_scorer.ts";
-import { folderPatchData, patchData, type PatchRunData, TUMOUR } from "../env/patch/patch_data.ts";
+import type { PatchRunData } from "../env/patch/patch_data.ts";
 
 export { patchData } from "../env/patch/patch_data.ts";
 
@@ -219,15 +220,7 @@ export interface PatchTrainResult {
 
 /** The game options (grid, observation, rules) that training and evaluation envs of `config` use. */
 export function patchGameOptions(config: PatchTrainConfig): Partial<PatchConfig> {
-  return {
-    grid: config.grid,
-    observationShape: config.observationShape,
-    observeScores: config.observeScores,
-    intensityRange: config.intensityRange,
-    presenceThreshold: config.presenceThreshold,
-    terminationWeight: config.terminationWeight,
-    earlyTerminationPenalty: config.earlyTerminationPenalty,
-  };
+  return patchRunGameOptions(config);
 }
 
 /**
@@ -246,9 +239,7 @@ export async function trainPatch(
   progress: (line: string) => void = () => {},
 ): Promise<PatchTrainResult> {
   const started = performance.now();
-  const data: PatchRunData = config.data === null
-    ? { ...patchData(config), target: [TUMOUR] }
-    : await folderPatchData(config.data, { shape: config.shape, mirror: config.mirror, seed: 0 });
+  const data: PatchRunData = await patchRunData(config);
   const { train, test } = data;
   const { scorer, supervision, classifier } = await patchScorer(config, data, progress);
   const ppo = resolvePpoOptions(config.ppo);
