@@ -24,8 +24,7 @@ import { evaluateRun, type EvaluateRunOptions } from "./run_eval.ts";
 import { TUNE_ON, type TuneOn } from "./run_data.ts";
 import { DENSE_CACHE_FOLDER } from "./dense_cache.ts";
 import { caseListFlags } from "../data/case_subset.ts";
-import { isPixelRun, pixelEvalMain } from "./pixel_run_eval.ts";
-import { isPatchRun, patchEvalMain } from "./patch_run_eval.ts";
+import { gameRunEval } from "./game_runs.ts";
 import { nonNegative, num, oneOf, positive, vec } from "./cli_values.ts";
 
 /** The `--help` text. */
@@ -329,8 +328,8 @@ export function summaryTable(result: EvaluationResult): string {
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */
 export async function main(args: readonly string[], io: CliIo = DEFAULT_IO): Promise<number> {
-  if (await isPixelRun(args)) return await pixelEvalMain(args, io); // a train:pixel run folder
-  if (await isPatchRun(args)) return await patchEvalMain(args, io); // a train:patch run folder
+  const game = await gameRunEval(args, io); // a train:pixel or train:patch run folder
+  if (game !== undefined) return game;
   let options: EvaluateRunOptions | undefined;
   try {
     options = parseEvalArgs(args);

@@ -78,19 +78,26 @@ export interface GameRunEvalIo {
   readonly err: (text: string) => void;
 }
 
+/** A game's run-folder re-evaluation, as `deno task eval --run <run>` dispatches to it. */
+export interface GameRunEval {
+  /** The run kind named in errors, e.g. "pixel". */
+  readonly kind: string;
+  /** Its `--help` text. */
+  readonly help: string;
+  /** True for a `config.json` (parsed) of this game's runs. */
+  readonly isConfig: (config: unknown) => boolean;
+  /** Evaluates the parsed options; returns the text printed on success. */
+  readonly evaluate: (options: GameRunEvalOptions) => Promise<string>;
+}
+
 /**
  * Runs a re-evaluation CLI: parses, checks the output location, evaluates and prints its summary.
- * @param evaluate evaluates the parsed options and returns the text printed on success
  * @returns the exit code: 0 ok, 2 a bad option or run folder, 1 another package error
  */
 export async function gameRunEvalMain(
   args: readonly string[],
   io: GameRunEvalIo,
-  spec: {
-    readonly kind: string;
-    readonly help: string;
-    readonly evaluate: (o: GameRunEvalOptions) => Promise<string>;
-  },
+  spec: GameRunEval,
 ): Promise<number> {
   try {
     const options = parseGameRunEvalArgs(args, spec.kind);
@@ -120,6 +127,22 @@ export async function readRunJson(run: string, name: string, kind: string): Prom
   } catch (e) {
     throw new InvalidArgumentError("--run", `${join(run, name)}: ${(e as Error).message}`, `a ${kind} run`);
   }
+}
+
+/**
+ * Reads a run folder's `config.json` and checks that it is one of `kind`'s runs.
+ * @throws {InvalidArgumentError} naming `--run` when it cannot be read or is another command's
+ */
+export async function readRunConfig<T>(
+  run: string,
+  isConfig: (config: unknown) => config is T,
+  kind: string,
+): Promise<T> {
+  const config = await readRunJson(run, "config.json", kind);
+  if (!isConfig(config)) {
+    throw new InvalidArgumentError("--run", `${run}/config.json is not a ${kind} run's`, `a ${kind} run`);
+  }
+  return config;
 }
 
 /**

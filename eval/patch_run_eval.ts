@@ -40,13 +40,11 @@ import {
   type PatchTableRow,
 } from "./patch_eval.ts";
 import {
-  type GameRunEvalIo,
-  gameRunEvalMain,
+  type GameRunEval,
   type GameRunEvalOptions,
   parseGameRunEvalArgs,
-  readRunJson,
+  readRunConfig,
   refuseExistingOutput,
-  runFolderMatches,
 } from "./game_run_cli.ts";
 
 /** The fields of a patch run's `config.json` this evaluation reads (written by `train:patch`). */
@@ -249,14 +247,7 @@ function patchRunMarkdown(
  */
 export async function evaluatePatchRun(options: PatchRunEvalOptions): Promise<PatchRunEvaluation> {
   const split = options.split ?? "test", dir = options.out ?? join(options.run, "eval");
-  const config = await readRunJson(options.run, "config.json", "train:patch");
-  if (!isPatchRunConfig(config)) {
-    throw new InvalidArgumentError(
-      "--run",
-      `${options.run}/config.json is not a train:patch run's`,
-      "a patch run",
-    );
-  }
+  const config = await readRunConfig(options.run, isPatchRunConfig, "train:patch");
   await refuseExistingOutput(dir);
   await initBackend(config.backend ?? "wasm");
   const data = await patchRunData(config);
@@ -291,26 +282,13 @@ export async function evaluatePatchRun(options: PatchRunEvalOptions): Promise<Pa
   return { dir, cases: cases.length, perSeed, table, markdown };
 }
 
-/**
- * True when the command line's `--run` folder holds a `train:patch` run's config.json: `deno task
- * eval` then runs {@link patchEvalMain} instead of the SPARS evaluation.
- */
-export function isPatchRun(args: readonly string[]): Promise<boolean> {
-  return runFolderMatches(args, isPatchRunConfig);
-}
-
-/**
- * `deno task eval` on a patch run folder (see the module doc): parses, checks the output location,
- * evaluates and prints the table.
- * @returns the exit code: 0 ok, 2 a bad option or run folder, 1 another package error
- */
-export function patchEvalMain(args: readonly string[], io: GameRunEvalIo): Promise<number> {
-  return gameRunEvalMain(args, io, {
-    kind: "patch",
-    help: PATCH_EVAL_HELP,
-    evaluate: async (options) => {
-      const r = await evaluatePatchRun(options);
-      return `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.cases} cases per seed)\n`;
-    },
-  });
-}
+/** `deno task eval --run <train:patch run>` (see the module doc), dispatched by `eval/game_runs.ts`. */
+export const PATCH_RUN_EVAL: GameRunEval = {
+  kind: "patch",
+  help: PATCH_EVAL_HELP,
+  isConfig: isPatchRunConfig,
+  evaluate: async (options) => {
+    const r = await evaluatePatchRun(options);
+    return `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.cases} cases per seed)\n`;
+  },
+};

@@ -14,13 +14,12 @@ import { writeFileAtomic } from "../data/atomic_write.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
 import {
-  type GameRunEvalIo,
-  gameRunEvalMain,
+  type GameRunEval,
   type GameRunEvalOptions,
   parseGameRunEvalArgs,
+  readRunConfig,
   readRunJson,
   refuseExistingOutput,
-  runFolderMatches,
 } from "./game_run_cli.ts";
 import { phantomPixelSlices } from "../env/pixel/pixel_data.ts";
 import type { PixelSlice } from "../env/pixel/pixel_env.ts";
@@ -140,15 +139,8 @@ function maskFrame(mask: Uint8Array, h: number, w: number) {
  */
 export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<PixelRunEvaluation> {
   const split = options.split ?? "test", dir = options.out ?? join(options.run, "eval");
-  const config = await readRunJson(options.run, "config.json", "train:pixel");
+  const config = await readRunConfig(options.run, isPixelRunConfig, "train:pixel");
   const weights = await readRunJson(options.run, "weights.json", "train:pixel") as { network: PixelWeight[] };
-  if (!isPixelRunConfig(config)) {
-    throw new InvalidArgumentError(
-      "--run",
-      `${options.run}/config.json is not a train:pixel run's`,
-      "a pixel run",
-    );
-  }
   await refuseExistingOutput(dir);
   await initBackend(config.train.backend);
   const data = await pixelRunSlices(config), slices = data[split];
@@ -204,26 +196,13 @@ export async function evaluatePixelRun(options: PixelRunEvalOptions): Promise<Pi
   return { dir, slices: slices.length, scores, diceByStep: learned.diceByStep, markdown };
 }
 
-/**
- * True when the command line's `--run` folder holds a `train:pixel` run's config.json: `deno task
- * eval` then runs {@link pixelEvalMain} instead of the SPARS evaluation.
- */
-export function isPixelRun(args: readonly string[]): Promise<boolean> {
-  return runFolderMatches(args, isPixelRunConfig);
-}
-
-/**
- * `deno task eval` on a pixel run folder (see the module doc): parses, checks the output location,
- * evaluates and prints the table.
- * @returns the exit code: 0 ok, 2 a bad option or run folder, 1 another package error
- */
-export function pixelEvalMain(args: readonly string[], io: GameRunEvalIo): Promise<number> {
-  return gameRunEvalMain(args, io, {
-    kind: "pixel",
-    help: PIXEL_EVAL_HELP,
-    evaluate: async (options) => {
-      const r = await evaluatePixelRun(options);
-      return `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.slices} slices)\n`;
-    },
-  });
-}
+/** `deno task eval --run <train:pixel run>` (see the module doc), dispatched by `eval/game_runs.ts`. */
+export const PIXEL_RUN_EVAL: GameRunEval = {
+  kind: "pixel",
+  help: PIXEL_EVAL_HELP,
+  isConfig: isPixelRunConfig,
+  evaluate: async (options) => {
+    const r = await evaluatePixelRun(options);
+    return `${r.markdown}\nreport: ${r.dir}/eval.md, ${r.dir}/eval.json, overlays/, masks/ (${r.slices} slices)\n`;
+  },
+};
