@@ -11,6 +11,9 @@
  * the forward falls back to the stock (correct) kernel; a gradient throws rather than being
  * silently wrong.
  *
+ * It also registers `BatchMatMul` (`wasm_matmul.ts`): the stock one runs a naive loop, 4-8x slower,
+ * whenever an operand is transposed, as in every dense layer's gradient.
+ *
  * Also measured and left as is (tests/conv3d_test.ts watches it): the stock wasm `MaxPool3D` starts
  * its max at FLT_MIN instead of -Infinity, so a window of values <= 0 pools to 1.2e-38; after a
  * ReLU (the classifier's only use) the difference is below 1.2e-38.
@@ -27,6 +30,7 @@ import {
   im2colRows,
   inputGradientGeometry,
 } from "./conv3d_im2col.ts";
+import { transposeFreeBatchMatMul } from "./wasm_matmul.ts";
 
 /** Largest im2col block, in float32 values (16 MiB): bounds memory on large inputs. */
 const BLOCK_VALUES = 1 << 22;
@@ -36,6 +40,7 @@ export const REPLACED_WASM_KERNELS: readonly string[] = [
   "Conv3D",
   "Conv3DBackpropInputV2",
   "Conv3DBackpropFilterV2",
+  "BatchMatMul",
 ];
 
 /** The parts of tfjs' BackendWasm the kernels use. */
@@ -71,7 +76,7 @@ function heap(backend: WasmBackendLike, info: tf.TensorInfo): Float32Array {
 }
 
 function matMul(backend: WasmBackendLike, a: tf.TensorInfo, b: tf.TensorInfo): tf.TensorInfo {
-  const kernel = tf.getKernel("BatchMatMul", "wasm");
+  const kernel = stockKernels.get("BatchMatMul") ?? tf.getKernel("BatchMatMul", "wasm");
   if (!kernel) throw new Error("the wasm backend has no BatchMatMul kernel");
   return kernel.kernelFunc({
     inputs: { a, b },
@@ -286,10 +291,11 @@ function conv3dBackpropFilter(args: {
   return dw;
 }
 
-const replacements: Record<string, tf.KernelFunc> = {
-  Conv3D: conv3dForward as tf.KernelFunc,
-  Conv3DBackpropInputV2: conv3dBackpropInput as tf.KernelFunc,
-  Conv3DBackpropFilterV2: conv3dBackpropFilter as tf.KernelFunc,
+const replacements: Record<string, (stock: tf.KernelFunc) => tf.KernelFunc> = {
+  Conv3D: () => conv3dForward as tf.KernelFunc,
+  Conv3DBackpropInputV2: () => conv3dBackpropInput as tf.KernelFunc,
+  Conv3DBackpropFilterV2: () => conv3dBackpropFilter as tf.KernelFunc,
+  BatchMatMul: transposeFreeBatchMatMul,
 };
 
 /** True while this package's conv3d kernels are registered for `wasm`. */
@@ -298,8 +304,8 @@ export function wasmConv3dKernelsInstalled(): boolean {
 }
 
 /**
- * Registers this package's `Conv3D`, `Conv3DBackpropInputV2` and `Conv3DBackpropFilterV2` for
- * the `wasm` backend, keeping the stock ones for {@link uninstallWasmConv3dKernels}. Idempotent.
+ * Registers this package's `Conv3D`, `Conv3DBackpropInputV2`, `Conv3DBackpropFilterV2` and
+ * `BatchMatMul` for the `wasm` backend, keeping the stock ones for {@link uninstallWasmConv3dKernels}. Idempotent.
  * Needs `@tensorflow/tfjs-backend-wasm` imported (its kernels registered) first.
  *
  * @throws {Error} when a stock wasm kernel is missing (the wasm package was not imported)
@@ -313,11 +319,12 @@ export function installWasmConv3dKernels(): void {
   }
   for (const name of REPLACED_WASM_KERNELS) {
     tf.unregisterKernel(name, "wasm");
-    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc: replacements[name] });
+    const kernelFunc = replacements[name](stockKernels.get(name)!.kernelFunc);
+    tf.registerKernel({ kernelName: name, backendName: "wasm", kernelFunc });
   }
 }
 
-/** Restores the stock wasm conv3d kernels (regression tests of their defects, benchmarks). Idempotent. */
+/** Restores the stock wasm kernels (regression tests of their defects, benchmarks). Idempotent. */
 export function uninstallWasmConv3dKernels(): void {
   for (const [name, stock] of stockKernels) {
     tf.unregisterKernel(name, "wasm");

@@ -8,6 +8,7 @@ import { CLI as PPO } from "../bench/ppo_bench.ts";
 import { CLI as TORCH } from "../bench/torch_peer_bench.ts";
 import { CLI as GPU } from "../bench/gpu_bench.ts";
 import { CLI as MEMORY } from "../bench/memory_bench.ts";
+import { CLI as MATMUL } from "../bench/matmul_bench.ts";
 
 const TASKS = {
   "bench:classifier": CLASSIFIER,
@@ -16,6 +17,7 @@ const TASKS = {
   "bench:torch": TORCH,
   "bench:gpu": GPU,
   "bench:memory": MEMORY,
+  "bench:matmul": MATMUL,
 };
 
 Deno.test("bench tasks: --help lists every option with its default; a bad option is a typed error", async () => {
