@@ -10,7 +10,7 @@ import { Rng } from "../data/random.ts";
 import { PolicyNetwork } from "../agents/policy_network.ts";
 import { type PpoBatch, PpoLearner } from "../agents/ppo.ts";
 import { initBackend } from "../models/backend.ts";
-import { col2imRows, im2colRows } from "../models/conv3d_im2col.ts";
+import { col2imRows, im2colColumns, im2colRows } from "../models/conv3d_im2col.ts";
 
 await initBackend("cpu", { quiet: true });
 await initBackend("wasm", { quiet: true });
@@ -90,6 +90,38 @@ Deno.test("col2imRows is the adjoint of im2colRows: <im2col(x), P> = <x, col2im(
   assert.ok(Math.abs(left - right) < 1e-4 * Math.max(1, Math.abs(left)), `${left} vs ${right}`);
   // Every input voxel is read by some tap here, so the adjoint must reach every voxel.
   assert.ok(back.every((v) => v !== 0));
+});
+
+Deno.test("tiling windows (stride = kernel, no pad): im2col rows/columns and col2im by the definition, in blocks", () => {
+  // 2 batches of 4x6x4 voxels, 3 channels, kernel = stride = 2x3x2: output 2x2x2, every voxel read once.
+  const dims: Triple = [4, 6, 4], out: Triple = [2, 2, 2], kernel: Triple = [2, 3, 2], C = 3, N = 2;
+  const K = 2 * 3 * 2 * C, M = N * 8;
+  const x = Float32Array.from({ length: N * 96 * C }, (_, i) => i + 1);
+  const expected = new Float32Array(M * K); // expected[m, k] = x at the voxel tap k of position m reads
+  for (let m = 0; m < M; m++) {
+    const ow = m % 2, oh = (m >> 1) % 2, od = (m >> 2) % 2, n = m >> 3;
+    for (let k = 0; k < K; k++) {
+      const c = k % C,
+        kw = Math.floor(k / C) % 2,
+        kh = Math.floor(k / (2 * C)) % 3,
+        kd = Math.floor(k / (6 * C));
+      const voxel = ((n * 4 + od * 2 + kd) * 6 + oh * 3 + kh) * 4 + ow * 2 + kw;
+      expected[m * K + k] = x[voxel * C + c];
+    }
+  }
+  const rows = new Float32Array(M * K), cols = new Float32Array(K * M), back = new Float32Array(x.length);
+  for (const [start, count] of [[0, 3], [3, 6], [9, 7]]) { // blocks that cut output lines
+    im2colRows(x, dims, C, out, kernel, [0, 0, 0], start, count, rows.subarray(start * K), kernel);
+    const block = new Float32Array(K * count);
+    im2colColumns(x, dims, C, out, kernel, [0, 0, 0], start, count, block, kernel);
+    for (let k = 0; k < K; k++) {
+      for (let j = 0; j < count; j++) cols[k * M + start + j] = block[k * count + j];
+    }
+    col2imRows(expected.subarray(start * K), dims, C, out, kernel, [0, 0, 0], kernel, start, count, back);
+  }
+  assert.deepEqual(rows, expected);
+  for (let m = 0; m < M; m++) for (let k = 0; k < K; k++) assert.equal(cols[k * M + m], expected[m * K + k]);
+  assert.deepEqual(back, x, "col2im of the im2col matrix puts every voxel back once");
 });
 
 const ARCH = {
