@@ -24,19 +24,10 @@ import type * as tfl from "@tensorflow/tfjs-layers";
 import { writeFileAtomic } from "../data/atomic_write.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
 import { modelInputChannels, modelInputShape } from "./classifier.ts";
-import {
-  type Attribute,
-  attributeProto,
-  floatTensor,
-  int64Tensor,
-  ProtoWriter,
-  valueInfo,
-} from "./onnx_proto.ts";
+import { OnnxGraph } from "./onnx_graph.ts";
+import type { Attribute } from "./onnx_proto.ts";
 
-/** The ONNX operator set the exported graphs use. */
-export const ONNX_OPSET = 13;
-/** ONNX IR version written (IR 7 is the one of opset 13, ONNX 1.8). */
-export const ONNX_IR_VERSION = 7;
+export { ONNX_IR_VERSION, ONNX_OPSET } from "./onnx_graph.ts";
 /** Name of the exported graph's input ([N, 1, D, H, W] float32 in [0, 1]). */
 export const ONNX_INPUT_NAME = "volume";
 /** Name of the exported graph's output ([N, 1] probabilities). */
@@ -59,45 +50,13 @@ export interface OnnxExportOptions {
   docString?: string;
 }
 
-/** Accumulates nodes and initializers; `current` is the value the next layer consumes. */
-class GraphBuilder {
-  readonly nodes: ProtoWriter[] = [];
-  readonly initializers: ProtoWriter[] = [];
-  current: string = ONNX_INPUT_NAME;
+/** The classifier's graph: {@link OnnxGraph} plus the depth-folded layout's rank bookkeeping. */
+class GraphBuilder extends OnnxGraph {
   /** Depth-folded layout only: the value is [N*D, C, H, W] (else [N, D, C, H, W]). */
   rank4 = false;
 
-  constructor(readonly folded: boolean) {}
-
-  weight(name: string, dims: readonly number[], values: Float32Array): string {
-    this.initializers.push(floatTensor(name, dims, values));
-    return name;
-  }
-  ints(name: string, values: readonly number[], dims?: readonly number[]): string {
-    this.initializers.push(int64Tensor(name, values, dims));
-    return name;
-  }
-  /** Appends a node; returns its output's name. */
-  add(
-    op: string,
-    name: string,
-    inputs: readonly string[],
-    attributes: Attribute[] = [],
-    output = `${name}:out`,
-  ): string {
-    const w = new ProtoWriter();
-    for (const input of inputs) w.string(1, input);
-    w.string(2, output).string(3, name).string(4, op);
-    for (const a of attributes) w.message(5, attributeProto(a));
-    this.nodes.push(w);
-    return output;
-  }
-  /** Appends a node consuming `current` (then `extra`); its output becomes `current`. */
-  chain(op: string, name: string, extra: readonly string[] = [], attributes: Attribute[] = []): void {
-    this.current = this.add(op, name, [this.current, ...extra], attributes);
-  }
-  reshape(name: string, dims: readonly number[]): void {
-    this.chain("Reshape", name, [this.ints(`${name}/shape`, dims)]);
+  constructor(readonly folded: boolean) {
+    super(ONNX_INPUT_NAME);
   }
   /** Depth-folded layout: reshapes the value of logical shape [C, D, H, W] to the rank asked. */
   toRank(name: string, [c, d, h, w]: readonly number[], rank: 4 | 5): void {
@@ -373,20 +332,12 @@ export async function exportClassifierToOnnx(
   }
   // The graph output gets a fixed name whatever the last layer is called.
   g.add("Identity", `${ONNX_OUTPUT_NAME}/identity`, [g.current], [], ONNX_OUTPUT_NAME);
-  const graph = new ProtoWriter();
-  for (const n of g.nodes) graph.message(1, n);
-  graph.string(2, model.name);
-  for (const t of g.initializers) graph.message(5, t);
-  graph.message(11, valueInfo(ONNX_INPUT_NAME, c === 1 ? ["N", 1, d, h, w] : ["N", d, h, w, c]));
-  graph.message(12, valueInfo(ONNX_OUTPUT_NAME, ["N", 1]));
-  return new ProtoWriter()
-    .int(1, ONNX_IR_VERSION)
-    .string(2, "spars-gym")
-    .string(3, "0.1.0")
-    .string(6, options.docString ?? `SPARS Gym presence classifier, ${layout} layout`)
-    .message(7, graph)
-    .message(8, new ProtoWriter().string(1, "").int(2, ONNX_OPSET))
-    .finish();
+  return g.model({
+    name: model.name,
+    inputs: [[ONNX_INPUT_NAME, c === 1 ? ["N", 1, d, h, w] : ["N", d, h, w, c]]],
+    outputs: [[ONNX_OUTPUT_NAME, ["N", 1]]],
+    docString: options.docString ?? `SPARS Gym presence classifier, ${layout} layout`,
+  });
 }
 
 /**
