@@ -2,8 +2,8 @@
  * The package's fastest CPU paths beside PyTorch CPU, in one run, with the ratios printed: the
  * classifier (default 24x48x48 input, 4 blocks) forward and Adam train step on tfjs `wasm` (this
  * package's conv3d kernels) and its forward through onnxruntime; the policy of the `default` train
- * preset (8x16x16 observation, 4 channels) and of the `paper` preset (12x24x24, 1 channel) forward
- * and PPO minibatch step on `wasm`. PyTorch runs the same shapes (bench/torch_peer.py) with its
+ * preset (8x16x16 observation, 5 channels) and of the `paper` preset (12x24x24, 1 channel) forward
+ * and PPO minibatch step on `wasm`, and its forward through onnxruntime (`agents/policy_onnx.ts`). PyTorch runs the same shapes (bench/torch_peer.py) with its
  * intra-op threads set to `--threads`, as is onnxruntime; tfjs wasm always runs 1 thread (its
  * threaded build does not start under Deno), so the matched comparison is `--threads 1`. PyTorch
  * missing: its columns are skipped with the reason printed.
@@ -17,6 +17,8 @@ import { initBackend } from "../models/backend.ts";
 import { buildClassifier } from "../models/classifier.ts";
 import { exportClassifierToOnnx, ONNX_INPUT_NAME } from "../models/onnx_export.ts";
 import { probeOnnxRuntime } from "../models/onnx_runtime.ts";
+import { PolicyNetwork } from "../agents/policy_network.ts";
+import { exportPolicyToOnnx, POLICY_ONNX_INPUT } from "../agents/policy_onnx.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
 import { PRESET_POLICIES, timeClassifier, timeIt, timePolicy, type Timing } from "./network_timing.ts";
 
@@ -49,6 +51,21 @@ async function classifierOnnx(shape: Vec3, batch: number, reps: number, threads:
     (_, i) => (i % 97) / 97,
   );
   const feeds = { [ONNX_INPUT_NAME]: probe.runtime.tensor(input, [batch, 1, ...shape]) };
+  const forward = await timeIt(() => session.run(feeds), reps);
+  await session.release();
+  return { forward };
+}
+
+async function policyOnnx(shape: Vec3, channels: number, batch: number, reps: number, threads: number) {
+  const probe = await probeOnnxRuntime();
+  if ("reason" in probe) return { skipped: probe.reason };
+  const net = new PolicyNetwork({ observationShape: shape, channels, intensityWindow: null }, 0);
+  const session = await probe.runtime.createSession(await exportPolicyToOnnx(net), {
+    intraOpThreads: threads,
+  });
+  net.dispose();
+  const input = Float32Array.from({ length: batch * net.observationLength }, (_, i) => (i % 89) / 89);
+  const feeds = { [POLICY_ONNX_INPUT]: probe.runtime.tensor(input, [batch, ...shape, channels]) };
   const forward = await timeIt(() => session.run(feeds), reps);
   await session.release();
   return { forward };
@@ -100,7 +117,13 @@ if (import.meta.main) {
   if ("skipped" in onnx) console.log(`SKIP onnx: ${onnx.skipped}`);
   else rows[0].onnxForward = onnx.forward;
   for (const p of PRESET_POLICIES) {
-    rows.push({ name: p.name, wasm: await timePolicy(p.shape, p.channels, batch, reps) });
+    const row: (typeof rows)[number] = {
+      name: p.name,
+      wasm: await timePolicy(p.shape, p.channels, batch, reps),
+    };
+    const onnxPolicy = await policyOnnx(p.shape, p.channels, batch, reps, threads);
+    if (!("skipped" in onnxPolicy)) row.onnxForward = onnxPolicy.forward;
+    rows.push(row);
   }
   const torch = await runTorch(shape, batch, reps, threads);
   if ("skipped" in torch) console.log(`SKIP torch: ${torch.skipped}`);

@@ -7,7 +7,11 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../data/random.ts";
+import { InvalidArgumentError } from "../data/errors.ts";
+import { logSoftmaxRows } from "../agents/onnx_policy.ts";
+import { PolicyAgent } from "../agents/policy_agent.ts";
 import { type PolicyArchitecture, PolicyNetwork } from "../agents/policy_network.ts";
+import { PpoLearner } from "../agents/ppo.ts";
 import {
   exportPolicyToOnnx,
   POLICY_ONNX_INPUT,
@@ -80,3 +84,83 @@ for (const [name, arch] of CASES) {
     },
   });
 }
+
+Deno.test("logSoftmaxRows: each row minus log-sum-exp, by hand", () => {
+  const rows = logSoftmaxRows(Float32Array.from([0, 0, Math.log(2), 1000, 1000, 1000]), 3);
+  const z = Math.log(4); // exp(0) + exp(0) + 2
+  [-z, -z, Math.log(2) - z].forEach((v, i) => assert.ok(Math.abs(rows[i] - v) < 1e-6, `row 0 [${i}]`));
+  for (let i = 3; i < 6; i++) assert.ok(Math.abs(rows[i] + Math.log(3)) < 1e-5, `row 1 [${i}] (no overflow)`);
+});
+
+Deno.test({
+  name:
+    "PolicyAgent on onnxruntime: the tfjs agent's log-probs, values and greedy actions, re-exported after every weight change",
+  ignore: NO_ORT,
+  fn: async () => {
+    const arch = {
+      observationShape: [4, 8, 8] as [number, number, number],
+      channels: 2,
+      windowedChannels: [0],
+    };
+    const net = new PolicyNetwork({ ...arch, intensityWindow: [-100, 100] }, 2);
+    const rng = new Rng(3);
+    const randomize = async () =>
+      net.setWeights((await net.getWeights()).map((w) => ({
+        ...w,
+        values: Float32Array.from(w.values, () => rng.uniform(-0.4, 0.4)),
+      })));
+    await randomize();
+    // Raw observations: channel 0 in HU (windowed by the network), channel 1 in [0, 1].
+    const observations = Array.from(
+      { length: 5 },
+      () =>
+        Float32Array.from(
+          { length: net.observationLength },
+          (_, i) => i % 2 ? rng.float() : rng.uniform(-150, 150),
+        ),
+    );
+    const onnx = new PolicyAgent(net, { mode: "greedy", runtime: runtime! });
+    const tfjs = new PolicyAgent(net, { mode: "greedy" });
+    assert.equal(onnx.onOnnx, true);
+    assert.equal(tfjs.onOnnx, false);
+    const agree = async (what: string) => {
+      const [a, b] = [await onnx.step(observations), await tfjs.step(observations)];
+      assert.deepEqual(a.actions, b.actions, `${what}: greedy actions`);
+      for (let i = 0; i < 5; i++) {
+        assert.ok(Math.abs(a.logProbs[i] - b.logProbs[i]) < 1e-4, `${what}: log-prob ${i}`);
+        assert.ok(
+          Math.abs(a.values[i] - b.values[i]) < 1e-4 * Math.max(1, Math.abs(b.values[i])),
+          `${what}: value ${i}`,
+        );
+      }
+      const v = await onnx.value(observations);
+      assert.ok(v.every((x, i) => Math.abs(x - b.values[i]) < 1e-4 * Math.max(1, Math.abs(b.values[i]))));
+      return a;
+    };
+    const before = await agree("initial weights");
+    await agree("unchanged weights");
+    await randomize();
+    const after = await agree("after setWeights");
+    assert.notDeepEqual(after.values, before.values, "the new weights change the values");
+    // A PPO step assigns every variable through the optimiser.
+    const ppo = new PpoLearner(net, { minibatchSize: 5, updateEpochs: 1 }, 0);
+    const obs = new Float32Array(5 * net.observationLength);
+    observations.forEach((o, i) => obs.set(o, i * net.observationLength));
+    net.normalizeInPlace(obs);
+    await ppo.update({
+      size: 5,
+      observations: obs,
+      actions: after.actions,
+      logProbs: after.logProbs,
+      values: after.values,
+      advantages: Float32Array.from([1, -1, 0.5, -0.5, 2]),
+      returns: Float32Array.from([1, 0, 1, 0, 1]),
+    }, 0.05);
+    const trained = await agree("after a PPO update");
+    assert.notDeepEqual(trained.values, after.values, "the update changes the values");
+    await assert.rejects(onnx.step([new Float32Array(3)]), InvalidArgumentError);
+    await onnx.release();
+    ppo.dispose();
+    net.dispose();
+  },
+});
