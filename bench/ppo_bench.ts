@@ -3,16 +3,18 @@
  * phantoms, with the settings of the `default` preset of `deno task train` and of the `paper`
  * preset (one game, n_steps 32, batch 8, 1 epoch, 24x48x48 windows on 48x96x96 phantoms), and the
  * projected wall time of the paper's 320,000-step run on this machine. The default preset runs
- * twice in one process: the policy on the baseline backend (`cpu`, the path before the policy ran
- * on wasm) and on the benchmarked one (`wasm`), and the ratio is printed.
+ * twice in one process: the policy on tfjs `cpu` for rollouts and updates (the path before this
+ * package's fast paths) and as `deno task train` runs it (rollouts' forward passes on onnxruntime,
+ * PPO updates on `wasm`), and the ratio is printed.
  *
  *     deno run --allow-read --allow-env --allow-ffi bench/ppo_bench.ts [options]
  *
  * Options: --scorer onnx|classifier|oracle [onnx] (the classifier is an untrained network of the
  * default architecture with the preset's window as input, as fast as a trained one, run as
  * `deno task train` runs it: exported to ONNX on onnxruntime; `classifier` runs it on tfjs),
- * --classifier-backend NAME [wasm], --backend NAME (policy) [wasm], --baseline-backend NAME|none
- * [cpu] (policy backend of the comparison run), --updates N [4] measured updates
+ * --classifier-backend NAME [wasm], --backend NAME (policy) [wasm], --policy-runtime onnx|tfjs
+ * [onnx] (rollouts' forward passes), --baseline-backend NAME|none [cpu] (policy backend of the
+ * comparison run, rollouts and updates on tfjs), --updates N [4] measured updates
  * of the default preset after one warm-up update, --paper-updates N [24] for the paper preset.
  *
  * Schedules: the short benchmark run uses the preset's FULL run's periods (default: reference matches
@@ -23,11 +25,13 @@
  *
  * Episodes run with tau = 1 (no early termination: an untrained classifier would otherwise end
  * most episodes at their first step, which would measure nothing) and the step limit of 128.
- * Every step scores 2 windows per game through the env's score cache, so the scorer's share falls as
- * the cache fills (a run can only ever visit the lattice of each training volume). The projection
- * therefore adds the steady-state cost per step (policy, env, PPO update: everything but scorer
- * calls) times 320,000 to the one-off cost of scoring every lattice window of the training volumes
- * once (an upper bound of what a run can ask the classifier).
+ * Every step asks the scorer for 2 windows per game (and every episode start for 2 more) through the
+ * env's score cache, so the scorer's share falls as the cache fills. The projection therefore adds
+ * the steady-state cost per step (policy, env, PPO update: everything but scorer calls) times
+ * 320,000 to the cost of the windows the classifier can be asked for at most: a run scores a window
+ * only on a cache miss, so no more windows than the lattice of the training volumes and no more
+ * than the run requests (2 per step plus 2 per episode start, at the measured episode rate; 4 per
+ * step if every episode ended after one step, printed too).
  *
  * @module
  */
@@ -39,7 +43,7 @@ import type { Scorer, ScoreRequest } from "../env/scorer.ts";
 import { type BackendName, initBackend } from "../models/backend.ts";
 import { buildClassifier } from "../models/classifier.ts";
 import { ClassifierScorer } from "../models/classifier_scorer.ts";
-import { loadOnnxRuntime } from "../models/onnx_runtime.ts";
+import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
 import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { BackendScorer } from "../train/backend_scorer.ts";
 import { type PresetName, PRESETS } from "../train/train_config.ts";
@@ -58,7 +62,11 @@ and paper presets, and the projected wall time of the paper's 320,000-step run o
       help: "onnx (as deno task train) | classifier (tfjs on --classifier-backend) | oracle; untrained",
     },
     "classifier-backend": { default: "wasm", help: "tfjs backend of the classifier" },
-    backend: { default: "wasm", help: "tfjs backend of the policy" },
+    backend: { default: "wasm", help: "tfjs backend of the policy (PPO updates; rollouts with tfjs)" },
+    "policy-runtime": {
+      default: "onnx",
+      help: "what runs the rollouts' policy forward passes: onnx (as deno task train) | tfjs",
+    },
     "baseline-backend": {
       default: "cpu",
       help: "policy backend of the comparison run of the default preset (none: skip it)",
@@ -101,13 +109,29 @@ interface Measure {
   scorerSecondsPerWindow: number;
   trainVolumes: number;
   lattice: number;
+  /** Windows requested from the env's score cache per env step (2 per step + 2 per episode start). */
+  requestsPerStep: number;
 }
 
 const policyBackend = args.backend as BackendName;
 const baselineBackend = args["baseline-backend"];
 const classifierBackend = args["classifier-backend"] as BackendName;
+if (!["onnx", "tfjs"].includes(args["policy-runtime"])) {
+  console.error(`--policy-runtime is ${args["policy-runtime"]}; expected onnx or tfjs`);
+  Deno.exit(2);
+}
+const policyRuntime = args["policy-runtime"] === "onnx" && import.meta.main
+  ? await loadOnnxRuntime()
+  : undefined;
+const rolloutsOn = (runtime: OnnxRuntime | undefined, backend: string) =>
+  runtime ? `rollouts on onnxruntime, updates on ${backend}` : `policy on ${backend}`;
 
-async function measure(preset: PresetName, updates: number, backend = policyBackend): Promise<Measure> {
+async function measure(
+  preset: PresetName,
+  updates: number,
+  backend = policyBackend,
+  rolloutRuntime: OnnxRuntime | undefined = policyRuntime,
+): Promise<Measure> {
   const p = PRESETS[preset];
   const window = p.env.window;
   const train: Case[] = [];
@@ -163,6 +187,7 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
     ppo: p.ppo,
     pool: p.selfPlay.pool,
     competitorUpdateEvery,
+    policyRuntime: rolloutRuntime,
     checkpointEvery: 0,
     onUpdate: (r) => {
       const now = performance.now();
@@ -190,7 +215,9 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
     scorer = sum((m) => m.scorer),
     windows = sum((m) => m.windows);
   console.log(
-    `${preset} preset, policy on ${backend} (${p.numEnvs} game(s), n_steps ${p.ppo.numSteps}, minibatch ${p.ppo.minibatchSize}, ` +
+    `${preset} preset, ${
+      rolloutsOn(rolloutRuntime, backend)
+    } (${p.numEnvs} game(s), n_steps ${p.ppo.numSteps}, minibatch ${p.ppo.minibatchSize}, ` +
       `${p.ppo.updateEpochs} epoch(s), window ${window.join("x")} on ${p.data.shape.join("x")}, ` +
       `observation ${p.env.observationShape.join("x")}): ${
         (steps / seconds).toFixed(1)
@@ -211,30 +238,51 @@ async function measure(preset: PresetName, updates: number, backend = policyBack
     scorerSecondsPerWindow: windows ? scorer / windows : 0,
     trainVolumes: train.length,
     lattice: latticeCorners(p.data.shape, window, p.env.stride).corners.length / 3,
+    requestsPerStep: 2 + 2 * sum((m) => m.r.episodes) / steps,
   };
 }
 
 if (import.meta.main) {
-  console.log(`PPO benchmark: scorer ${args.scorer} on ${classifierBackend}, policy on ${policyBackend}`);
+  console.log(
+    `PPO benchmark: scorer ${args.scorer} on ${classifierBackend}, ${
+      rolloutsOn(policyRuntime, policyBackend)
+    }`,
+  );
   const current = await measure("default", Number(args.updates));
   if (baselineBackend !== "none") {
-    const baseline = await measure("default", Number(args.updates), baselineBackend as BackendName);
+    // The path before this package's fast paths: tfjs on one backend for rollouts and updates.
+    const baseline = await measure(
+      "default",
+      Number(args.updates),
+      baselineBackend as BackendName,
+      undefined,
+    );
     const rate = (m: Measure) => (1 / m.secondsPerStep).toFixed(1);
     const steady = (m: Measure) => m.secondsPerStep - m.scorerSecondsPerStep;
     console.log(
-      `default preset: policy on ${policyBackend} ${rate(current)} env steps/s vs ${baselineBackend} ` +
+      `default preset: ${rolloutsOn(policyRuntime, policyBackend)} ${rate(current)} env steps/s vs tfjs ` +
+        `${baselineBackend} for both ` +
         `${rate(baseline)}: ${(baseline.secondsPerStep / current.secondsPerStep).toFixed(2)}x; without the ` +
         `scorer's calls (the same on both): ${(steady(baseline) / steady(current)).toFixed(2)}x ` +
         `(same process, same settings)`,
     );
   }
   const paper = await measure("paper", Number(args["paper-updates"]));
-  const steady = 320_000 * (paper.secondsPerStep - paper.scorerSecondsPerStep);
-  const oneOff = paper.lattice * paper.trainVolumes * paper.scorerSecondsPerWindow;
+  const steps = 320_000;
+  const steady = steps * (paper.secondsPerStep - paper.scorerSecondsPerStep);
+  const lattice = paper.lattice * paper.trainVolumes;
+  const minutes = (windows: number) => Math.min(windows, lattice) * paper.scorerSecondsPerWindow / 60;
+  const scoring = minutes(steps * paper.requestsPerStep), worst = minutes(steps * 4);
   console.log(
-    `projection of the paper's 320,000-step run: ${(steady / 3600).toFixed(2)} h of policy/env/update ` +
-      `+ at most ${(oneOff / 60).toFixed(1)} min scoring all ${paper.lattice} lattice windows of ` +
-      `${paper.trainVolumes} training volumes once = ${((steady + oneOff) / 3600).toFixed(2)} h ` +
-      `(the paper: 96 h on a V100; goal: under 1 h)`,
+    `projection of the paper's ${steps.toLocaleString("en")}-step run: ${(steady / 60).toFixed(1)} min of ` +
+      `policy/env/update + at most ${
+        scoring.toFixed(1)
+      } min of scoring (the fewer of the ${lattice} lattice ` +
+      `windows of ${paper.trainVolumes} training volumes and the ${
+        Math.round(steps * paper.requestsPerStep)
+      } windows requested at ${paper.requestsPerStep.toFixed(3)} per step) = ${
+        (steady / 60 + scoring).toFixed(1)
+      } min; ${(steady / 60 + worst).toFixed(1)} min if every episode ended after one step (4 windows per ` +
+      `step) (the paper: 96 h on a V100; goal: under 30 min)`,
   );
 }

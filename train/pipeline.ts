@@ -171,6 +171,9 @@ export async function runPipeline(
   const onnx: OnnxRuntime | undefined = config.scorer !== "oracle" && runtime === "onnx"
     ? await loadOnnxRuntime()
     : undefined;
+  const policyRuntime: OnnxRuntime | undefined = (config.policyRuntime ?? "tfjs") === "onnx"
+    ? await loadOnnxRuntime()
+    : undefined;
   // Locked for this process until the function ends (returns or throws): one writer per run.
   const run: RunFolder & { lock?: FolderLock } = options.resume
     ? await openRunFolderLocked(config.run)
@@ -257,6 +260,11 @@ export async function runPipeline(
     imageChannels: imageChannelsOf(config),
   };
   await initBackend(config.backend);
+  log(
+    policyRuntime
+      ? `policy: rollouts on onnxruntime ${policyRuntime.version}, PPO updates on tfjs ${config.backend}`
+      : `policy: rollouts and PPO updates on tfjs ${config.backend}`,
+  );
 
   // --- self-play PPO ----------------------------------------------------------------------------
   const stepsPerUpdate = config.numEnvs * config.ppo.numSteps;
@@ -294,6 +302,7 @@ export async function runPipeline(
     pool: config.selfPlay.pool,
     competitorUpdateEvery: config.selfPlay.competitorUpdateEvery,
     trainBothSides: config.selfPlay.trainBothSides,
+    policyRuntime,
     checkpointEvery: config.checkpointEvery,
     keepCheckpoints: config.keepCheckpoints,
     run,

@@ -28,6 +28,7 @@ import { CachedScorer } from "../env/cached_scorer.ts";
 import type { SparsConfig } from "../env/config.ts";
 import { intensityChannels, observationChannels } from "../env/observation.ts";
 import type { Scorer } from "../env/scorer.ts";
+import type { OnnxRuntime } from "../models/onnx_runtime.ts";
 import { VectorEnv } from "../env/vector_env.ts";
 import { computeGae } from "../agents/gae.ts";
 import { OpponentPool, type OpponentPoolOptions } from "../agents/opponent_pool.ts";
@@ -79,6 +80,12 @@ export interface SelfPlayOptions extends ProgressOptions {
   readonly trainBothSides?: boolean;
   /** A fixed opponent instead of the pool. */
   readonly opponent?: Agent;
+  /**
+   * Run the rollouts' policy forward passes (learner and pooled opponent) on this onnxruntime: the
+   * networks exported and re-exported whenever their weights change (equal to tfjs within 1e-4).
+   * Absent: on the tfjs backend, as the PPO updates always are.
+   */
+  readonly policyRuntime?: OnnxRuntime;
   /** Updates between checkpoints (and env-reset segments); 0 = never. Default 25. */
   readonly checkpointEvery?: number;
   /** Checkpoints kept. Default 2. */
@@ -213,12 +220,13 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
     windowedChannels: intensityChannels(env.config.observation, env.config.imageChannels ?? 1),
   };
   const learnerNet = new PolicyNetwork(architecture, subSeed(seed, 0));
-  const learner = new PolicyAgent(learnerNet, { seed: subSeed(seed, 1), name: "learner" });
+  const runtime = options.policyRuntime;
+  const learner = new PolicyAgent(learnerNet, { seed: subSeed(seed, 1), name: "learner", runtime });
   const ppo = new PpoLearner(learnerNet, options.ppo, subSeed(seed, 2));
   const pool = new OpponentPool(options.pool, subSeed(seed, 3));
   const opponentNet = options.opponent ? undefined : new PolicyNetwork(architecture, subSeed(seed, 0));
   const frozen = opponentNet
-    ? new PolicyAgent(opponentNet, { seed: subSeed(seed, 4), name: "opponent" })
+    ? new PolicyAgent(opponentNet, { seed: subSeed(seed, 4), name: "opponent", runtime })
     : undefined;
   const opponent: Agent = options.opponent ?? frozen!;
   const numSteps = ppo.options.numSteps;
@@ -367,6 +375,8 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
   } finally {
     ppo.dispose();
     opponentNet?.dispose();
+    await learner.release();
+    await frozen?.release();
   }
 
   async function snapshotState(): Promise<TrainerState> {
