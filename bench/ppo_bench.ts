@@ -123,14 +123,14 @@ if (!["onnx", "tfjs"].includes(args["policy-runtime"])) {
 const policyRuntime = args["policy-runtime"] === "onnx" && import.meta.main
   ? await loadOnnxRuntime()
   : undefined;
-const rolloutsOn = (runtime: OnnxRuntime | undefined, backend: string) =>
+const rolloutsOn = (runtime: OnnxRuntime | null | undefined, backend: string) =>
   runtime ? `rollouts on onnxruntime, updates on ${backend}` : `policy on ${backend}`;
 
 async function measure(
   preset: PresetName,
   updates: number,
   backend = policyBackend,
-  rolloutRuntime: OnnxRuntime | undefined = policyRuntime,
+  rolloutRuntime: OnnxRuntime | null = policyRuntime ?? null,
 ): Promise<Measure> {
   const p = PRESETS[preset];
   const window = p.env.window;
@@ -187,7 +187,7 @@ async function measure(
     ppo: p.ppo,
     pool: p.selfPlay.pool,
     competitorUpdateEvery,
-    policyRuntime: rolloutRuntime,
+    policyRuntime: rolloutRuntime ?? undefined,
     checkpointEvery: 0,
     onUpdate: (r) => {
       const now = performance.now();
@@ -255,7 +255,7 @@ if (import.meta.main) {
       "default",
       Number(args.updates),
       baselineBackend as BackendName,
-      undefined,
+      null,
     );
     const rate = (m: Measure) => (1 / m.secondsPerStep).toFixed(1);
     const steady = (m: Measure) => m.secondsPerStep - m.scorerSecondsPerStep;
