@@ -20,6 +20,13 @@ export {
   resolvePoolOptions,
 } from "./opponent_pool.ts";
 export { type ActionMode, PolicyAgent, type PolicyStep } from "./policy_agent.ts";
+export { logSoftmaxRows, OnnxPolicyForward, type PolicyForwardResult } from "./onnx_policy.ts";
+export {
+  exportPolicyToOnnx,
+  POLICY_ONNX_INPUT,
+  POLICY_ONNX_LOGITS,
+  POLICY_ONNX_VALUE,
+} from "./policy_onnx.ts";
 export {
   loadPolicy,
   loadPolicyAgent,

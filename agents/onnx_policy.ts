@@ -50,6 +50,7 @@ export class OnnxPolicyForward {
   exports = 0;
 
   /**
+   * Prepares the forward pass of `network`; the first {@link forward} exports it.
    * @param network the policy (read, never modified)
    * @param runtime a loaded onnxruntime (`loadOnnxRuntime`)
    */

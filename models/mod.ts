@@ -77,6 +77,7 @@ export {
   type OnnxLayout,
   saveClassifierOnnx,
 } from "./onnx_export.ts";
+export { type Attribute, OnnxGraph, type OnnxValueInfo } from "./onnx_graph.ts";
 export {
   loadOnnxRuntime,
   type OnnxRuntime,

@@ -14,6 +14,8 @@ import {
   valueInfo,
 } from "./onnx_proto.ts";
 
+export type { Attribute };
+
 /** The ONNX operator set the exported graphs use. */
 export const ONNX_OPSET = 13;
 /** ONNX IR version written (IR 7 is the one of opset 13, ONNX 1.8). */
@@ -24,26 +26,27 @@ export type OnnxValueInfo = readonly [name: string, dims: readonly (number | str
 
 /** Accumulates nodes and initializers; `current` is the value the next node of a chain consumes. */
 export class OnnxGraph {
-  /** The nodes, in order. */
-  readonly nodes: ProtoWriter[] = [];
-  /** The initializers (weights and constant shapes). */
-  readonly initializers: ProtoWriter[] = [];
+  readonly #nodes: ProtoWriter[] = [];
+  readonly #initializers: ProtoWriter[] = [];
   /** The value the next {@link chain} consumes. */
   current: string;
 
-  /** @param input the name of the value the first chained node consumes (the graph input) */
+  /**
+   * Starts an empty graph.
+   * @param input the name of the value the first chained node consumes (the graph input)
+   */
   constructor(input: string) {
     this.current = input;
   }
 
   /** Adds a float32 initializer; returns its name. */
   weight(name: string, dims: readonly number[], values: Float32Array): string {
-    this.initializers.push(floatTensor(name, dims, values));
+    this.#initializers.push(floatTensor(name, dims, values));
     return name;
   }
   /** Adds an int64 initializer (a shape, axes, indices); returns its name. */
   ints(name: string, values: readonly number[], dims?: readonly number[]): string {
-    this.initializers.push(int64Tensor(name, values, dims));
+    this.#initializers.push(int64Tensor(name, values, dims));
     return name;
   }
   /** Appends a node; returns its output's name. */
@@ -58,7 +61,7 @@ export class OnnxGraph {
     for (const input of inputs) w.string(1, input);
     w.string(2, output).string(3, name).string(4, op);
     for (const a of attributes) w.message(5, attributeProto(a));
-    this.nodes.push(w);
+    this.#nodes.push(w);
     return output;
   }
   /** Appends a node consuming `current` (then `extra`); its output becomes `current`. */
@@ -77,9 +80,9 @@ export class OnnxGraph {
     docString: string;
   }): Uint8Array {
     const graph = new ProtoWriter();
-    for (const n of this.nodes) graph.message(1, n);
+    for (const n of this.#nodes) graph.message(1, n);
     graph.string(2, options.name);
-    for (const t of this.initializers) graph.message(5, t);
+    for (const t of this.#initializers) graph.message(5, t);
     for (const [name, dims] of options.inputs) graph.message(11, valueInfo(name, dims));
     for (const [name, dims] of options.outputs) graph.message(12, valueInfo(name, dims));
     return new ProtoWriter()

@@ -80,11 +80,7 @@ export interface SelfPlayOptions extends ProgressOptions {
   readonly trainBothSides?: boolean;
   /** A fixed opponent instead of the pool. */
   readonly opponent?: Agent;
-  /**
-   * Run the rollouts' policy forward passes (learner and pooled opponent) on this onnxruntime: the
-   * networks exported and re-exported whenever their weights change (equal to tfjs within 1e-4).
-   * Absent: on the tfjs backend, as the PPO updates always are.
-   */
+  /** Rollouts' policy forward passes on this onnxruntime (re-exported on weight changes); else tfjs. */
   readonly policyRuntime?: OnnxRuntime;
   /** Updates between checkpoints (and env-reset segments); 0 = never. Default 25. */
   readonly checkpointEvery?: number;
