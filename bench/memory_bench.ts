@@ -1,14 +1,15 @@
 /**
  * Memory: resident set size (RSS) at the start and end of 100,000 env steps (a VectorEnv of 16
  * games on a 180x256x256 phantom, window 24x48x48, observation 12x24x24, both observations read,
- * cached oracle scorer) and of a training run with the `default` preset's settings (policy on
- * wasm, oracle scorer so that no classifier is trained first), with tfjs' tensor count. The
+ * cached oracle scorer) and of a training run with the `default` preset's settings (policy updates
+ * on wasm, rollouts on onnxruntime, oracle scorer so that no classifier is trained first), with
+ * tfjs' tensor count. The
  * score cache and the per-case observation memo grow to their bounds first, so the training run
  * also prints RSS over its second half: flat there means no leak. With `--v8-flags=--expose-gc`
  * (the task passes it) every reading follows a full collection, so garbage V8 has not yet
  * collected does not count, and the live JS heap is printed too.
  *
- *     deno run --allow-read --allow-env --allow-sys bench/memory_bench.ts [--steps N] [--train-steps N]
+ *     deno run --allow-read --allow-env --allow-sys --allow-ffi bench/memory_bench.ts [--steps N] [--train-steps N]
  *
  * @module
  */
@@ -20,6 +21,7 @@ import type { Case } from "../data/types.ts";
 import { OracleScorer } from "../env/oracle_scorer.ts";
 import { VectorEnv } from "../env/vector_env.ts";
 import { initBackend } from "../models/backend.ts";
+import { loadOnnxRuntime } from "../models/onnx_runtime.ts";
 import { trainSelfPlay } from "../train/self_play.ts";
 import { PRESETS } from "../train/train_config.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
@@ -107,6 +109,8 @@ async function training(totalSteps: number): Promise<void> {
   const dataset = phantomDataset({ count: p.data.count, seed: p.data.seed, shape: p.data.shape });
   for await (const c of dataset.split("train").cases()) train.push(c);
   await initBackend(p.backend);
+  // As `deno task train`: the rollouts' forward passes on onnxruntime (one export per update).
+  const runtime = p.policyRuntime === "onnx" ? await loadOnnxRuntime() : undefined;
   let start = 0, tensors = 0, updates = 0, half = 0;
   const halfUpdate = Math.max(1, Math.round(totalSteps / (p.numEnvs * p.ppo.numSteps) / 2));
   const result = await trainSelfPlay({
@@ -122,6 +126,7 @@ async function training(totalSteps: number): Promise<void> {
     ppo: p.ppo,
     pool: p.selfPlay.pool,
     competitorUpdateEvery: p.selfPlay.competitorUpdateEvery,
+    policyRuntime: runtime,
     checkpointEvery: 0,
     onUpdate: () => {
       if (++updates === 1) [start, tensors] = [rss(), tf.memory().numTensors]; // after the first update
@@ -132,7 +137,9 @@ async function training(totalSteps: number): Promise<void> {
   const end = rss(), endTensors = tf.memory().numTensors;
   result.network.dispose();
   report(
-    `training, default preset settings, ${totalSteps} env steps, policy on ${p.backend}, observation memo ${
+    `training, default preset settings, ${totalSteps} env steps, policy on ${p.backend}${
+      runtime ? " (rollouts on onnxruntime)" : ""
+    }, observation memo ${
       args["observation-cache-mib"]
     } MiB per case, ${train.length} cases (from update 1 to ${updates})`,
     start,
