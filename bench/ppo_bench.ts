@@ -14,7 +14,8 @@
  * `deno task train` runs it: exported to ONNX on onnxruntime; `classifier` runs it on tfjs),
  * --classifier-backend NAME [wasm], --backend NAME (policy) [wasm], --policy-runtime onnx|tfjs
  * [onnx] (rollouts' forward passes), --baseline-backend NAME|none [cpu] (policy backend of the
- * comparison run, rollouts and updates on tfjs), --updates N [4] measured updates
+ * comparison run, rollouts and updates on tfjs), --rounds N [3] (the two paths alternate N times;
+ * the median ratio is printed), --updates N [4] measured updates
  * of the default preset after one warm-up update, --paper-updates N [24] for the paper preset.
  *
  * Schedules: the short benchmark run uses the preset's FULL run's periods (default: reference matches
@@ -50,6 +51,7 @@ import { type PresetName, PRESETS } from "../train/train_config.ts";
 import { isDue, resolveEvery } from "../train/progress_metrics.ts";
 import { trainSelfPlay, type UpdateRecord } from "../train/self_play.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
+import { median } from "./network_timing.ts";
 
 /** The command line (`--help` prints it). */
 export const CLI: BenchCli = {
@@ -72,6 +74,7 @@ and paper presets, and the projected wall time of the paper's 320,000-step run o
       help: "policy backend of the comparison run of the default preset (none: skip it)",
     },
     updates: { default: "4", help: "measured updates of the default preset (after one warm-up)" },
+    rounds: { default: "3", help: "rounds of the default preset, each path once per round (alternating)" },
     "paper-updates": { default: "24", help: "measured updates of the paper preset" },
   },
 };
@@ -116,6 +119,10 @@ interface Measure {
 const policyBackend = args.backend as BackendName;
 const baselineBackend = args["baseline-backend"];
 const classifierBackend = args["classifier-backend"] as BackendName;
+if (!(Number.isInteger(Number(args.rounds)) && Number(args.rounds) >= 1)) {
+  console.error(`--rounds is ${args.rounds}; expected a positive integer`);
+  Deno.exit(2);
+}
 if (!["onnx", "tfjs"].includes(args["policy-runtime"])) {
   console.error(`--policy-runtime is ${args["policy-runtime"]}; expected onnx or tfjs`);
   Deno.exit(2);
@@ -248,23 +255,31 @@ if (import.meta.main) {
       rolloutsOn(policyRuntime, policyBackend)
     }`,
   );
-  const current = await measure("default", Number(args.updates));
-  if (baselineBackend !== "none") {
-    // The path before this package's fast paths: tfjs on one backend for rollouts and updates.
-    const baseline = await measure(
-      "default",
-      Number(args.updates),
-      baselineBackend as BackendName,
-      null,
-    );
-    const rate = (m: Measure) => (1 / m.secondsPerStep).toFixed(1);
-    const steady = (m: Measure) => m.secondsPerStep - m.scorerSecondsPerStep;
+  const rounds = Number(args.rounds);
+  if (baselineBackend === "none") await measure("default", Number(args.updates));
+  else {
+    // The two paths alternate, round after round, so that a drift of the machine's speed falls on
+    // both: the ratio of each round is printed, and their median.
+    const ratios: number[] = [], steadyRatios: number[] = [];
+    for (let round = 1; round <= rounds; round++) {
+      const current = await measure("default", Number(args.updates));
+      // The path before this package's fast paths: tfjs on one backend for rollouts and updates.
+      const baseline = await measure("default", Number(args.updates), baselineBackend as BackendName, null);
+      const rate = (m: Measure) => (1 / m.secondsPerStep).toFixed(1);
+      const steady = (m: Measure) => m.secondsPerStep - m.scorerSecondsPerStep;
+      ratios.push(baseline.secondsPerStep / current.secondsPerStep);
+      steadyRatios.push(steady(baseline) / steady(current));
+      console.log(
+        `round ${round}: default preset, ${rolloutsOn(policyRuntime, policyBackend)} ${rate(current)} env ` +
+          `steps/s vs tfjs ${baselineBackend} for both ${rate(baseline)}: ${ratios.at(-1)!.toFixed(2)}x; ` +
+          `without the scorer's calls (the same on both): ${steadyRatios.at(-1)!.toFixed(2)}x`,
+      );
+    }
+    const spread = (xs: number[]) =>
+      `median ${median(xs).toFixed(2)}x (${xs.map((x) => x.toFixed(2)).join(", ")})`;
     console.log(
-      `default preset: ${rolloutsOn(policyRuntime, policyBackend)} ${rate(current)} env steps/s vs tfjs ` +
-        `${baselineBackend} for both ` +
-        `${rate(baseline)}: ${(baseline.secondsPerStep / current.secondsPerStep).toFixed(2)}x; without the ` +
-        `scorer's calls (the same on both): ${(steady(baseline) / steady(current)).toFixed(2)}x ` +
-        `(same process, same settings)`,
+      `default preset over ${rounds} round(s): ${spread(ratios)}; without the scorer's calls ` +
+        `${spread(steadyRatios)} (same process, same settings)`,
     );
   }
   const paper = await measure("paper", Number(args["paper-updates"]));
