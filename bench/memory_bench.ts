@@ -37,6 +37,7 @@ export const CLI: BenchCli = {
       default: "default",
       help: "per-case observation memo of the training run, MiB (default: the env's; 0 disables it)",
     },
+    "policy-runtime": { default: "onnx", help: "what runs the training run's rollouts: onnx | tfjs" },
   },
 };
 // Imported (by tests) the module reads no arguments and measures nothing.
@@ -109,8 +110,11 @@ async function training(totalSteps: number): Promise<void> {
   const dataset = phantomDataset({ count: p.data.count, seed: p.data.seed, shape: p.data.shape });
   for await (const c of dataset.split("train").cases()) train.push(c);
   await initBackend(p.backend);
-  // As `deno task train`: the rollouts' forward passes on onnxruntime (one export per update).
-  const runtime = p.policyRuntime === "onnx" ? await loadOnnxRuntime() : undefined;
+  // By default as `deno task train`: the rollouts' forward passes on onnxruntime (one export per update).
+  if (!["onnx", "tfjs"].includes(args["policy-runtime"])) {
+    throw new Error(`--policy-runtime is ${args["policy-runtime"]}; expected onnx or tfjs`);
+  }
+  const runtime = args["policy-runtime"] === "onnx" ? await loadOnnxRuntime() : undefined;
   let start = 0, tensors = 0, updates = 0, half = 0;
   const halfUpdate = Math.max(1, Math.round(totalSteps / (p.numEnvs * p.ppo.numSteps) / 2));
   const result = await trainSelfPlay({
