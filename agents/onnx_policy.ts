@@ -46,6 +46,11 @@ export class OnnxPolicyForward {
   #session?: OnnxSession;
   #exportedIds: DataId[] = [];
   #input = new Float32Array(0);
+  /** The network whose forward pass this runs. */
+  get network(): PolicyNetwork {
+    return this.#network;
+  }
+
   /** Exports taken so far (1 after the first call; +1 after each change of the weights). */
   exports = 0;
 

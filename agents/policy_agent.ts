@@ -79,14 +79,27 @@ export class PolicyAgent implements Agent {
    * @param network the policy
    * @param options `mode` (default `sample`), `seed` of the sampling generator (default 0), `name`,
    *   `runtime`: run the forward passes on this onnxruntime (the network exported, re-exported
-   *   whenever its weights change; equal to tfjs within 1e-4) instead of tfjs
+   *   whenever its weights change; equal to tfjs within 1e-4) instead of tfjs, or through this
+   *   {@link OnnxPolicyForward} of the same network (one export shared by several agents)
+   * @throws {InvalidArgumentError} when a shared forward wraps another network
    */
   constructor(
     network: PolicyNetwork,
-    options: { mode?: ActionMode; seed?: number; name?: string; runtime?: OnnxRuntime } = {},
+    options: { mode?: ActionMode; seed?: number; name?: string; runtime?: OnnxRuntime | OnnxPolicyForward } =
+      {},
   ) {
     this.network = network;
-    if (options.runtime) this.#onnx = new OnnxPolicyForward(network, options.runtime);
+    const runtime = options.runtime;
+    if (runtime instanceof OnnxPolicyForward && runtime.network !== network) {
+      throw new InvalidArgumentError(
+        "runtime",
+        "is the ONNX forward of another network",
+        "this agent's network's",
+      );
+    }
+    if (runtime) {
+      this.#onnx = runtime instanceof OnnxPolicyForward ? runtime : new OnnxPolicyForward(network, runtime);
+    }
     this.mode = options.mode ?? "sample";
     if (this.mode !== "sample" && this.mode !== "greedy") {
       throw new InvalidArgumentError("mode", `is '${this.mode}'`, "'sample' or 'greedy'");
@@ -121,7 +134,7 @@ export class PolicyAgent implements Agent {
     return this.#onnx !== undefined;
   }
 
-  /** Frees the onnxruntime session, if any (the next forward pass exports again). */
+  /** Frees the onnxruntime session, if any (the next forward pass exports again; shared: for all). */
   async release(): Promise<void> {
     await this.#onnx?.release();
   }

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import type { OnnxRuntime } from "../models/onnx_runtime.ts";
 import { join } from "node:path";
 import { SparsGymError } from "../data/errors.ts";
 import { type ActionMode, PolicyAgent } from "./policy_agent.ts";
@@ -94,11 +95,15 @@ export async function loadPolicy(dir: string): Promise<{ network: PolicyNetwork;
   return { network, meta: info };
 }
 
-/** Loads a saved policy as an agent (`greedy` by default, the usual choice for evaluation). */
+/**
+ * Loads a saved policy as an agent (`greedy` by default, the usual choice for evaluation); with
+ * `runtime` its forward passes run on onnxruntime (see {@link PolicyAgent}).
+ */
 export async function loadPolicyAgent(
   dir: string,
-  options: { mode?: ActionMode; seed?: number } = {},
+  options: { mode?: ActionMode; seed?: number; runtime?: OnnxRuntime } = {},
 ): Promise<PolicyAgent> {
   const { network } = await loadPolicy(dir);
-  return new PolicyAgent(network, { mode: options.mode ?? "greedy", seed: options.seed, name: "ppo" });
+  const { mode = "greedy", seed, runtime } = options;
+  return new PolicyAgent(network, { mode, seed, name: "ppo", runtime });
 }

@@ -6,7 +6,7 @@
  *     deno run --allow-read --allow-env bench/inference_bench.ts [options]
  *
  * Options: --scorer tfjs|onnx [tfjs] (onnx: the classifier exported to ONNX and run by onnxruntime-node;
- * needs --allow-ffi), --backend wasm|cpu|webgpu|tensorflow [wasm], --policy DIR, --classifier DIR (a checkpoint; default an
+ * needs --allow-ffi), --policy-runtime tfjs|onnx [tfjs] (the policy's forward passes; onnx needs --allow-ffi), --backend wasm|cpu|webgpu|tensorflow [wasm], --policy DIR, --classifier DIR (a checkpoint; default an
  * untrained default-architecture classifier: its speed is that of a trained one), --steps N [32],
  * --dense-sample N [256], --batch-size N [64], --shape ZxYxX [180x256x256], --window ZxYxX [24x48x48],
  * --stride N [4].
@@ -38,11 +38,13 @@ import type { Agent } from "../env/agent.ts";
 import { PolicyAgent } from "../agents/policy_agent.ts";
 import { loadPolicyAgent } from "../agents/policy_io.ts";
 import { PolicyNetwork } from "../agents/policy_network.ts";
+import { loadOnnxRuntime } from "../models/onnx_runtime.ts";
 
 const { values: v } = parseArgs({
   args: Deno.args,
   options: {
     scorer: { type: "string", default: "tfjs" },
+    "policy-runtime": { type: "string", default: "tfjs" },
     backend: { type: "string", default: "wasm" },
     classifier: { type: "string" },
     policy: { type: "string" },
@@ -102,10 +104,19 @@ async function play(name: string, agents: Agent, scorer: Scorer): Promise<Segmen
   return r;
 }
 // The learned policy (untrained default PPO network, greedy actions: its speed is a trained one's).
+if (v["policy-runtime"] !== "tfjs" && v["policy-runtime"] !== "onnx") {
+  throw new Error(`--policy-runtime is '${v["policy-runtime"]}' (expected tfjs or onnx)`);
+}
+const runtime = v["policy-runtime"] === "onnx" ? await loadOnnxRuntime() : undefined;
 const policy = v.policy
-  ? (await loadPolicyAgent(v.policy, { mode: "greedy" }))
-  : new PolicyAgent(new PolicyNetwork({}, 0), { mode: "greedy", name: "ppo" });
-await play(`ppo policy (${v.policy ? "checkpoint" : "untrained"}, greedy) + classifier`, policy, classifier);
+  ? (await loadPolicyAgent(v.policy, { mode: "greedy", runtime }))
+  : new PolicyAgent(new PolicyNetwork({}, 0), { mode: "greedy", name: "ppo", runtime });
+const policyOn = runtime ? "onnxruntime" : `tfjs ${v.backend}`;
+await play(
+  `ppo policy (${v.policy ? "checkpoint" : "untrained"}, greedy, ${policyOn}) + classifier`,
+  policy,
+  classifier,
+);
 await play("random agents + classifier", new RandomAgent(0), classifier);
 await play("greedy agents + classifier", new GreedyAgent(0), classifier);
 await play("random agents + free scorer", new RandomAgent(0), FREE);

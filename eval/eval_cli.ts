@@ -68,6 +68,7 @@ Options (defaults in brackets; game and data defaults come from <run>/config.jso
   --backend NAME       cpu | wasm | webgpu | tensorflow [wasm]
   --scorer-runtime RT  tfjs | onnx [the run's, else tfjs]; onnx runs the classifier on onnxruntime
                        (~10x faster, needs --allow-ffi)
+  --policy-runtime RT  tfjs | onnx [the run's, else tfjs]; onnx runs the policy on onnxruntime
   --batch-size N       windows per classifier call [64]
   --dense-cache DIR    where the dense map's lattice scores are kept across evaluations, keyed by
                        the classifier's files, the case image, window, stride and intensity; a
@@ -151,6 +152,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
     classifier: s,
     backend: s,
     "scorer-runtime": s,
+    "policy-runtime": s,
     "batch-size": s,
     "dense-cache": s,
     "no-dense-cache": b,
@@ -253,6 +255,7 @@ export function parseEvalArgs(args: readonly string[]): EvaluateRunOptions | und
       : parseSupervisionLevel(v["scorer-supervision"], "--scorer-supervision"),
     backend: oneOf<BackendName>("backend", v.backend, ["cpu", "wasm", "webgpu", "tensorflow"]),
     runtime: oneOf("scorer-runtime", v["scorer-runtime"], ["tfjs", "onnx"]),
+    policyRuntime: oneOf("policy-runtime", v["policy-runtime"], ["tfjs", "onnx"]),
     batchSize: num("batch-size", v["batch-size"], true),
     game,
     threshold: num("threshold", v.threshold),

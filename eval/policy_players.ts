@@ -5,8 +5,10 @@
  *
  * @module
  */
+import { OnnxPolicyForward } from "../agents/onnx_policy.ts";
 import { PolicyAgent } from "../agents/policy_agent.ts";
 import type { PolicyNetwork } from "../agents/policy_network.ts";
+import type { OnnxRuntime } from "../models/onnx_runtime.ts";
 import type { PolicyActionMode, PolicyPlayers } from "./players.ts";
 
 /** {@link PolicyPlayers} backed by one network (the network is shared, not copied, and not owned). */
@@ -16,14 +18,19 @@ export class NetworkPlayers implements PolicyPlayers {
   /** The policy network. */
   readonly network: PolicyNetwork;
 
+  readonly #onnx?: OnnxPolicyForward;
+
   /**
    * Wraps a network.
    * @param network the trained policy
    * @param name name for reports (default `ppo`)
+   * @param runtime run every player's forward passes on this onnxruntime (one export shared by all
+   *   players; equal to tfjs within 1e-4); absent: tfjs
    */
-  constructor(network: PolicyNetwork, name = "ppo") {
+  constructor(network: PolicyNetwork, name = "ppo", runtime?: OnnxRuntime) {
     this.network = network;
     this.name = name;
+    if (runtime) this.#onnx = new OnnxPolicyForward(network, runtime);
   }
 
   /** A new agent acting in `mode`, its sampling generator seeded with `seed`. */
@@ -32,6 +39,17 @@ export class NetworkPlayers implements PolicyPlayers {
       mode,
       seed,
       name: `${this.name} (${mode === "greedy" ? "argmax" : "sampled"})`,
+      runtime: this.#onnx,
     });
+  }
+
+  /** True when the players' forward passes run on onnxruntime. */
+  get onOnnx(): boolean {
+    return this.#onnx !== undefined;
+  }
+
+  /** Frees the onnxruntime session, if any (not the network). */
+  async dispose(): Promise<void> {
+    await this.#onnx?.release();
   }
 }

@@ -45,6 +45,8 @@ export interface RunConfigView {
   readonly seed?: number;
   /** What scored the run's windows (`classifier.runtime`), the evaluation's default. */
   readonly runtime?: "tfjs" | "onnx";
+  /** What ran the rollouts' policy (`policyRuntime`), the evaluation's default. */
+  readonly policyRuntime?: "tfjs" | "onnx";
 }
 
 const GAME_KEYS = [
@@ -60,8 +62,8 @@ const GAME_KEYS = [
   "imageChannels",
 ];
 
-function runtimeOf(classifier: unknown): "tfjs" | "onnx" | undefined {
-  const r = (classifier as { runtime?: unknown } | undefined)?.runtime;
+function runtimeOf(section: unknown, key = "runtime"): "tfjs" | "onnx" | undefined {
+  const r = (section as Record<string, unknown> | undefined)?.[key];
   return r === "tfjs" || r === "onnx" ? r : undefined;
 }
 
@@ -149,6 +151,7 @@ export async function readRunConfig(run: string): Promise<RunConfigView> {
     target: target === undefined ? undefined : typeof target === "number" ? [target] : target,
     seed: typeof raw.seed === "number" ? raw.seed : undefined,
     runtime: runtimeOf(raw.classifier),
+    policyRuntime: runtimeOf(raw, "policyRuntime"),
   };
 }
 

@@ -19,10 +19,7 @@ import { InvalidArgumentError } from "../data/errors.ts";
 import type { SplitName } from "../data/split.ts";
 import type { Case, Vec3 } from "../data/types.ts";
 import type { SparsConfig } from "../env/config.ts";
-import { observationChannels, type ObservationMode } from "../env/observation.ts";
 import type { ActionMode } from "../agents/policy_agent.ts";
-import { PolicyAgent } from "../agents/policy_agent.ts";
-import { loadPolicyAgent } from "../agents/policy_io.ts";
 import type { Scorer } from "../env/scorer.ts";
 import type { BackendName } from "../models/backend.ts";
 import { loadOnnxRuntime } from "../models/onnx_runtime.ts";
@@ -35,17 +32,19 @@ import {
 } from "./evaluate.ts";
 import type { MaskRule, MaskRuleKind } from "./mask_rule.ts";
 import type { Pairing, PolicyPlayers } from "./players.ts";
-import { NetworkPlayers } from "./policy_players.ts";
 import { isSupervisionLevel, type SupervisionLevel } from "../data/supervision.ts";
 import type { Agent } from "../env/agent.ts";
 import { dataNotes, readRunConfig } from "./run_config.ts";
 import type { MethodId } from "./method_results.ts";
 import type { AgentPair } from "./segment.ts";
-import { exists } from "../data/dataset_files.ts";
 import { resolveConfig } from "../env/config.ts";
 import { type AgentModule, loadAgentModule } from "./agent_module.ts";
 import { checkOwnedTarget, commitOwnedFolder, prepareOwnedFolder } from "../data/owned_folder.ts";
 import { runScorer } from "./run_scorer.ts";
+import { runPolicy } from "./run_policy.ts";
+import { NetworkPlayers } from "./policy_players.ts";
+
+export { loadRunPolicy } from "./run_policy.ts";
 
 /** Options of {@link evaluateRun}. Unset options come from the run's `config.json`, then defaults. */
 export interface EvaluateRunOptions {
@@ -94,6 +93,8 @@ export interface EvaluateRunOptions {
    * exported to ONNX on onnxruntime: ~10x faster, needs `--allow-ffi`; never falls back to tfjs).
    */
   readonly runtime?: "tfjs" | "onnx";
+  /** What runs a loaded policy: `tfjs` or `onnx` (needs `--allow-ffi`); default the run's, else tfjs. */
+  readonly policyRuntime?: "tfjs" | "onnx";
   /** Windows per classifier call (default 64). */
   readonly batchSize?: number;
   /**
@@ -190,67 +191,6 @@ export interface EvaluateRunResult {
   readonly notes: readonly string[];
 }
 
-const OBSERVATION_BY_CHANNELS: Record<number, ObservationMode> = {
-  1: "window",
-  2: "window+map",
-  4: "window+position",
-};
-
-/**
- * The run's trained policy as an agent (`greedy` by default), from `<run>/policy` (or `options.dir`)
- * as written by training (`agents/policy_io.ts`); undefined when that folder has no `policy.json`.
- * @throws the errors of `loadPolicyAgent` for a corrupt policy folder
- */
-export async function loadRunPolicy(
-  run: string,
-  options: { dir?: string; mode?: ActionMode; seed?: number } = {},
-): Promise<PolicyAgent | undefined> {
-  const dir = options.dir ?? join(run, "policy");
-  if (!(await exists(join(dir, "policy.json")))) return undefined;
-  return await loadPolicyAgent(dir, { mode: options.mode ?? "greedy", seed: options.seed });
-}
-
-/**
- * The policy of a run (given, or from the loader), and the game options completed and checked
- * against a {@link PolicyAgent}'s network: it fixes the observation shape and, by its channels, the
- * mode when they are unset.
- */
-async function runPolicy(
-  options: EvaluateRunOptions,
-  game: Partial<Omit<SparsConfig, "maskThreshold">>,
-  owned: { dispose(): void }[],
-): Promise<{ policy?: AgentPair | PolicyPlayers; game: Partial<Omit<SparsConfig, "maskThreshold">> }> {
-  let policy: AgentPair | PolicyPlayers | undefined;
-  if (options.policy !== undefined) policy = options.policy ?? undefined;
-  else if (options.loadPolicy) policy = await options.loadPolicy(options.run);
-  else {
-    const loaded = await loadRunPolicy(options.run, { dir: options.policyDir, seed: options.seed });
-    if (loaded) owned.push(loaded.network);
-    policy = loaded;
-  }
-  // A PolicyAgent plays through its network in both modes, with distinct players per side.
-  if (policy instanceof PolicyAgent) policy = new NetworkPlayers(policy.network, policy.name);
-  if (!(policy instanceof NetworkPlayers)) return { policy, game };
-  const a = policy.network.architecture;
-  const completed = {
-    ...game,
-    observationShape: game.observationShape ?? a.observationShape,
-    observation: game.observation ?? OBSERVATION_BY_CHANNELS[a.channels],
-  };
-  if (
-    completed.observationShape.join("x") !== a.observationShape.join("x") ||
-    observationChannels(completed.observation ?? "window", completed.imageChannels ?? 1) !== a.channels
-  ) {
-    throw new InvalidArgumentError(
-      "policy",
-      `takes ${a.observationShape.join("x")}x${a.channels} observations, the game gives ` +
-        `${completed.observationShape.join("x")} in mode ${completed.observation ?? "window"}`,
-      "the observation options the policy was trained with",
-    );
-  }
-  return { policy, game: completed };
-}
-
 /** The methods with the policy rows not asked for by `mode` removed. */
 function policyRows(mode: ActionMode | "both" | undefined, methods: readonly MethodId[]): MethodId[] {
   const drop: MethodId | undefined = mode === "sample"
@@ -286,8 +226,12 @@ function recordedSupervision(scorer: Scorer | undefined): SupervisionLevel | und
 export async function evaluateRun(options: EvaluateRunOptions): Promise<EvaluateRunResult> {
   const run = options.run;
   // Loaded first, so that a missing runtime fails before any work; only a loaded classifier uses it.
-  const runtime = options.runtime ?? (await readRunConfig(options.run).catch(() => undefined))?.runtime;
-  const onnx = runtime === "onnx" && !options.scorer ? await loadOnnxRuntime() : undefined;
+  const configured = await readRunConfig(options.run).catch(() => undefined);
+  const load = (wanted: boolean) => wanted ? loadOnnxRuntime() : undefined;
+  const onnx = await load((options.runtime ?? configured?.runtime) === "onnx" && !options.scorer);
+  const policyOnnx = await load(
+    (options.policyRuntime ?? configured?.policyRuntime) === "onnx" && !options.policy,
+  );
   if (!(await Deno.stat(run).then((s) => s.isDirectory, () => false))) {
     throw new InvalidArgumentError("--run", `${run} is not a folder`, "an existing run folder");
   }
@@ -341,7 +285,10 @@ export async function evaluateRun(options: EvaluateRunOptions): Promise<Evaluate
         "Scorer: ORACLE (window scores from voxel labels): every method uses voxel labels; for debugging only.",
       );
     }
-    const { policy, game } = await runPolicy(options, { ...cfg.game, ...options.game }, owned);
+    const { policy, game } = await runPolicy(options, { ...cfg.game, ...options.game }, owned, policyOnnx);
+    if (policy instanceof NetworkPlayers && policy.onOnnx) {
+      notes.push(`Policy forward passes on onnxruntime ${policyOnnx!.version}.`);
+    }
     const register = (c: Case) => oracle?.register(c);
     const methods = options.methods ??
       policyRows(options.policyMode, runnableMethods({ policy, scorer, customAgent }));

@@ -11,7 +11,9 @@ import { buildClassifier, resolveArchitecture } from "../models/classifier.ts";
 import { saveClassifier } from "../models/checkpoint.ts";
 import { PolicyNetwork } from "../agents/policy_network.ts";
 import { savePolicy } from "../agents/policy_io.ts";
+import { Rng } from "../data/random.ts";
 import { scratchDir } from "./_helpers.ts";
+import { NO_ORT } from "./_onnx.ts";
 
 function capture(): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [], stderr: string[] = [];
@@ -287,4 +289,62 @@ Deno.test("eval CLI: evaluates the run's trained policy (<run>/policy) with the 
   );
   assert.equal(await main([...args, "--force"], wrong), 1);
   assert.match(wrong.stderr.join(""), /takes 2x4x4x1 observations, the game gives 4x8x8/);
+});
+
+Deno.test({
+  name: "eval CLI: the policy on onnxruntime (--policy-runtime, or the run's policyRuntime) plays as on tfjs",
+  ignore: NO_ORT,
+  fn: async () => {
+    await initBackend("cpu", { quiet: true });
+    const run = await scratchDir("eval-cli-policy-onnx");
+    const network = new PolicyNetwork({ observationShape: [2, 4, 4], convChannels: [4], hiddenUnits: 8 }, 1);
+    const rng = new Rng(5); // weights of some size, so that actions differ between observations
+    network.setWeights((await network.getWeights()).map((w) => ({
+      ...w,
+      values: Float32Array.from(w.values, () => rng.uniform(-1, 1)),
+    })));
+    await savePolicy(join(run, "policy"), network);
+    network.dispose();
+    const args = (out: string, ...extra: string[]) => [
+      ...["--run", run, "--out", join(run, out), "--phantoms", "10", "--phantom-shape", "16x32x32"],
+      ...["--window", "4x8x8", "--stride", "2", "--max-steps", "6", "--scorer", "oracle"],
+      ...[
+        "--methods",
+        "agents,agents-argmax",
+        "--limit",
+        "2",
+        "--no-sweep",
+        "--nifti",
+        "none",
+        "--overlays",
+        "0",
+      ],
+      ...extra,
+    ];
+    const io = capture();
+    assert.equal(await main(args("tfjs", "--policy-runtime", "tfjs"), io), 0, io.stderr.join(""));
+    assert.equal(await main(args("onnx", "--policy-runtime", "onnx"), capture()), 0);
+    await Deno.writeTextFile(join(run, "config.json"), JSON.stringify({ policyRuntime: "onnx" }));
+    assert.equal(await main(args("configured"), capture()), 0);
+    const read = async (out: string) =>
+      parseEvaluationJson(await Deno.readTextFile(join(run, out, "eval.json"))) as EvaluationResult;
+    const tfjs = await read("tfjs");
+    for (const out of ["onnx", "configured"]) {
+      const onnx = await read(out);
+      for (const [k, c] of tfjs.cases.entries()) {
+        for (const m of ["agents", "agents-argmax"] as const) {
+          assert.equal(onnx.cases[k].methods[m]!.steps, c.methods[m]!.steps, `${out} ${m} case ${k} steps`);
+          assert.deepEqual(
+            onnx.cases[k].methods[m]!.scores,
+            c.methods[m]!.scores,
+            `${out} ${m} case ${k} scores`,
+          );
+          assert.equal(onnx.cases[k].methods[m]!.predictedVoxels, c.methods[m]!.predictedVoxels);
+        }
+      }
+      const md = await Deno.readTextFile(join(run, out, "eval.md"));
+      assert.match(md, /Policy forward passes on onnxruntime/, out);
+    }
+    assert.doesNotMatch(await Deno.readTextFile(join(run, "tfjs", "eval.md")), /onnxruntime/);
+  },
 });
