@@ -11,7 +11,7 @@
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "@tensorflow/tfjs-core";
 
 /** The parts of tfjs' BackendWasm the kernel uses. */
 interface WasmBackendLike {
