@@ -93,7 +93,7 @@ export function im2colRows(
   const C = channels, run = KW * C;
   const end = rowStart + rowCount;
   if (tiles(srcDims, dstDims, kernel, padFront, strides)) {
-    tiledRows(src, srcDims, channels, dstDims, kernel, rowStart, rowCount, dst);
+    tiledRowsTransfer(src, srcDims, channels, dstDims, kernel, rowStart, rowCount, dst, true);
     return;
   }
   let o = 0;
@@ -235,7 +235,7 @@ export function col2imRows(
   const [D, H, W] = dstDims, [Do, Ho, Wo] = outDims, [KD, KH, KW] = kernel, [pf, pt, pl] = padFront;
   const [SD, SH, SW] = strides, C = channels, run = KW * C;
   if (tiles(dstDims, outDims, kernel, padFront, strides)) {
-    tiledCol2im(patches, dstDims, channels, outDims, kernel, rowStart, rowCount, dst);
+    tiledRowsTransfer(dst, dstDims, channels, outDims, kernel, rowStart, rowCount, patches, false);
     return;
   }
   let o = 0;
@@ -335,24 +335,30 @@ function forTiledLines(
   }
 }
 
-/** {@link im2colRows} when the windows tile the source: per tap row (kd, kh), runs of KW*C values. */
-function tiledRows(
-  src: Float32Array,
-  srcDims: readonly [number, number, number],
+/**
+ * {@link im2colRows} (`toRows`: image -> rows) and {@link col2imRows} (rows added back onto the image)
+ * when the windows tile the image: per tap row (kd, kh), runs of KW*C contiguous values on both sides.
+ */
+function tiledRowsTransfer(
+  image: Float32Array,
+  imageDims: readonly [number, number, number],
   C: number,
-  dstDims: readonly [number, number, number],
+  outDims: readonly [number, number, number],
   kernel: readonly [number, number, number],
   rowStart: number,
   rowCount: number,
-  dst: Float32Array,
+  rows: Float32Array,
+  toRows: boolean,
 ): void {
-  const [, H, W] = srcDims, [KD, KH, KW] = kernel, run = KW * C, K = KD * KH * run;
-  forTiledLines(srcDims, dstDims, kernel, rowStart, rowCount, (m, at, count) => {
+  const [, H, W] = imageDims, [KD, KH, KW] = kernel, run = KW * C, K = KD * KH * run;
+  forTiledLines(imageDims, outDims, kernel, rowStart, rowCount, (m, at, count) => {
     for (let kd = 0; kd < KD; kd++) {
       for (let kh = 0; kh < KH; kh++) {
-        let s = (at + (kd * H + kh) * W) * C, d = (m - rowStart) * K + (kd * KH + kh) * run;
-        for (let p = 0; p < count; p++, d += K - run) {
-          for (let j = 0; j < run; j++) dst[d++] = src[s++];
+        let i = (at + (kd * H + kh) * W) * C, r = (m - rowStart) * K + (kd * KH + kh) * run;
+        if (toRows) {
+          for (let p = 0; p < count; p++, r += K - run) for (let j = 0; j < run; j++) rows[r++] = image[i++];
+        } else {
+          for (let p = 0; p < count; p++, r += K - run) for (let j = 0; j < run; j++) image[i++] += rows[r++];
         }
       }
     }
@@ -378,30 +384,6 @@ function tiledColumns(
         for (let j = 0; j < run; j++) {
           let d = (t0 + j) * colCount + m - colStart, s = s0 + j;
           for (let p = 0; p < count; p++, s += run) dst[d++] = src[s];
-        }
-      }
-    }
-  });
-}
-
-/** {@link col2imRows} when the windows tile the destination: each voxel receives one value. */
-function tiledCol2im(
-  patches: Float32Array,
-  dstDims: readonly [number, number, number],
-  C: number,
-  outDims: readonly [number, number, number],
-  kernel: readonly [number, number, number],
-  rowStart: number,
-  rowCount: number,
-  dst: Float32Array,
-): void {
-  const [, H, W] = dstDims, [KD, KH, KW] = kernel, run = KW * C, K = KD * KH * run;
-  forTiledLines(dstDims, outDims, kernel, rowStart, rowCount, (m, at, count) => {
-    for (let kd = 0; kd < KD; kd++) {
-      for (let kh = 0; kh < KH; kh++) {
-        let d = (at + (kd * H + kh) * W) * C, s = (m - rowStart) * K + (kd * KH + kh) * run;
-        for (let p = 0; p < count; p++, s += K - run) {
-          for (let j = 0; j < run; j++) dst[d++] += patches[s++];
         }
       }
     }
