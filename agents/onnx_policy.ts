@@ -46,6 +46,8 @@ export class OnnxPolicyForward {
   #session?: OnnxSession;
   #exportedIds: DataId[] = [];
   #input = new Float32Array(0);
+  /** The last call's completion: calls run one after another (they share `#input` and the session). */
+  #queue: Promise<unknown> = Promise.resolve();
   /** The network whose forward pass this runs. */
   get network(): PolicyNetwork {
     return this.#network;
@@ -69,7 +71,14 @@ export class OnnxPolicyForward {
    * raw: the intensity window is applied here as in the tfjs path).
    * @throws {InvalidArgumentError} when an observation has the wrong length (as the tfjs path)
    */
-  async forward(observations: readonly Float32Array[]): Promise<PolicyForwardResult> {
+  forward(observations: readonly Float32Array[]): Promise<PolicyForwardResult> {
+    // Agents sharing this forward (evaluation players) may call it concurrently.
+    const result = this.#queue.then(() => this.#forward(observations));
+    this.#queue = result.catch(() => {});
+    return result;
+  }
+
+  async #forward(observations: readonly Float32Array[]): Promise<PolicyForwardResult> {
     const net = this.#network, a = net.architecture, n = observations.length, len = net.observationLength;
     const session = await this.#current();
     if (this.#input.length < n * len) this.#input = new Float32Array(n * len);

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../data/random.ts";
 import { InvalidArgumentError } from "../data/errors.ts";
-import { logSoftmaxRows } from "../agents/onnx_policy.ts";
+import { logSoftmaxRows, OnnxPolicyForward } from "../agents/onnx_policy.ts";
 import { PolicyAgent } from "../agents/policy_agent.ts";
 import { type PolicyArchitecture, PolicyNetwork } from "../agents/policy_network.ts";
 import { PpoLearner } from "../agents/ppo.ts";
@@ -161,6 +161,37 @@ Deno.test({
     await assert.rejects(onnx.step([new Float32Array(3)]), InvalidArgumentError);
     await onnx.release();
     ppo.dispose();
+    net.dispose();
+  },
+});
+
+Deno.test({
+  name: "OnnxPolicyForward: concurrent calls (agents sharing one export) each get their own batch's outputs",
+  ignore: NO_ORT,
+  fn: async () => {
+    const net = new PolicyNetwork({ observationShape: [4, 8, 8], channels: 1, intensityWindow: null }, 4);
+    const rng = new Rng(9);
+    net.setWeights((await net.getWeights()).map((w) => ({
+      ...w,
+      values: Float32Array.from(w.values, () => rng.uniform(-0.5, 0.5)),
+    })));
+    const batches = Array.from(
+      { length: 6 },
+      (_, k) =>
+        Array.from({ length: 1 + k % 3 }, () => Float32Array.from({ length: 256 }, () => rng.float())),
+    );
+    const shared = new OnnxPolicyForward(net, runtime!);
+    const together = await Promise.all(batches.map((b) => shared.forward(b)));
+    assert.equal(shared.exports, 1, "one export for all the calls");
+    const tfjs = new PolicyAgent(net);
+    for (const [k, b] of batches.entries()) {
+      const expected = await tfjs.value(b);
+      assert.equal(together[k].values.length, b.length);
+      together[k].values.forEach((v, i) =>
+        assert.ok(Math.abs(v - expected[i]) < 1e-4, `batch ${k} value ${i}`)
+      );
+    }
+    await shared.release();
     net.dispose();
   },
 });
