@@ -34,6 +34,7 @@ const BAD: [string, string, RegExp][] = [
   ["--kernel-size", "0", /--kernel-size: is 0/],
   ["--hidden", "0", /--hidden: is 0/],
   ["--competitor-update-every", "0", /--competitor-update-every: is "?0/],
+  ["--policy-runtime", "torch", /--policy-runtime: .*torch/],
 ];
 
 Deno.test("a bad option is a usage error naming its flag, and nothing is written", async () => {
@@ -56,6 +57,14 @@ Deno.test("validateTrainConfig: the presets pass; a resumed config is checked wi
   assert.throws(
     () => validateTrainConfig(bad),
     (e) => e instanceof InvalidArgumentError && /^--tau:/.test(e.message),
+  );
+  // A config written before policyRuntime existed passes (it means tfjs); a bad value names its flag.
+  const { policyRuntime: _, ...older } = { ...PRESETS.default, run: "r" };
+  validateTrainConfig(older as TrainConfig);
+  assert.throws(
+    () =>
+      validateTrainConfig({ ...PRESETS.default, run: "r", policyRuntime: "gpu" } as unknown as TrainConfig),
+    (e) => e instanceof InvalidArgumentError && /^--policy-runtime: is "gpu"/.test(e.message),
   );
   // A dataset's volumes (given) bound the window too.
   const folder = { ...PRESETS.default, run: "r", data: { ...PRESETS.default.data, spec: "some/folder" } };

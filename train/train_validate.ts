@@ -15,7 +15,7 @@ import type { Vec3 } from "../data/types.ts";
 import { resolveConfig } from "../env/config.ts";
 import { resolvePoolOptions } from "../agents/opponent_pool.ts";
 import { resolvePpoOptions } from "../agents/ppo.ts";
-import type { TrainConfig } from "./train_config.ts";
+import { SCORER_RUNTIMES, type TrainConfig } from "./train_config.ts";
 import { OPTION_SPECS, UsageError } from "./train_options.ts";
 import { intensityOf, openTrainData } from "./train_data.ts";
 
@@ -52,6 +52,12 @@ function runChecks(c: TrainConfig): [string, unknown, boolean, string][] {
     ["keepCheckpoints", c.keepCheckpoints, isInt(c.keepCheckpoints, 1), "an integer >= 1"],
     ["evalLimit", c.evalLimit, c.evalLimit === null || isInt(c.evalLimit, 1), "an integer >= 1"],
     ["seed", c.seed, Number.isSafeInteger(c.seed), "an integer"],
+    [
+      "policyRuntime",
+      c.policyRuntime,
+      c.policyRuntime === undefined || SCORER_RUNTIMES.includes(c.policyRuntime),
+      SCORER_RUNTIMES.join(" or "),
+    ],
     ["classifier.epochs", c.classifier.epochs, isInt(c.classifier.epochs, 1), "an integer >= 1"],
     ["data.count", c.data.count, c.data.spec !== "phantoms" || isInt(c.data.count, 1), "an integer >= 1"],
     [
