@@ -13,14 +13,15 @@ import { asOutputLocationError, checkOutputLocation, OutputLocationError } from 
 import type { SplitName } from "../data/split.ts";
 import { MAP_MODES, type MapMode } from "../env/probability_map.ts";
 import type { BackendName } from "../models/backend.ts";
-import type { EvaluationResult } from "./evaluate.ts";
 import { MASK_RULE_KINDS, parseMaskRule } from "./mask_rule.ts";
 import { METHOD_IDS } from "./method_results.ts";
 import type { Pairing } from "./players.ts";
 import { checkGate } from "./presence_gate.ts";
 import { parseSupervisionLevel } from "../data/supervision.ts";
-import type { Summary } from "./metrics.ts";
 import { evaluateRun, type EvaluateRunOptions } from "./run_eval.ts";
+import { summaryTable } from "./summary_table.ts";
+
+export { summaryTable };
 import { TUNE_ON, type TuneOn } from "./run_data.ts";
 import { DENSE_CACHE_FOLDER } from "./dense_cache.ts";
 import { caseListFlags } from "../data/case_subset.ts";
@@ -284,49 +285,6 @@ export function progressLine(
     `${Math.floor(ms / 60000)}:${String(Math.floor(ms / 1000) % 60).padStart(2, "0")}`;
   const eta = share > 0 && share < 1 ? ` eta ${clock((elapsedMs * (1 - share)) / share)}` : "";
   return `[${bar}] ${done}/${total || "?"} ${phase} ${label} ${clock(elapsedMs)}${eta}`;
-}
-
-function pm(s: Summary, scale: number, digits: number): string {
-  if (s.n === 0) return "n/a";
-  return `${(s.mean * scale).toFixed(digits)}${
-    Number.isNaN(s.sd) ? "" : ` ± ${(s.sd * scale).toFixed(digits)}`
-  }`;
-}
-
-/**
- * The printed summary: one row per method (Dice at N starts, IoU, sensitivity, specificity in %, HD95
- * mm, Dice at 1 start, windows scored per case at N starts, s/case).
- */
-export function summaryTable(result: EvaluationResult): string {
-  const rows = [[
-    "method",
-    "Dice %",
-    "IoU %",
-    "Sens %",
-    "Spec %",
-    "HD95 mm",
-    "Dice@1 %",
-    "windows",
-    "s/case",
-  ]];
-  for (const m of result.methods) {
-    const x = m.metrics;
-    const one = m.byStarts?.find((b) => b.starts === 1);
-    rows.push([
-      m.label,
-      pm(x.dice, 100, 1),
-      pm(x.iou, 100, 1),
-      pm(x.sensitivity, 100, 1),
-      pm(x.specificity, 100, 1),
-      pm(x.hd95, 1, 1) + (x.hd95.infCount ? ` (${x.hd95.infCount} inf)` : ""),
-      one ? pm(one.dice, 100, 1) : "n/a",
-      pm(m.compute.windowsScored, 1, 0),
-      pm(m.compute.totalMs, 1e-3, 2),
-    ]);
-  }
-  const widths = rows[0].map((_, j) => Math.max(...rows.map((r) => r[j].length)));
-  return rows.map((r) => r.map((c, j) => (j === 0 ? c.padEnd(widths[j]) : c.padStart(widths[j]))).join("  "))
-    .join("\n");
 }
 
 /** Runs the CLI; returns the exit code (0 ok, 1 error, 2 usage). */

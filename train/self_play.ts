@@ -371,8 +371,7 @@ export async function trainSelfPlay(options: SelfPlayOptions): Promise<SelfPlayR
   } finally {
     ppo.dispose();
     opponentNet?.dispose();
-    await learner.release();
-    await frozen?.release();
+    await Promise.all([learner.release(), frozen?.release()]); // onnxruntime sessions, if any
   }
 
   async function snapshotState(): Promise<TrainerState> {
