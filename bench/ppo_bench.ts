@@ -16,7 +16,9 @@
  * [onnx] (rollouts' forward passes), --baseline-backend NAME|none [cpu] (policy backend of the
  * comparison run, rollouts and updates on tfjs), --rounds N [3] (the two paths alternate N times;
  * the median ratio is printed), --updates N [4] measured updates
- * of the default preset after one warm-up update, --paper-updates N [24] for the paper preset.
+ * of the default preset after one warm-up update, --paper-updates N|full [24] for the paper preset
+ * (`full`: the preset's whole run, 10,000 updates = 320,000 steps, about 10 minutes here: its wall
+ * time is then measured, not projected, and printed beside the projection).
  *
  * Schedules: the short benchmark run uses the preset's FULL run's periods (default: reference matches
  * and opponent refreshes every 32 of 256 updates; "auto" over a 6-update run would mean every update).
@@ -49,6 +51,7 @@ import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
 import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { BackendScorer } from "../train/backend_scorer.ts";
 import { type PresetName, PRESETS } from "../train/train_config.ts";
+import { ProgressBar } from "../train/progress.ts";
 import { isDue, resolveEvery } from "../train/progress_metrics.ts";
 import { trainSelfPlay, type UpdateRecord } from "../train/self_play.ts";
 import { benchArgs, type BenchCli } from "./_cli.ts";
@@ -76,7 +79,10 @@ and paper presets, and the projected wall time of the paper's 320,000-step run o
     },
     updates: { default: "4", help: "measured updates of the default preset (after one warm-up)" },
     rounds: { default: "3", help: "rounds of the default preset, each path once per round (alternating)" },
-    "paper-updates": { default: "24", help: "measured updates of the paper preset" },
+    "paper-updates": {
+      default: "24",
+      help: "measured updates of the paper preset; full: its whole 320,000-step run, timed end to end",
+    },
   },
 };
 // Imported (by tests) the module reads no arguments and measures nothing.
@@ -115,11 +121,26 @@ interface Measure {
   lattice: number;
   /** Windows requested from the env's score cache per env step (2 per step + 2 per episode start). */
   requestsPerStep: number;
+  /** The whole training call, warm-up and last update included: steps, wall seconds, windows scored. */
+  run: { steps: number; seconds: number; windows: number; scorerSeconds: number };
 }
 
 const policyBackend = args.backend as BackendName;
 const baselineBackend = args["baseline-backend"];
 const classifierBackend = args["classifier-backend"] as BackendName;
+const PAPER_FULL_UPDATES = Math.floor(
+  PRESETS.paper.totalSteps / (PRESETS.paper.numEnvs * PRESETS.paper.ppo.numSteps),
+);
+/** Measured updates of a flag: a positive integer, or `full` where allowed (the run less its first and last). */
+function measuredUpdates(flag: string, value: string, fullUpdates?: number): number {
+  if (fullUpdates !== undefined && value === "full") return fullUpdates - 2;
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= 1) return n;
+  console.error(`--${flag} is ${value}; expected a positive integer${fullUpdates ? " or full" : ""}`);
+  Deno.exit(2);
+}
+const defaultUpdates = measuredUpdates("updates", args.updates);
+const paperUpdates = measuredUpdates("paper-updates", args["paper-updates"], PAPER_FULL_UPDATES);
 if (!(Number.isInteger(Number(args.rounds)) && Number(args.rounds) >= 1)) {
   console.error(`--rounds is ${args.rounds}; expected a positive integer`);
   Deno.exit(2);
@@ -182,13 +203,16 @@ async function measure(
     "round",
     1,
   );
+  const totalSteps = stepsPerUpdate * (updates + 2);
+  const bar = new ProgressBar({ total: totalSteps, label: `${preset} preset`, unit: "steps" });
+  const runStart = performance.now();
   const result = await trainSelfPlay({
     cases: train,
     scorer: timed,
     env: { ...p.env, tau: 1 },
     numEnvs: p.numEnvs,
     // warm-up + measured + a last update (reference matches run after a run's last update)
-    totalSteps: stepsPerUpdate * (updates + 2),
+    totalSteps,
     referenceEvery,
     seed: p.seed,
     network: { ...p.network, intensityWindow: p.classifier.intensityWindow },
@@ -197,6 +221,7 @@ async function measure(
     competitorUpdateEvery,
     policyRuntime: rolloutRuntime ?? undefined,
     checkpointEvery: 0,
+    progress: bar,
     onUpdate: (r) => {
       const now = performance.now();
       const wall = (now - lastWall) / 1000;
@@ -206,6 +231,8 @@ async function measure(
       lastWindows = timed.windows;
     },
   });
+  const runSeconds = (performance.now() - runStart) / 1000;
+  bar.finish();
   result.network.dispose();
   // The first update warms up kernels and caches (and runs the reference matches); the last runs them.
   const measured = records.slice(1, -1);
@@ -247,6 +274,7 @@ async function measure(
     trainVolumes: train.length,
     lattice: latticeCorners(p.data.shape, window, p.env.stride).corners.length / 3,
     requestsPerStep: 2 + 2 * sum((m) => m.r.episodes) / steps,
+    run: { steps: totalSteps, seconds: runSeconds, windows: timed.windows, scorerSeconds: timed.seconds },
   };
 }
 
@@ -257,15 +285,15 @@ if (import.meta.main) {
     }`,
   );
   const rounds = Number(args.rounds);
-  if (baselineBackend === "none") await measure("default", Number(args.updates));
+  if (baselineBackend === "none") await measure("default", defaultUpdates);
   else {
     // The two paths alternate, round after round, so that a drift of the machine's speed falls on
     // both: the ratio of each round is printed, and their median.
     const ratios: number[] = [], steadyRatios: number[] = [];
     for (let round = 1; round <= rounds; round++) {
-      const current = await measure("default", Number(args.updates));
+      const current = await measure("default", defaultUpdates);
       // The path before this package's fast paths: tfjs on one backend for rollouts and updates.
-      const baseline = await measure("default", Number(args.updates), baselineBackend as BackendName, null);
+      const baseline = await measure("default", defaultUpdates, baselineBackend as BackendName, null);
       const rate = (m: Measure) => (1 / m.secondsPerStep).toFixed(1);
       const steady = (m: Measure) => m.secondsPerStep - m.scorerSecondsPerStep;
       ratios.push(baseline.secondsPerStep / current.secondsPerStep);
@@ -283,8 +311,8 @@ if (import.meta.main) {
         `${spread(steadyRatios)} (same process, same settings)`,
     );
   }
-  const paper = await measure("paper", Number(args["paper-updates"]));
-  const steps = 320_000;
+  const paper = await measure("paper", paperUpdates);
+  const steps = PRESETS.paper.totalSteps;
   const steady = steps * (paper.secondsPerStep - paper.scorerSecondsPerStep);
   const lattice = paper.lattice * paper.trainVolumes;
   // Windows a run can miss: 2 per step, plus its episodes' start windows. Centre starts put both
@@ -308,4 +336,18 @@ if (import.meta.main) {
             `episode ended after one step)`
       }) = ${(steady / 60 + scoring).toFixed(1)} min (the paper: 96 h on a V100; goal: under 30 min)`,
   );
+  const run = paper.run;
+  if (run.steps === steps) {
+    console.log(
+      `the paper's ${steps.toLocaleString("en")}-step run, measured end to end: ${
+        (run.seconds / 60).toFixed(1)
+      } ` +
+        `min of training wall time (every update, the reference matches and the scorer included; ` +
+        `${run.windows} windows scored, ${(run.windows / steps).toFixed(2)} per step, in ` +
+        `${(run.scorerSeconds / 60).toFixed(1)} min at ${
+          (1000 * run.scorerSeconds / run.windows).toFixed(2)
+        } ms; ` +
+        `tau = 1: every episode runs its ${PRESETS.paper.env.maxSteps} steps) (goal: under 30 min)`,
+    );
+  }
 }
