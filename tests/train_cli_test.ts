@@ -13,13 +13,14 @@ import { OPTION_SPECS, parseTrainArgs } from "../train/train_options.ts";
 import { resumeScheduleNote, runTrainCli, type TrainCliIo } from "../train/train_cli.ts";
 import { scratchDir } from "./_helpers.ts";
 
-function sink(): TrainCliIo & { text: () => string } {
-  const parts: string[] = [];
+function sink(): TrainCliIo & { text: () => string; progressText: () => string } {
+  const parts: string[] = [], progress: string[] = [];
   return {
     out: (t) => parts.push(t),
     err: (t) => parts.push(t),
-    progress: () => {},
+    progress: (t) => progress.push(t),
     text: () => parts.join("\n"),
+    progressText: () => progress.join(""),
   };
 }
 
@@ -149,6 +150,14 @@ Deno.test("end to end (oracle scorer): run folder, checkpoints, policy, curve, e
   assert.equal(await runTrainCli(["--run", run, ...TINY, "--no-anneal-lr"], io), 0, io.text());
   const text = io.text();
   assert.match(text, /ORACLE - window scores come from VOXEL LABELS/);
+  // Progress bars: training, then the evaluation's validation sweep (8 phantoms split 4/2/2) and its
+  // test case (--eval-limit 1), each ending full; a case counts once its last method ran.
+  const progress = io.progressText().replaceAll("\r", "\n");
+  assert.match(progress, /ppo \[#+\] 128\/128 steps/);
+  assert.match(progress, /eval validation \[#+\] 2\/2 cases/);
+  assert.match(progress, /eval test \[\.+\] 0\/1 cases .* agents\n/);
+  assert.match(progress, /eval test \[#+\] 1\/1 cases/);
+  assert.ok(progress.indexOf("eval validation") < progress.indexOf("eval test"), progress);
   for (
     const name of ["config.json", "metrics.jsonl", "learning_curve.png", "policy/policy.json", "eval/eval.md"]
   ) {

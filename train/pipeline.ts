@@ -41,7 +41,7 @@ import { listCheckpoints } from "./checkpoint.ts";
 import { CLASSIFIER_CLI_DEFAULTS } from "./classifier_cli_options.ts";
 import { imageChannelsOf, openTrainData } from "./train_data.ts";
 import { writeLearningCurve } from "./learning_curve.ts";
-import { formatDuration, ProgressBar } from "./progress.ts";
+import { formatDuration, PhasedProgress, ProgressBar } from "./progress.ts";
 import { createRunFolder, openRunFolderLocked, type RunFolder, writeJsonAtomic } from "./run_folder.ts";
 import { trainSelfPlay } from "./self_play.ts";
 import { validationDiceHook } from "./validation.ts";
@@ -348,6 +348,8 @@ export async function runPipeline(
   if (config.scorer !== "oracle") outputs.classifier = classifierDir;
   if (config.evaluate) {
     log("evaluation on the test split...");
+    // The validation sweep and the test cases each get a bar: on large volumes a case takes minutes.
+    const evalProgress = new PhasedProgress("eval", { unit: "cases", write: options.progressWrite });
     const evaluation = await evaluateRun({
       run: run.dir,
       dataset,
@@ -361,7 +363,16 @@ export async function runPipeline(
       limit: config.evalLimit ?? undefined,
       seed: config.seed,
       gate: (config.evalGate ?? "auto") === "auto" ? undefined : config.evalGate as number,
+      // An event's caseIndex counts its own case, finished only after the last method.
+      onProgress: (e, total) =>
+        evalProgress.update(
+          e.phase,
+          e.methodIndex === e.methodCount - 1 ? e.caseIndex : e.caseIndex - 1,
+          total,
+          `${e.caseId} ${e.method}`,
+        ),
     });
+    evalProgress.finish();
     for (const note of evaluation.notes) log(`eval: ${note}`);
     outputs.evaluation = evaluation.dir;
     outputs["evaluation report"] = join(evaluation.dir, "eval.md");

@@ -122,3 +122,40 @@ export class ProgressBar {
     if (this.#o.tty) this.#o.write("\n");
   }
 }
+
+/**
+ * Progress of work done in phases (an evaluation's validation sweep, then its test cases): one
+ * {@link ProgressBar} per phase, counting finished units; a new phase ends the previous bar.
+ */
+export class PhasedProgress {
+  readonly #options: Omit<ProgressBarOptions, "total" | "label" | "start">;
+  readonly #prefix: string;
+  #bar: ProgressBar | undefined;
+  #phase: string | undefined;
+
+  /**
+   * @param prefix text before each phase's name (e.g. `eval`)
+   * @param options the bars' options (unit, writer, terminal, intervals)
+   */
+  constructor(prefix: string, options: Omit<ProgressBarOptions, "total" | "label" | "start"> = {}) {
+    this.#prefix = prefix;
+    this.#options = options;
+  }
+
+  /** Records `done` of `total` units in `phase` (a new phase finishes the bar of the one before). */
+  update(phase: string, done: number, total: number, note?: string): void {
+    if (phase !== this.#phase) {
+      this.#bar?.finish();
+      this.#phase = phase;
+      this.#bar = new ProgressBar({ ...this.#options, total, label: `${this.#prefix} ${phase}` });
+    }
+    this.#bar!.update(done, note);
+  }
+
+  /** Draws the last phase's final state (nothing when no phase started). */
+  finish(): void {
+    this.#bar?.finish();
+    this.#bar = undefined;
+    this.#phase = undefined;
+  }
+}
