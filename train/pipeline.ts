@@ -33,6 +33,7 @@ import { ClassifierScorer } from "../models/classifier_scorer.ts";
 import { loadOnnxRuntime, type OnnxRuntime } from "../models/onnx_runtime.ts";
 import { OnnxClassifierScorer } from "../models/onnx_scorer.ts";
 import { trainClassifier } from "../models/classifier_training.ts";
+import { classifierTrainingSummary } from "./classifier_summary.ts";
 import type { FolderLock } from "../data/folder_lock.ts";
 import { evaluateRun } from "../eval/run_eval.ts";
 import { DENSE_CACHE_FOLDER } from "../eval/dense_cache.ts";
@@ -139,6 +140,7 @@ async function trainPresenceClassifier(
             } s)`,
         ),
     });
+    log(classifierTrainingSummary(history, config.classifier.epochs, D.patience));
     await saveClassifier(model, dir, {
       intensityWindow: window,
       architecture,
