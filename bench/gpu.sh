@@ -2,7 +2,7 @@
 # GPU benchmark in one command (issue 16): the webgpu correctness tests, the classifier and
 # policies timed on wasm and webgpu, and PPO training with the policy on webgpu beside wasm.
 # Run from the repository root on the GPU machine:  bash bench/gpu.sh [--quick]
-# Needs a WebGPU adapter (Deno's navigator.gpu over Vulkan/Metal/D3D12). Writes nothing. Without a
+# Needs a WebGPU adapter (Deno's navigator.gpu over Vulkan/Metal/D3D12). Writes nothing in the repository. Without a
 # GPU, Mesa's software Vulkan driver (lavapipe: apt-get install mesa-vulkan-drivers) is an adapter:
 # the script then runs end to end (--quick: ~15 min on 2 cores), which checks it, not the GPU's speed.
 set -euo pipefail
